@@ -1,0 +1,1 @@
+"""The ``trueclaim`` command line."""

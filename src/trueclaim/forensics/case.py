@@ -1,0 +1,93 @@
+"""The input one verification works on: evidence and reference files, decoded lazily."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from trueclaim.forensics.decode import DecodedImage, decode_image
+from trueclaim.forensics.errors import ForensicsError
+from trueclaim.forensics.types import CaseContext, EvidenceSummary
+
+if TYPE_CHECKING:
+    from trueclaim.forensics.metadata import Metadata
+
+
+class Item:
+    """One input file. Decoding and metadata parsing happen once, on first use.
+
+    ``analysis`` is the reduced-size decode every pixel detector shares (longest side at most
+    ``analysis_max_side``); ``full`` is the full-resolution decode, for detectors that need
+    exact pixels (invisible watermarks, OCR of small marks).
+    """
+
+    def __init__(self, index: int, role: str, data: bytes, *, analysis_max_side: int) -> None:
+        self.index = index
+        self.role = role
+        self.data = bytes(data)
+        self.sha256 = hashlib.sha256(self.data).hexdigest()
+        self._analysis_max_side = analysis_max_side
+        self._error: ForensicsError | None = None
+
+    @cached_property
+    def analysis(self) -> DecodedImage | None:
+        try:
+            return decode_image(self.data, max_side=self._analysis_max_side)
+        except ForensicsError as exc:
+            self._error = exc
+            return None
+
+    @cached_property
+    def full(self) -> DecodedImage | None:
+        if self.analysis is None:
+            return None
+        a = self.analysis
+        if a.pixels.shape[1] == a.width and a.pixels.shape[0] == a.height:
+            return a
+        try:
+            return decode_image(self.data)
+        except ForensicsError as exc:
+            self._error = exc
+            return None
+
+    @cached_property
+    def metadata(self) -> Metadata:
+        from trueclaim.forensics.metadata import read_metadata
+
+        return read_metadata(self.data)
+
+    @property
+    def error(self) -> ForensicsError | None:
+        _ = self.analysis
+        return self._error
+
+    @property
+    def ok(self) -> bool:
+        return self.analysis is not None
+
+    def summary(self) -> EvidenceSummary:
+        a = self.analysis
+        err = self.error
+        return EvidenceSummary(
+            index=self.index,
+            role=self.role,
+            sha256=self.sha256,
+            size_bytes=len(self.data),
+            status="ok" if a is not None else "unreadable",
+            format=a.format if a else None,
+            width=a.width if a else None,
+            height=a.height if a else None,
+            reason=str(err) if err else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """Evidence, references and the order's context, as one detector sees them."""
+
+    evidence: tuple[Item, ...]
+    references: tuple[Item, ...]
+    context: CaseContext
+    cache: dict[str, Any]  # detectors may share intermediate results (e.g. features) here

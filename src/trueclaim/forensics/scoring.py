@@ -1,0 +1,94 @@
+"""Findings to one risk in [0, 1] and a verdict.
+
+The model is a logistic regression over per-code evidence: risk = sigmoid(b + sum_i w_code(i) *
+score_i), where each finding code contributes at most once per claim (its strongest finding).
+Coefficients are data (``score_model.json`` beside this module), refitted by
+``trueclaim bench fit``. Every verdict lists the codes that drove it, strongest first.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from trueclaim.forensics.types import Finding, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreModel:
+    """Intercept and per-code weights of the logistic risk model."""
+
+    intercept: float
+    weights: Mapping[str, float]
+    default_weight_by_severity: Mapping[str, float]
+    version: str = "0"
+
+    def weight(self, finding: Finding) -> float:
+        if finding.code in self.weights:
+            return self.weights[finding.code]
+        return self.default_weight_by_severity.get(finding.severity.value, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    risk: float
+    verdict: Verdict
+    drivers: tuple[str, ...]
+    contributions: Mapping[str, float]
+
+
+@lru_cache(maxsize=1)
+def load_model() -> ScoreModel:
+    """The packaged model (``score_model.json``)."""
+    text = resources.files("trueclaim.forensics").joinpath("score_model.json").read_text("utf-8")
+    raw = json.loads(text)
+    return ScoreModel(
+        intercept=float(raw["intercept"]),
+        weights={str(k): float(v) for k, v in raw["weights"].items()},
+        default_weight_by_severity={
+            str(k): float(v) for k, v in raw["default_weight_by_severity"].items()
+        },
+        version=str(raw.get("version", "0")),
+    )
+
+
+def score_findings(
+    findings: Sequence[Finding],
+    *,
+    review_threshold: float,
+    forgery_threshold: float,
+    model: ScoreModel | None = None,
+) -> Scored:
+    """Combine findings into a risk and a verdict.
+
+    Parameters
+    ----------
+    findings : sequence of Finding
+    review_threshold, forgery_threshold : float
+        Risk at or above ``review_threshold`` is ``needs-review``; at or above
+        ``forgery_threshold`` it is ``forgery-likely``.
+    model : ScoreModel, optional
+        Defaults to the packaged, fitted model.
+    """
+    model = model or load_model()
+    strongest: dict[str, float] = {}
+    for f in findings:
+        c = model.weight(f) * max(0.0, min(1.0, float(f.score)))
+        if c != 0.0 and abs(c) > abs(strongest.get(f.code, 0.0)):
+            strongest[f.code] = c
+    z = model.intercept + sum(strongest.values())
+    risk = 1.0 / (1.0 + math.exp(-z))
+    if risk >= forgery_threshold:
+        verdict = Verdict.FORGERY_LIKELY
+    elif risk >= review_threshold:
+        verdict = Verdict.NEEDS_REVIEW
+    else:
+        verdict = Verdict.GENUINE_LIKELY
+    drivers = tuple(
+        code for code, c in sorted(strongest.items(), key=lambda kv: -kv[1]) if c > 0
+    )
+    return Scored(risk=risk, verdict=verdict, drivers=drivers, contributions=strongest)

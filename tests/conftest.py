@@ -1,0 +1,38 @@
+"""Shared fixtures: the shared development data, built images."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+SHARED_DATA = Path(
+    os.environ.get("TRUECLAIM_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")
+).resolve()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The development images beside the checkout; tests that need them skip without."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared development data not found at {SHARED_DATA} (set TRUECLAIM_SHARED_DATA)")
+    return SHARED_DATA
+
+
+def encode(rgb: np.ndarray, fmt: str = "JPEG", **kwargs: object) -> bytes:
+    """Encode an RGB array to bytes in the given Pillow format."""
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format=fmt, **kwargs)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def photo() -> np.ndarray:
+    """A real photo bundled with scikit-image (a cat, 300x451)."""
+    from skimage import data
+
+    return np.ascontiguousarray(data.chelsea())
