@@ -171,7 +171,11 @@ class Report:
     thresholds: Mapping[str, float] = field(default_factory=dict)
 
     def localization(self, evidence_index: int = 0) -> Mask | None:
-        """Union of every finding's mask for one evidence image, or None if none drew one."""
+        """Union of every finding's mask for one evidence image, or None if none drew one.
+
+        Masks may come at different resolutions (a detector's analysis size); all are
+        resized (nearest neighbour) to the largest one before the union.
+        """
         masks = [
             f.mask
             for f in self.findings
@@ -179,10 +183,10 @@ class Report:
         ]
         if not masks:
             return None
-        out = np.zeros_like(masks[0], dtype=bool)
+        shape = max((m.shape for m in masks), key=lambda s: s[0] * s[1])
+        out = np.zeros(shape, dtype=bool)
         for m in masks:
-            if m.shape == out.shape:
-                out |= m
+            out |= resize_mask(m, shape)
         return out
 
     @property
@@ -203,6 +207,16 @@ class Report:
 
     def to_json(self, *, include_masks: bool = False, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(include_masks=include_masks), ensure_ascii=False, indent=indent)
+
+
+def resize_mask(mask: Mask, shape: tuple[int, ...]) -> Mask:
+    """Nearest-neighbour resize of a boolean mask to ``shape`` (H, W)."""
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape == tuple(shape[:2]):
+        return mask
+    rows = (np.arange(shape[0]) * mask.shape[0] // shape[0]).clip(0, mask.shape[0] - 1)
+    cols = (np.arange(shape[1]) * mask.shape[1] // shape[1]).clip(0, mask.shape[1] - 1)
+    return mask[rows[:, None], cols[None, :]]
 
 
 def mask_to_png(mask: Mask) -> bytes:
