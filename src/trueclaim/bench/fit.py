@@ -1,0 +1,149 @@
+"""Fit the risk model (``forensics/score_model.json``) on bench results.
+
+The model is the logistic regression of ``forensics/scoring.py``: one weight per finding code,
+applied to that code's strongest score in a case. Fitting is L2-regularised maximum likelihood
+with box constraints, so that it stays transparent and cannot learn nonsense from a small set:
+
+* codes that signal forgery may only push risk up (weight >= 0): a missing label or a clean
+  check is never evidence of genuineness;
+* codes listed in ``GENUINE_LEANING`` (camera origin, a match with the ordered product) may pull
+  risk down a little (weight >= -1.5), never enough to clear a file on their own;
+* codes absent from the fitting data keep the severity prior, so a rare strong label (say a
+  signed C2PA manifest) still counts.
+
+The classes are balanced (each label weighs half) so the fit does not follow the set's mix.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+
+GENUINE_LEANING = frozenset({"camera-origin", "matches-ordered-product"})
+NEVER_WEIGHTED = frozenset({"detector-failed"})
+SEVERITY_PRIOR = {"info": 0.0, "low": 1.0, "medium": 2.5, "high": 5.0, "critical": 8.0}
+
+
+@dataclass(frozen=True, slots=True)
+class FitCase:
+    """One labelled case: its label (1 forged, 0 genuine) and the findings the engine made."""
+
+    label: int
+    findings: Sequence[Mapping[str, object]]  # each {"code", "score", "severity"}
+
+
+@dataclass(frozen=True, slots=True)
+class FitResult:
+    intercept: float
+    weights: Mapping[str, float]
+    codes_seen: Mapping[str, int]
+    n_forged: int
+    n_genuine: int
+    log_loss: float
+
+    def to_model_json(self, *, version: str, note: str) -> str:
+        return json.dumps(
+            {
+                "version": version,
+                "note": note,
+                "intercept": round(self.intercept, 4),
+                "weights": {k: round(v, 4) for k, v in sorted(self.weights.items())},
+                "default_weight_by_severity": SEVERITY_PRIOR,
+                "fit": {
+                    "n_forged": self.n_forged,
+                    "n_genuine": self.n_genuine,
+                    "balanced_log_loss": round(self.log_loss, 5),
+                    "codes_seen": dict(sorted(self.codes_seen.items())),
+                },
+            },
+            indent=2,
+            ensure_ascii=False,
+        ) + "\n"
+
+
+def _strongest(findings: Sequence[Mapping[str, object]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for f in findings:
+        code = str(f.get("code", ""))
+        if not code or code in NEVER_WEIGHTED:
+            continue
+        score = float(f.get("score", 0.0) or 0.0)  # type: ignore[arg-type]
+        out[code] = max(out.get(code, 0.0), min(1.0, max(0.0, score)))
+    return out
+
+
+def fit_score_model(
+    cases: Sequence[FitCase],
+    *,
+    l2: float = 0.002,
+    max_weight: float = 12.0,
+    min_count: int = 3,
+) -> FitResult:
+    """Fit intercept and per-code weights on labelled cases.
+
+    Parameters
+    ----------
+    cases : sequence of FitCase
+        Must contain both forged and genuine cases.
+    l2 : float
+        Ridge penalty on the weights (not the intercept), per unit of total case weight.
+    max_weight : float
+        Upper bound of every weight.
+    min_count : int
+        Codes seen in fewer cases than this keep their severity prior (not fitted).
+    """
+    labels = np.array([c.label for c in cases], dtype=float)
+    n_pos, n_neg = int(labels.sum()), int(len(labels) - labels.sum())
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError(
+            f"Fitting needs forged and genuine cases; got {n_pos} forged, {n_neg} genuine."
+        )
+    rows = [_strongest(c.findings) for c in cases]
+    counts: dict[str, int] = {}
+    for r in rows:
+        for code in r:
+            counts[code] = counts.get(code, 0) + 1
+    codes = sorted(c for c, n in counts.items() if n >= min_count)
+    x = np.zeros((len(cases), len(codes)))
+    index = {c: i for i, c in enumerate(codes)}
+    for i, r in enumerate(rows):
+        for code, s in r.items():
+            if code in index:
+                x[i, index[code]] = s
+    sample_w = np.where(labels == 1, 0.5 / n_pos, 0.5 / n_neg)
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        b, w = theta[0], theta[1:]
+        z = b + x @ w
+        p = 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+        eps = 1e-12
+        ll = -(sample_w * (labels * np.log(p + eps) + (1 - labels) * np.log(1 - p + eps))).sum()
+        grad_z = sample_w * (p - labels)
+        g = np.concatenate([[grad_z.sum()], x.T @ grad_z + 2 * l2 * w])
+        return float(ll + l2 * (w @ w)), g
+
+    bounds = [(-12.0, 6.0)] + [
+        (-1.5 if c in GENUINE_LEANING else 0.0, max_weight)
+        for c in codes
+    ]
+    theta0 = np.zeros(len(codes) + 1)
+    theta0[0] = -2.0
+    res = minimize(loss, theta0, jac=True, method="L-BFGS-B", bounds=bounds)
+    b, w = float(res.x[0]), res.x[1:]
+    z = b + x @ w
+    p = 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+    eps = 1e-12
+    ll = -(sample_w * (labels * np.log(p + eps) + (1 - labels) * np.log(1 - p + eps))).sum()
+    return FitResult(
+        intercept=b,
+        weights={c: float(wi) for c, wi in zip(codes, w, strict=True)},
+        codes_seen=counts,
+        n_forged=n_pos,
+        n_genuine=n_neg,
+        log_loss=float(ll) if math.isfinite(ll) else float("inf"),
+    )
