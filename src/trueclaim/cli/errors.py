@@ -19,7 +19,7 @@ from rich.console import Console
 
 T = TypeVar("T")
 
-err_console = Console(stderr=True, highlight=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -47,10 +47,15 @@ def log_path() -> Path:
 
 @contextmanager
 def error_handler() -> Iterator[None]:
+    import click
+    import typer
+
     from trueclaim.forensics.errors import ForensicsError
 
     try:
         yield
+    except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        raise
     except CLIError as exc:
         err_console.print(f"[bold red]error:[/] {exc}")
         sys.exit(exc.exit_code)
