@@ -1,0 +1,1 @@
+"""Use cases: each function takes ``Services`` and the calling ``Principal``."""

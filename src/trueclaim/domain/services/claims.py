@@ -1,0 +1,142 @@
+"""Use cases around a claim's life before people decide: submit, add evidence, read."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from trueclaim.domain.claims import Claim, ClaimStatus, ClaimType, Evidence, EvidenceSource
+from trueclaim.domain.errors import ClaimNotFound, Conflict, ValidationFailed
+from trueclaim.domain.ports import StoredReport
+from trueclaim.domain.services.context import Services, UploadedFile, move, new_id, require
+from trueclaim.domain.tenants import Principal, Role
+
+
+def job_key(claim_id: str, round: int, evidence_ids: Sequence[str]) -> str:
+    """The idempotency key of a verification job: claim, round and the evidence ids."""
+    digest = hashlib.sha256(",".join(sorted(evidence_ids)).encode()).hexdigest()[:16]
+    return f"{claim_id}:{round}:{digest}"
+
+
+def submit_claim(
+    svc: Services,
+    principal: Principal,
+    *,
+    order_id: str,
+    type: ClaimType,
+    reason: str,
+    amount_minor: int,
+    statement: str,
+    files: Sequence[UploadedFile],
+    idempotency_key: str | None,
+) -> tuple[Claim, bool]:
+    """The buyer channel files a claim with evidence; returns (claim, created).
+
+    A repeated idempotency key with the same request returns the first claim; with a
+    different request it is a Conflict. Originals are stored before anything else happens.
+    """
+    require(principal, Role.BUYER_CHANNEL, Role.PLATFORM_ADMIN)
+    fingerprint = _fingerprint(order_id, type.value, reason, amount_minor, statement, files)
+    if idempotency_key is not None:
+        earlier = svc.repos.claims.claim_by_idempotency_key(principal.tenant_id, idempotency_key)
+        if earlier is not None:
+            if earlier.request_sha256 != fingerprint:
+                raise Conflict(
+                    f"Idempotency-Key {idempotency_key!r} was used for a different request; "
+                    "use a new key for a new claim."
+                )
+            return earlier, False
+    order = svc.repos.orders.get_order(principal.tenant_id, order_id)
+    if not files:
+        raise ValidationFailed("A claim needs at least one evidence file.", {"files": "at least one file"})
+    if amount_minor > order.amount_minor:
+        raise ValidationFailed("The claimed amount exceeds the order amount.",
+                               {"amount_minor": f"at most {order.amount_minor}"})
+    at = svc.now()
+    claim = Claim(
+        id=new_id("clm"), tenant_id=principal.tenant_id, merchant_id=order.merchant_id,
+        order_id=order.id, buyer_ref=order.buyer_ref, type=type, reason=reason,
+        amount_minor=amount_minor, currency=order.currency, statement=statement,
+        status=ClaimStatus.SUBMITTED, created_at=at, updated_at=at,
+        idempotency_key=idempotency_key, request_sha256=fingerprint,
+    )
+    evidence = _store_files(svc, claim, files, EvidenceSource.BUYER)
+    svc.repos.claims.add_claim(claim, evidence)
+    svc.repos.events.append(claim.tenant_id, claim.id, "claim.submitted", principal.actor, {
+        "order_id": order.id, "type": type.value, "amount_minor": amount_minor,
+        "buyer_ref": claim.buyer_ref,
+    }, at)
+    _log_uploads(svc, claim, evidence, principal.actor)
+    claim = move(svc, claim, ClaimStatus.VERIFYING, actor_kind="system", actor="system")
+    svc.queue.enqueue_verification(claim.tenant_id, claim.id, claim.round,
+                                   job_key(claim.id, claim.round, [e.id for e in evidence]))
+    return claim, True
+
+
+def add_evidence(
+    svc: Services, principal: Principal, claim_id: str, files: Sequence[UploadedFile]
+) -> Claim:
+    """The buyer answers a reviewer's request for more evidence; verification runs again."""
+    require(principal, Role.BUYER_CHANNEL)
+    claim = get_claim(svc, principal, claim_id)
+    if not files:
+        raise ValidationFailed("Send at least one evidence file.", {"files": "at least one file"})
+    moved = move(svc, claim, ClaimStatus.VERIFYING, actor_kind="buyer", actor=principal.actor,
+                 round=claim.round + 1, due_at=None)
+    evidence = _store_files(svc, moved, files, EvidenceSource.BUYER)
+    svc.repos.claims.add_evidence(evidence)
+    _log_uploads(svc, moved, evidence, principal.actor)
+    svc.queue.enqueue_verification(moved.tenant_id, moved.id, moved.round,
+                                   job_key(moved.id, moved.round, [e.id for e in evidence]))
+    return moved
+
+
+def get_claim(svc: Services, principal: Principal, claim_id: str) -> Claim:
+    """A claim the caller may see; another merchant's claim does not exist for them."""
+    claim = svc.repos.claims.get_claim(principal.tenant_id, claim_id)
+    if principal.role is Role.MERCHANT and claim.merchant_id != principal.merchant_id:
+        raise ClaimNotFound(claim_id)
+    return claim
+
+
+def list_claims(svc: Services, principal: Principal, status: ClaimStatus | None) -> list[Claim]:
+    merchant = principal.merchant_id if principal.role is Role.MERCHANT else None
+    return svc.repos.claims.list_claims(principal.tenant_id, merchant_id=merchant, status=status)
+
+
+def latest_report(svc: Services, principal: Principal, claim_id: str) -> StoredReport | None:
+    claim = get_claim(svc, principal, claim_id)
+    return svc.repos.reports.latest_report(claim.tenant_id, claim.id)
+
+
+def _store_files(
+    svc: Services, claim: Claim, files: Sequence[UploadedFile], source: EvidenceSource
+) -> list[Evidence]:
+    at = svc.now()
+    out = []
+    for f in files:
+        sha = svc.blobs.put(f.data)
+        out.append(Evidence(new_id("evi"), claim.tenant_id, claim.id, claim.round, source, sha,
+                            len(f.data), f.content_type, f.filename, at))
+    return out
+
+
+def _log_uploads(svc: Services, claim: Claim, evidence: Sequence[Evidence], actor: str) -> None:
+    for e in evidence:
+        svc.repos.events.append(claim.tenant_id, claim.id, "evidence.uploaded", actor, {
+            "evidence_id": e.id, "sha256": e.sha256, "size_bytes": e.size_bytes,
+            "filename": e.filename, "source": e.source.value, "round": e.round,
+        }, e.uploaded_at)
+
+
+def _fingerprint(*parts: object) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        if isinstance(p, (list, tuple)):
+            for f in p:
+                h.update(hashlib.sha256(f.data).digest())
+                h.update(f.filename.encode())
+        else:
+            h.update(repr(p).encode())
+        h.update(b"\x00")
+    return h.hexdigest()

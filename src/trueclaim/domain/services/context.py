@@ -1,0 +1,94 @@
+"""The bundle of ports and configuration every use case receives."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from trueclaim.domain.claims import Claim, ClaimStatus
+from trueclaim.domain.errors import Conflict, PermissionDenied
+from trueclaim.domain.policy import RoutingPolicy
+from trueclaim.domain.ports import BlobStore, Clock, JobQueue, Repositories, ReportRenderer, Verifier
+from trueclaim.domain.states import transition
+from trueclaim.domain.tenants import Principal, Role
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedFile:
+    """A file as received, before anything is stored."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(slots=True)
+class Services:
+    """Ports plus policy; built once by a shell (API, worker, CLI) and passed to use cases."""
+
+    repos: Repositories
+    blobs: BlobStore
+    queue: JobQueue
+    clock: Clock
+    verifier: Verifier
+    renderer: ReportRenderer
+    policy: RoutingPolicy = field(default_factory=RoutingPolicy)
+    buyer_key: str = "development-only-buyer-key"
+    max_appeals: int = 1
+    job_pause_s: float = 0.0  # test hook: sleep before saving a report (see workers)
+    hooks: dict[str, Any] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+
+def new_id(prefix: str) -> str:
+    """A fresh, prefixed, URL-safe id (``clm_...``)."""
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+def require(principal: Principal, *roles: Role) -> None:
+    """Raise PermissionDenied unless the caller has one of ``roles``."""
+    if principal.role not in roles:
+        allowed = ", ".join(r.value for r in roles)
+        raise PermissionDenied(
+            f"This action needs one of the roles: {allowed}; the API key has {principal.role.value}."
+        )
+
+
+def actor_kind(principal: Principal) -> str:
+    """The state machine's actor kind for a caller."""
+    return {
+        Role.MERCHANT: "merchant",
+        Role.REVIEWER: "reviewer",
+        Role.BUYER_CHANNEL: "buyer",
+        Role.PLATFORM_ADMIN: "admin",
+    }[principal.role]
+
+
+def move(
+    svc: Services,
+    claim: Claim,
+    target: ClaimStatus,
+    *,
+    actor_kind: str,
+    actor: str,
+    data: dict[str, Any] | None = None,
+    **changes: object,
+) -> Claim:
+    """Apply a transition, store it (optimistic lock) and append the event."""
+    at = svc.now()
+    moved = transition(claim, target, actor_kind=actor_kind, at=at, **changes)
+    svc.repos.claims.save_claim(moved, expected_version=claim.version)
+    svc.repos.events.append(
+        claim.tenant_id,
+        claim.id,
+        "claim.status_changed",
+        actor,
+        {"from": claim.status.value, "to": target.value, **(data or {})},
+        at,
+    )
+    return moved
+
