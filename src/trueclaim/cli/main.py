@@ -24,7 +24,7 @@ _COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("check", "check", "check"),
     ("demo", "demo", "demo"),
 )
-_SUBAPPS: tuple[tuple[str, str, str], ...] = ()
+_SUBAPPS: tuple[tuple[str, str, str], ...] = (("bench", "bench", "app"),)
 
 
 def _wire() -> None:

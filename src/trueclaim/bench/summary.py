@@ -1,0 +1,195 @@
+"""Join a manifest with a results file and compute the benchmark's figures.
+
+Detection figures use forged vs genuine cases that ran without error; ``unlabeled`` cases
+are left out. Mask IoU is over cases whose manifest has a mask (a case without a predicted
+mask, or that failed, counts 0). Latency is over cases that ran.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from trueclaim.bench.manifest import BenchCase
+from trueclaim.bench.metrics import (
+    MetricError,
+    RocCurve,
+    mask_iou,
+    percentile,
+    roc_auc,
+    roc_curve,
+    tpr_at_fpr,
+)
+from trueclaim.forensics.types import Mask
+
+
+@dataclass(frozen=True, slots=True)
+class KindFigure:
+    """How often one kind of case is flagged at the 1%-FPR threshold."""
+
+    kind: str
+    label: str
+    cases: int
+    flagged: int
+    mean_risk: float
+
+    @property
+    def share_flagged(self) -> float:
+        return self.flagged / self.cases if self.cases else math.nan
+
+
+@dataclass(frozen=True, slots=True)
+class BenchSummary:
+    """Every figure ``bench score`` prints."""
+
+    cases: int
+    forged: int
+    genuine: int
+    unlabeled: int
+    errors: int
+    missing: int
+    auc: float | None
+    tpr_at_1pct: float | None
+    threshold_1pct: float | None
+    tpr_at_0_1pct: float | None
+    threshold_0_1pct: float | None
+    by_kind: tuple[KindFigure, ...]
+    mask_cases: int
+    mean_mask_iou: float | None
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+    engine_versions: tuple[str, ...]
+    roc: RocCurve | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        def num(v: float | None) -> float | None:
+            return None if v is None or not math.isfinite(v) else round(float(v), 6)
+
+        return {
+            "cases": self.cases,
+            "forged": self.forged,
+            "genuine": self.genuine,
+            "unlabeled": self.unlabeled,
+            "errors": self.errors,
+            "missing": self.missing,
+            "roc_auc": num(self.auc),
+            "tpr_at_fpr_1pct": num(self.tpr_at_1pct),
+            "threshold_fpr_1pct": num(self.threshold_1pct),
+            "tpr_at_fpr_0_1pct": num(self.tpr_at_0_1pct),
+            "threshold_fpr_0_1pct": num(self.threshold_0_1pct),
+            "flagged_by_kind": {
+                k.kind: {
+                    "label": k.label,
+                    "cases": k.cases,
+                    "flagged": k.flagged,
+                    "share_flagged": num(k.share_flagged),
+                    "mean_risk": num(k.mean_risk),
+                }
+                for k in self.by_kind
+            },
+            "mask_cases": self.mask_cases,
+            "mean_mask_iou": num(self.mean_mask_iou),
+            "latency_p50_ms": num(self.latency_p50_ms),
+            "latency_p95_ms": num(self.latency_p95_ms),
+            "engine_versions": list(self.engine_versions),
+            "notes": list(self.notes),
+        }
+
+
+def summarize(
+    cases: Sequence[BenchCase], results: Sequence[dict[str, Any]], results_dir: Path
+) -> BenchSummary:
+    """Compute the figures for ``cases`` from ``results`` (masks relative to ``results_dir``)."""
+    by_id = {str(r["id"]): r for r in results}
+    notes: list[str] = []
+    ran = [(c, by_id[c.id]) for c in cases if c.id in by_id and by_id[c.id].get("risk") is not None]
+    errors = sum(1 for c in cases if c.id in by_id and by_id[c.id].get("risk") is None)
+    missing = sum(1 for c in cases if c.id not in by_id)
+    if errors:
+        notes.append(f"{errors} case(s) failed and are left out of detection figures.")
+    if missing:
+        notes.append(f"{missing} case(s) have no result yet; run `trueclaim bench run` again.")
+
+    labelled = [(c, r) for c, r in ran if c.label in ("forged", "genuine")]
+    y = np.array([c.is_forged for c, _ in labelled], dtype=bool)
+    s = np.array([float(r["risk"]) for _, r in labelled], dtype=np.float64)
+    auc = t1 = th1 = t01 = th01 = None
+    roc = None
+    threshold = math.inf
+    try:
+        auc = roc_auc(y, s)
+        roc = roc_curve(y, s)
+        p1 = tpr_at_fpr(y, s, 0.01)
+        p01 = tpr_at_fpr(y, s, 0.001)
+        t1, th1, t01, th01 = p1.tpr, p1.threshold, p01.tpr, p01.threshold
+        threshold = p1.threshold
+    except MetricError as exc:
+        notes.append(f"no detection figures: {exc}")
+
+    groups: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for c, r in ran:
+        groups[(c.kind, c.label)].append(float(r["risk"]))
+    by_kind = tuple(
+        KindFigure(
+            kind=kind,
+            label=label,
+            cases=len(risks),
+            flagged=sum(1 for v in risks if v >= threshold),
+            mean_risk=float(np.mean(risks)),
+        )
+        for (kind, label), risks in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    )
+
+    ious = []
+    for c in cases:
+        if c.mask is None:
+            continue
+        truth = read_mask(c.mask)
+        r = by_id.get(c.id)
+        pred = None
+        if r is not None and r.get("mask"):
+            pred = read_mask(results_dir / str(r["mask"]))
+        ious.append(mask_iou(truth, pred))
+
+    latencies = [float(r["elapsed_ms"]) for _, r in ran if r.get("elapsed_ms") is not None]
+    versions = sorted({str(r["engine_version"]) for _, r in ran if r.get("engine_version")})
+    return BenchSummary(
+        cases=len(cases),
+        forged=sum(1 for c in cases if c.label == "forged"),
+        genuine=sum(1 for c in cases if c.label == "genuine"),
+        unlabeled=sum(1 for c in cases if c.label == "unlabeled"),
+        errors=errors,
+        missing=missing,
+        auc=auc,
+        tpr_at_1pct=t1,
+        threshold_1pct=th1,
+        tpr_at_0_1pct=t01,
+        threshold_0_1pct=th01,
+        by_kind=by_kind,
+        mask_cases=len(ious),
+        mean_mask_iou=float(np.mean(ious)) if ious else None,
+        latency_p50_ms=percentile(latencies, 50) if latencies else None,
+        latency_p95_ms=percentile(latencies, 95) if latencies else None,
+        engine_versions=tuple(versions),
+        roc=roc,
+        notes=tuple(notes),
+    )
+
+
+def read_mask(path: Path) -> Mask:
+    """A mask PNG as booleans (white, i.e. > 127 in grey, = marked)."""
+    with Image.open(path) as im:
+        if im.mode in ("RGBA", "LA", "PA"):
+            im = im.convert("RGBA")
+            grey = np.asarray(im.convert("L"), dtype=np.uint8)
+            alpha = np.asarray(im.getchannel("A"), dtype=np.uint8)
+            return (grey > 127) & (alpha > 127)
+        return np.asarray(im.convert("L"), dtype=np.uint8) > 127

@@ -1,0 +1,179 @@
+"""``trueclaim bench``: build a labelled case set, run the engine on it, and score the run."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from trueclaim.cli.errors import CLIError, InputError
+
+app = typer.Typer(
+    help="Measure detection quality on a labelled case manifest (make, run, score).",
+    no_args_is_help=True,
+)
+
+
+def _load(manifest: Path):  # type: ignore[no-untyped-def]
+    from trueclaim.bench.manifest import ManifestError, load_manifest
+
+    try:
+        return load_manifest(manifest)
+    except ManifestError as exc:
+        raise InputError(f"bad manifest: {exc}") from exc
+
+
+@app.command("run")
+def run(
+    manifest: Annotated[Path, typer.Argument(help="The case manifest (JSON Lines).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results file (JSON Lines); appended to.")],
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+    retry_errors: Annotated[
+        bool, typer.Option("--retry-errors", help="Run again the cases that failed last time.")
+    ] = False,
+    no_ocr: Annotated[
+        bool, typer.Option("--no-ocr", help="Skip OCR of visible AI marks (faster, less complete).")
+    ] = False,
+) -> None:
+    """Run the engine on every case; ids already in the results file are skipped."""
+    from trueclaim.bench.runner import pending_cases, run_cases
+    from trueclaim.forensics import EngineParams
+
+    cases = _load(manifest)
+    todo = pending_cases(cases, out, retry_errors=retry_errors)
+    console = Console(stderr=True, highlight=False)
+    if not todo:
+        console.print(f"all {len(cases)} cases already in {out}; nothing to run.")
+        return
+    params = EngineParams(detector_options={"watermark": {"ocr": False}}) if no_ocr else None
+    failed = 0
+    with Progress(
+        TextColumn("[bold]bench run"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        TextColumn("{task.fields[last]}"), console=console, transient=False,
+    ) as progress:
+        task = progress.add_task("run", total=len(todo), last="")
+
+        def step(result: dict[str, object]) -> None:
+            nonlocal failed
+            failed += "error" in result
+            progress.update(task, advance=1, last=str(result["id"]))
+
+        run_cases(todo, out, jobs=jobs, params=params, on_result=step)
+    skipped = len(cases) - len(todo)
+    console.print(
+        f"ran {len(todo)} case(s)" + (f", skipped {skipped} already done" if skipped else "")
+        + (f", [red]{failed} failed[/] (see \"error\" in {out})" if failed else "")
+        + f"; results in {out}"
+    )
+
+
+@app.command("score")
+def score(
+    manifest: Annotated[Path, typer.Argument(help="The case manifest (JSON Lines).")],
+    results: Annotated[Path, typer.Argument(help="Results written by `trueclaim bench run`.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Write the ROC curve as a PNG.")] = None,
+) -> None:
+    """Print ROC AUC, TPR at 1% / 0.1% FPR, share flagged per kind, mask IoU and latency."""
+    from trueclaim.bench.runner import load_results
+    from trueclaim.bench.summary import summarize
+
+    cases = _load(manifest)
+    if not results.exists():
+        raise InputError(f"results file {results} does not exist; run `trueclaim bench run` first.")
+    try:
+        summary = summarize(cases, load_results(results), results.resolve().parent)
+    except FileNotFoundError as exc:
+        raise InputError(f"a mask file is missing: {exc.filename}. Check the manifest's mask paths.") from exc
+    if plot is not None:
+        if summary.roc is None:
+            raise CLIError("no ROC curve to plot: the run needs both forged and genuine cases.")
+        from trueclaim.bench.plot import plot_roc
+
+        plot_roc(summary, plot)
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
+        return
+    _print_summary(summary, plot)
+
+
+def _fmt(v: float | None, pct: bool = False) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "–"
+    return f"{100 * v:.1f}%" if pct else f"{v:.3f}"
+
+
+def _print_summary(summary, plot: Path | None) -> None:  # type: ignore[no-untyped-def]
+    console = Console(highlight=False)
+    head = Table(title="trueclaim bench", show_header=False)
+    head.add_column("figure")
+    head.add_column("value", justify="right")
+    head.add_row("cases (forged / genuine / unlabeled)",
+                 f"{summary.cases} ({summary.forged} / {summary.genuine} / {summary.unlabeled})")
+    if summary.errors or summary.missing:
+        head.add_row("failed / missing", f"{summary.errors} / {summary.missing}")
+    head.add_row("ROC AUC", _fmt(summary.auc))
+    head.add_row("TPR at 1% FPR", f"{_fmt(summary.tpr_at_1pct, True)}  (risk ≥ {_fmt(summary.threshold_1pct)})")
+    head.add_row("TPR at 0.1% FPR", f"{_fmt(summary.tpr_at_0_1pct, True)}  (risk ≥ {_fmt(summary.threshold_0_1pct)})")
+    head.add_row(f"mean mask IoU ({summary.mask_cases} masks)", _fmt(summary.mean_mask_iou))
+    head.add_row("latency p50 / p95", f"{_fmt(summary.latency_p50_ms and summary.latency_p50_ms / 1000)} s / "
+                 f"{_fmt(summary.latency_p95_ms and summary.latency_p95_ms / 1000)} s")
+    head.add_row("engine", ", ".join(summary.engine_versions) or "–")
+    console.print(head)
+    kinds = Table(title="share flagged at the 1%-FPR threshold, per kind")
+    for col, just in (("kind", "left"), ("label", "left"), ("cases", "right"), ("flagged", "right"), ("mean risk", "right")):
+        kinds.add_column(col, justify=just)  # type: ignore[arg-type]
+    for k in summary.by_kind:
+        kinds.add_row(k.kind, k.label, str(k.cases), _fmt(k.share_flagged, True), _fmt(k.mean_risk))
+    console.print(kinds)
+    for note in summary.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    if plot is not None:
+        console.print(f"ROC curve written to [bold]{plot}[/]")
+
+
+@app.command("make")
+def make(
+    source_dir: Annotated[Path, typer.Argument(help="Folder of real photos (products layout or any photos).")],
+    out_dir: Annotated[Path, typer.Argument(help="Where manifest.jsonl and the case files go.")],
+    seed: Annotated[int, typer.Option(help="Seed of every random choice.")] = 0,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many cases (balanced).")] = None,
+    kinds: Annotated[
+        str | None, typer.Option(help="Comma-separated kinds or patterns, e.g. 'listing-damage*,genuine-*'.")
+    ] = None,
+    damage_dir: Annotated[
+        Path | None, typer.Option(help="Real damage photos with masks, e.g. ../shared/data/damage/magnetic-tile.")
+    ] = None,
+) -> None:
+    """Build a labelled case set: genuine photos and forgeries made the way buyers make them."""
+    from trueclaim.bench.make import MakeError, make_bench
+
+    if damage_dir is not None and not damage_dir.is_dir():
+        raise InputError(f"--damage-dir {damage_dir} is not a folder.")
+    console = Console(stderr=True, highlight=False)
+    try:
+        with console.status("making cases…") as status:
+            summary = make_bench(
+                source_dir, out_dir, seed=seed, limit=limit,
+                kinds=[k.strip() for k in kinds.split(",") if k.strip()] if kinds else (),
+                damage_dir=damage_dir,
+                on_case=lambda cid: status.update(f"making cases… {cid}"),
+            )
+    except MakeError as exc:
+        raise InputError(str(exc)) from exc
+    table = Table(title=f"{summary.cases} cases in {out_dir / 'manifest.jsonl'}")
+    table.add_column("kind")
+    table.add_column("cases", justify="right")
+    for kind in sorted(summary.by_kind):
+        table.add_row(kind, str(summary.by_kind[kind]))
+    Console(highlight=False).print(table)
+    if summary.skipped:
+        console.print(f"skipped {len(summary.skipped)} source(s):")
+        for line in summary.skipped[:20]:
+            console.print(f"  {line}")
