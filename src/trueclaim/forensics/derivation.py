@@ -1,14 +1,284 @@
-"""The derivation detector (being built; see the issue tracker)."""
+"""The derivation detector: was this evidence made from a reference photo, and what changed?
+
+For each evidence image: find its content box (screenshot bars stripped), hash it (PDQ, pHash)
+against every reference and its dihedral variants, match ORB features against every reference
+(and, when that is not conclusive, the mirrored evidence), fit one homography per reference,
+and for the candidates whose fit is strong, warp the reference onto the evidence and measure
+how much of the evidence it explains (:mod:`trueclaim.forensics.localize`). An evidence image
+the reference explains almost everywhere is derived from it; what is left is the local edit.
+
+Findings
+--------
+``derived-from-reference`` (high)
+    The evidence is a reference photo, transformed (crop, scale, rotation, mirror,
+    perspective, screenshot framing). ``reference_index`` names it.
+``derived-with-local-edit`` (critical)
+    ... and something was painted into it: ``mask`` (evidence analysis size), ``regions``
+    (original evidence pixels) with one score and a plain description each.
+``derived-unedited`` (medium)
+    ... and nothing was changed: the listing photo itself was submitted as evidence.
+
+Shared cache
+------------
+``case.cache["derivation"]`` is a dict, filled once per case::
+
+    {
+      "references": {ref_index: ReferencePrep},   # content box, hashes, ORB features
+      "evidence": {ev_index: EvidenceDerivation}, # per evidence, see below
+    }
+
+:class:`EvidenceDerivation` holds the evidence's ``features``, ``content`` box, the
+``matches`` per reference index (:class:`~trueclaim.forensics.matching.GeometricMatch`, whose
+``homography`` maps reference analysis pixels to evidence analysis pixels), the ``hashes``
+per reference (:class:`~trueclaim.forensics.hashing.HashMatch`), ``best_reference`` (index or
+None), ``derived`` (bool) and the ``change_map`` of the best reference, if one was compared.
+The identity detector reads ``matches`` to see whether the product in the evidence is the
+referenced one without matching again.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from trueclaim.forensics.case import Case
-from trueclaim.forensics.types import Finding
+import cv2
+import numpy as np
+
+from trueclaim.forensics.case import Case, Item
+from trueclaim.forensics.errors import InvalidParameter
+from trueclaim.forensics.framing import ContentBox, find_content_box
+from trueclaim.forensics.hashing import HashMatch, ImageHashes, closest_variant, compute_hashes
+from trueclaim.forensics.localize import ChangeMap, localize_changes
+from trueclaim.forensics.matching import Features, GeometricMatch, extract_features, fit_homography
+from trueclaim.forensics.transform import TransformSummary, summarize_transform
+from trueclaim.forensics.types import Finding, Region, Severity
+
+DETECTOR = "derivation"
+VERSION = "1"
+
+
+@dataclass(frozen=True, slots=True)
+class DerivationParams:
+    """Tunable settings of the derivation detector (pass overrides as detector options)."""
+
+    feature_side: int = 640
+    n_features: int = 1500
+    min_inliers: int = 12
+    min_coverage: float = 0.2
+    min_explained: float = 0.6
+    min_compared: float = 0.5
+    work_side: int = 512
+    max_candidates: int = 2
+    min_edit_fraction: float = 0.002
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ReferencePrep:
+    """Per-reference work done once per case."""
+
+    content: ContentBox
+    hashes: ImageHashes
+    features: Features
+
+
+@dataclass(slots=True, eq=False)
+class EvidenceDerivation:
+    """Per-evidence results, kept in ``case.cache["derivation"]["evidence"]``."""
+
+    content: ContentBox
+    features: Features
+    hashes: dict[int, HashMatch] = field(default_factory=dict)
+    matches: dict[int, GeometricMatch] = field(default_factory=dict)
+    best_reference: int | None = None
+    derived: bool = False
+    change_map: ChangeMap | None = None
+    transform: TransformSummary | None = None
 
 
 def detect(case: Case, options: Mapping[str, Any]) -> Sequence[Finding]:
-    """Return this detector's findings for the case."""
-    return ()
+    """Return derivation findings for every evidence image of the case."""
+    params = _params(options)
+    refs = [r for r in case.references if r.ok]
+    if not refs:
+        return ()
+    cache = case.cache.setdefault("derivation", {"references": {}, "evidence": {}})
+    preps = {r.index: _prepare_reference(r, cache["references"], params) for r in refs}
+    findings: list[Finding] = []
+    for item in case.evidence:
+        if not item.ok:
+            continue
+        result = _analyse(item, refs, preps, params)
+        cache["evidence"][item.index] = result
+        findings.extend(_findings(item, result, params))
+    return findings
+
+
+def _params(options: Mapping[str, Any]) -> DerivationParams:
+    names = {f.name for f in fields(DerivationParams)}
+    unknown = set(options) - names
+    if unknown:
+        raise InvalidParameter(
+            f"Unknown derivation option(s) {sorted(unknown)}; valid ones are {sorted(names)}."
+        )
+    return DerivationParams(**dict(options))
+
+
+def _prepare_reference(item: Item, store: dict[int, ReferencePrep], p: DerivationParams) -> ReferencePrep:
+    if item.index in store:
+        return store[item.index]
+    assert item.analysis is not None
+    rgb = item.analysis.pixels
+    content = find_content_box(rgb)
+    prep = ReferencePrep(
+        content=content,
+        hashes=compute_hashes(content.crop(rgb), variants=True),
+        features=extract_features(rgb, work_side=p.feature_side, n_features=p.n_features),
+    )
+    store[item.index] = prep
+    return prep
+
+
+def _analyse(
+    item: Item, refs: Sequence[Item], preps: Mapping[int, ReferencePrep], p: DerivationParams
+) -> EvidenceDerivation:
+    assert item.analysis is not None
+    rgb = item.analysis.pixels
+    content = find_content_box(rgb)
+    box = (content.x, content.y, content.width, content.height)
+    ev_hash = compute_hashes(content.crop(rgb), variants=False)
+    features = extract_features(rgb, work_side=p.feature_side, n_features=p.n_features)
+    result = EvidenceDerivation(content=content, features=features)
+    for r in refs:
+        result.hashes[r.index] = closest_variant(ev_hash, preps[r.index].hashes)
+        result.matches[r.index] = fit_homography(preps[r.index].features, features, content=box)
+    if not any(_strong(m, p) for m in result.matches.values()) or any(
+        h.mirrored and h.is_match for h in result.hashes.values()
+    ):
+        mirrored = extract_features(rgb, work_side=p.feature_side, n_features=p.n_features, mirrored=True)
+        for r in refs:
+            alt = fit_homography(preps[r.index].features, mirrored, content=box)
+            if _rank(alt) > _rank(result.matches[r.index]):
+                result.matches[r.index] = alt
+    candidates = sorted(
+        (i for i, m in result.matches.items() if _strong(m, p)),
+        key=lambda i: -_rank(result.matches[i]),
+    )[: p.max_candidates]
+    for i in candidates:
+        ref_rgb = next(r for r in refs if r.index == i).analysis.pixels  # type: ignore[union-attr]
+        H = result.matches[i].homography
+        assert H is not None
+        cmap = localize_changes(ref_rgb, rgb, H, content=box, work_side=p.work_side)
+        if result.change_map is None or cmap.explained_fraction > result.change_map.explained_fraction:
+            result.best_reference, result.change_map = i, cmap
+        if cmap.explained_fraction >= p.min_explained and cmap.compared_fraction >= p.min_compared:
+            result.best_reference, result.change_map, result.derived = i, cmap, True
+            break
+    if result.best_reference is not None and result.derived:
+        ref_item = next(r for r in refs if r.index == result.best_reference)
+        result.transform = summarize_transform(
+            result.matches[result.best_reference], ref_item.analysis, item.analysis, content  # type: ignore[arg-type]
+        )
+    return result
+
+
+def _strong(m: GeometricMatch, p: DerivationParams) -> bool:
+    return m.found and m.n_inliers >= p.min_inliers and m.coverage >= p.min_coverage
+
+
+def _rank(m: GeometricMatch) -> float:
+    return m.n_inliers * (0.25 + m.coverage) if m.found else -1.0
+
+
+def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Finding]:
+    if not r.derived or r.best_reference is None or r.change_map is None or r.transform is None:
+        return []
+    assert item.analysis is not None
+    ri, m, cmap, t = r.best_reference, r.matches[r.best_reference], r.change_map, r.transform
+    ev_no, ref_no = item.index + 1, ri + 1
+    strength = min(1.0, m.n_inliers / 40.0) * min(1.0, (cmap.explained_fraction - 0.4) / 0.4)
+    score = float(np.clip(0.6 + 0.4 * strength, 0.0, 1.0))
+    data = {
+        "version": VERSION,
+        "params": {f.name: getattr(p, f.name) for f in fields(p)},
+        "reference_index": ri,
+        "transform": t.to_dict(),
+        "inliers": m.n_inliers,
+        "matches": m.n_matches,
+        "inlier_ratio": round(m.inlier_ratio, 4),
+        "coverage": round(m.coverage, 4),
+        "reprojection_error": round(m.reprojection_error, 5),
+        "explained_fraction": round(cmap.explained_fraction, 4),
+        "compared_fraction": round(cmap.compared_fraction, 4),
+        "changed_fraction": round(cmap.changed_fraction, 4),
+        "hash": {"pdq_distance_bits": r.hashes[ri].pdq_distance_bits,
+                 "phash_distance_bits": r.hashes[ri].phash_distance_bits,
+                 "variant": r.hashes[ri].variant},
+    }
+    how_en, how_zh = t.describe()
+    explained = f"{cmap.explained_fraction * 100:.0f}%"
+    out = [
+        Finding(
+            detector=DETECTOR,
+            code="derived-from-reference",
+            severity=Severity.HIGH,
+            score=score,
+            message_en=f"Evidence photo {ev_no} is made from reference photo {ref_no} "
+            f"({how_en}): the reference explains {explained} of it, which a new photo of the "
+            "goods would not.",
+            message_zh=f"证据照片 {ev_no} 由参考照片 {ref_no} 加工而成({how_zh}):参考照片可解释其 "
+            f"{explained} 的内容,重新拍摄的实物照片不会如此。",
+            evidence_index=item.index,
+            reference_index=ri,
+            data=data,
+        )
+    ]
+    edits = [g for g in cmap.regions]
+    if cmap.changed_fraction >= p.min_edit_fraction and edits:
+        to_orig = 1.0 / item.analysis.scale
+        regions = tuple(
+            Region(
+                x=int(g.x * to_orig), y=int(g.y * to_orig),
+                width=max(1, int(round(g.width * to_orig))), height=max(1, int(round(g.height * to_orig))),
+                score=g.score, label=g.description_en,
+            )
+            for g in edits
+        )
+        top = edits[0]
+        more_en = f" and {len(edits) - 1} more change(s)" if len(edits) > 1 else ""
+        more_zh = f",另有 {len(edits) - 1} 处改动" if len(edits) > 1 else ""
+        out.append(
+            Finding(
+                detector=DETECTOR,
+                code="derived-with-local-edit",
+                severity=Severity.CRITICAL,
+                score=float(np.clip(0.5 * score + 0.5 * top.score + 0.2, 0.0, 1.0)),
+                message_en=f"Evidence photo {ev_no} is reference photo {ref_no} with local changes: "
+                f"{top.description_en}{more_en}. Everything else matches the reference, so the "
+                "damage was most likely painted into the merchant's photo.",
+                message_zh=f"证据照片 {ev_no} 是参考照片 {ref_no} 经局部修改而成:{top.description_zh}"
+                f"{more_zh}。其余部分与参考照片一致,损坏很可能是在商家照片上后期添加的。",
+                evidence_index=item.index,
+                reference_index=ri,
+                regions=regions,
+                mask=cmap.mask,
+                data={**data, "regions": [g.description_en for g in edits]},
+            )
+        )
+    else:
+        out.append(
+            Finding(
+                detector=DETECTOR,
+                code="derived-unedited",
+                severity=Severity.MEDIUM,
+                score=score,
+                message_en=f"Evidence photo {ev_no} is reference photo {ref_no} itself ({how_en}) "
+                "with nothing changed: it shows the merchant's photo, not the goods received.",
+                message_zh=f"证据照片 {ev_no} 就是参考照片 {ref_no}({how_zh}),内容未作改动:"
+                "它展示的是商家的照片,而不是收到的商品。",
+                evidence_index=item.index,
+                reference_index=ri,
+                data=data,
+            )
+        )
+    return out

@@ -1,0 +1,128 @@
+"""Find the photo inside a frame: strip uniform borders and phone UI bars.
+
+A buyer who screenshots a listing photo submits the photo inside a phone screen: a status bar
+(clock, battery), maybe an app bar, letterbox borders of one colour. Hashes of the whole
+screenshot do not match the photo's hash, so :func:`find_content_box` locates the content
+rectangle first. Rows and columns are stripped from each edge while they are "bar-like": almost
+all of their pixels share one colour (icons and text of a status bar cover little of a row).
+Fully uniform borders may be stripped without limit; bar-like rows at most
+``max_bar_fraction`` of the side, so a photo with a plain sky is not eaten away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from trueclaim.forensics.types import RGBImage
+
+
+@dataclass(frozen=True, slots=True)
+class ContentBox:
+    """The content rectangle of an image, in the pixels of the array it was found in."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+    framed: bool  # True when something (bars, borders) was stripped
+
+    def crop(self, rgb: RGBImage) -> RGBImage:
+        return rgb[self.y : self.y + self.height, self.x : self.x + self.width]
+
+    def area_fraction(self, shape: tuple[int, ...]) -> float:
+        return (self.width * self.height) / float(shape[0] * shape[1])
+
+
+def find_content_box(
+    rgb: RGBImage,
+    *,
+    tolerance: int = 14,
+    uniform_fraction: float = 0.985,
+    bar_fraction: float = 0.80,
+    max_bar_fraction: float = 0.15,
+    min_keep_fraction: float = 0.3,
+) -> ContentBox:
+    """Locate the content rectangle of a possibly framed image (screenshot, letterbox).
+
+    Parameters
+    ----------
+    rgb : (H, W, 3) uint8 ndarray
+        The image.
+    tolerance : int, optional
+        A pixel belongs to a row's colour when every channel is within this of the row median.
+    uniform_fraction : float, optional
+        Share of pixels that makes a row a uniform border (stripped without limit).
+    bar_fraction : float, optional
+        Share of pixels that makes a row part of a UI bar (stripped up to ``max_bar_fraction``).
+    max_bar_fraction : float, optional
+        Most of a side that bar-like rows may remove, per edge.
+    min_keep_fraction : float, optional
+        The box keeps at least this share of each side.
+
+    Returns
+    -------
+    ContentBox
+        In the pixel coordinates of ``rgb``.
+    """
+    h, w = rgb.shape[:2]
+    f = min(1.0, 256.0 / max(h, w))
+    small = cv2.resize(rgb, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA) if f < 1 else rgb
+    sh, sw = small.shape[:2]
+    rows = _line_scores(small, tolerance)
+    cols = _line_scores(np.ascontiguousarray(small.transpose(1, 0, 2)), tolerance)
+    args = (uniform_fraction, bar_fraction, max_bar_fraction, tolerance)
+    top = _strip(*rows, *args)
+    bottom = _strip(*(a[::-1] for a in rows), *args)
+    left = _strip(*cols, *args)
+    right = _strip(*(a[::-1] for a in cols), *args)
+    top, bottom = _keep(top, bottom, sh, min_keep_fraction)
+    left, right = _keep(left, right, sw, min_keep_fraction)
+    x0, y0 = int(round(left / f)), int(round(top / f))
+    x1, y1 = int(round((sw - right) / f)), int(round((sh - bottom) / f))
+    x1, y1 = min(w, max(x1, x0 + 1)), min(h, max(y1, y0 + 1))
+    return ContentBox(x0, y0, x1 - x0, y1 - y0, framed=bool(top or bottom or left or right))
+
+
+def _line_scores(img: RGBImage, tolerance: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: share of pixels near the row's median colour (loosely, then tightly), and it.
+
+    The tight share (within 4 levels) tells a drawn border from a plain photo background,
+    whose noise and shading spread wider.
+    """
+    med = np.median(img, axis=1, keepdims=True)
+    dev = np.abs(img.astype(np.int16) - med.astype(np.int16)).max(axis=2)
+    return (dev <= tolerance).mean(axis=1), (dev <= 4).mean(axis=1), med[:, 0, :].astype(np.int16)
+
+
+def _strip(
+    scores: np.ndarray,
+    tight: np.ndarray,
+    colours: np.ndarray,
+    uniform: float,
+    bar: float,
+    max_bar: float,
+    tol: int,
+) -> int:
+    """Rows to strip from the start: runs of one colour that are borders or short UI bars."""
+    n = len(scores)
+    i = 0
+    while i < n and scores[i] >= bar:
+        j = i + 1
+        while j < n and scores[j] >= bar and (np.abs(colours[j] - colours[i]) <= tol).all():
+            j += 1
+        run_uniform = float(tight[i:j].mean()) >= uniform
+        if not run_uniform and j - i > max_bar * n:
+            break  # a long, not quite uniform run: part of the photo (sky, a wall)
+        if j >= n:
+            break
+        i = j
+    return i
+
+
+def _keep(a: int, b: int, n: int, keep: float) -> tuple[int, int]:
+    if n - a - b >= keep * n:
+        return a, b
+    return 0, 0

@@ -1,0 +1,245 @@
+"""Local features and one robust homography between a reference and an evidence image.
+
+ORB keypoints (fast, rotation- and scale-tolerant, about 4 ms at 640 px on one core) are
+matched with a ratio test and a mutual check, then one homography is fitted with OpenCV's
+USAC MAGSAC++. An image made from the reference (crop, rescale, rotation, perspective,
+screenshot) fits one homography with inliers spread over its whole content; a genuine
+re-photograph of a 3-D product fits, at best, one face of it. A mirrored copy is matched through
+features of the mirrored evidence whose points are mapped back, so the homography itself
+carries the reflection (negative determinant).
+
+Coordinates are always in the pixels of the arrays the features came from (the analysis
+images), never in the feature working size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from trueclaim.forensics.types import RGBImage
+
+Points = npt.NDArray[np.float32]  # (N, 2) x, y
+Homography = npt.NDArray[np.float64]  # (3, 3)
+
+_MIN_MATCHES = 10
+_GRID = 8
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Features:
+    """ORB keypoints of one image, in the pixels of the array they were computed from."""
+
+    points: Points  # (N, 2)
+    descriptors: npt.NDArray[np.uint8]  # (N, 32)
+    shape: tuple[int, int]  # (H, W) of the source array
+    mirrored: bool = False  # found on the mirrored image; points are in its coordinates
+
+    def __len__(self) -> int:
+        return int(self.points.shape[0])
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class GeometricMatch:
+    """One homography from reference to evidence pixels and how well it explains the matches.
+
+    ``coverage`` is the share of the evidence content's grid cells that hold keypoints and
+    also hold an inlier: near 1 when the whole evidence is a warped copy of the reference.
+    ``reprojection_error`` is the median inlier error as a fraction of the evidence diagonal.
+    """
+
+    homography: Homography | None  # reference -> evidence
+    n_matches: int
+    n_inliers: int
+    inlier_ratio: float
+    coverage: float
+    reprojection_error: float
+    mirrored: bool
+
+    @property
+    def found(self) -> bool:
+        return self.homography is not None
+
+
+NO_MATCH = GeometricMatch(None, 0, 0, 0.0, 0.0, 1.0, False)
+
+
+def extract_features(
+    rgb: RGBImage,
+    *,
+    work_side: int = 640,
+    n_features: int = 1500,
+    mirrored: bool = False,
+) -> Features:
+    """Detect ORB keypoints on a grey copy rescaled so its longest side is ``work_side``.
+
+    Small images are upscaled so that a 200-pixel listing photo still yields keypoints.
+
+    Parameters
+    ----------
+    rgb : (H, W, 3) uint8 ndarray
+    work_side : int, optional
+        Longest side of the grey image the detector runs on.
+    n_features : int, optional
+        Cap on keypoints.
+    mirrored : bool, optional
+        Detect on the left-right mirror image (points stay in the mirror's coordinates;
+        :func:`fit_homography` folds the reflection into its result, because USAC rejects
+        orientation-reversing models).
+
+    Returns
+    -------
+    Features
+    """
+    h, w = rgb.shape[:2]
+    f = work_side / max(h, w)
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    if mirrored:
+        gray = np.ascontiguousarray(gray[:, ::-1])
+    size = (max(1, round(w * f)), max(1, round(h * f)))
+    gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
+    orb = cv2.ORB_create(nfeatures=n_features, scaleFactor=1.2, nlevels=8, fastThreshold=12)
+    keypoints, descriptors = orb.detectAndCompute(gray, None)
+    if descriptors is None or not keypoints:
+        return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), (h, w), mirrored)
+    pts = np.array([kp.pt for kp in keypoints], dtype=np.float32)
+    pts[:, 0] *= w / size[0]
+    pts[:, 1] *= h / size[1]
+    return Features(pts, descriptors, (h, w), mirrored)
+
+
+def match_features(reference: Features, evidence: Features, *, ratio: float = 0.8) -> tuple[Points, Points]:
+    """Putative correspondences: Lowe's ratio test one way, then a mutual nearest check.
+
+    Returns
+    -------
+    (reference_points, evidence_points) : two (M, 2) float32 arrays
+    """
+    empty = np.zeros((0, 2), np.float32)
+    if len(reference) < 2 or len(evidence) < 2:
+        return empty, empty
+    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+    forward = matcher.knnMatch(evidence.descriptors, reference.descriptors, k=2)
+    backward = matcher.match(reference.descriptors, evidence.descriptors)
+    back_of = np.full(len(reference), -1, dtype=np.int64)
+    for m in backward:
+        back_of[m.queryIdx] = m.trainIdx
+    ev_idx, ref_idx = [], []
+    for pair in forward:
+        if len(pair) < 2:
+            continue
+        best, second = pair
+        if best.distance < ratio * second.distance and back_of[best.trainIdx] == best.queryIdx:
+            ev_idx.append(best.queryIdx)
+            ref_idx.append(best.trainIdx)
+    if not ev_idx:
+        return empty, empty
+    return reference.points[ref_idx], evidence.points[ev_idx]
+
+
+def fit_homography(
+    reference: Features,
+    evidence: Features,
+    *,
+    content: tuple[int, int, int, int] | None = None,
+    ratio: float = 0.8,
+    threshold_fraction: float = 0.006,
+) -> GeometricMatch:
+    """Match features and fit one homography (USAC MAGSAC++), with coverage statistics.
+
+    Parameters
+    ----------
+    reference, evidence : Features
+    content : (x, y, width, height), optional
+        The evidence's content box (screenshot bars stripped); coverage is measured inside it.
+    ratio : float, optional
+        Lowe's ratio test threshold.
+    threshold_fraction : float, optional
+        Inlier threshold as a fraction of the evidence's longest side.
+
+    Returns
+    -------
+    GeometricMatch
+        ``NO_MATCH`` (with ``n_matches``) when too few matches or no plausible fit.
+    """
+    src, dst = match_features(reference, evidence, ratio=ratio)
+    n = int(src.shape[0])
+    if n < _MIN_MATCHES:
+        return GeometricMatch(None, n, 0, 0.0, 0.0, 1.0, evidence.mirrored)
+    eh, ew = evidence.shape
+    thr = threshold_fraction * max(eh, ew)
+    H, inl = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, thr, maxIters=2000, confidence=0.999)
+    if H is None or inl is None or not _plausible(H, reference.shape, evidence.shape):
+        return GeometricMatch(None, n, 0, 0.0, 0.0, 1.0, evidence.mirrored)
+    if evidence.mirrored:
+        flip = np.array([[-1.0, 0.0, ew - 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+        H = flip @ H
+        dst = dst.copy()
+        dst[:, 0] = (ew - 1) - dst[:, 0]
+    inliers = inl.ravel().astype(bool)
+    k = int(inliers.sum())
+    proj = cv2.perspectiveTransform(src[inliers].reshape(-1, 1, 2).astype(np.float64), H).reshape(-1, 2)
+    err = float(np.median(np.linalg.norm(proj - dst[inliers], axis=1))) if k else 1.0
+    box = content or (0, 0, ew, eh)
+    return GeometricMatch(
+        homography=H,
+        n_matches=n,
+        n_inliers=k,
+        inlier_ratio=k / n,
+        coverage=_coverage(_unmirrored(evidence), dst[inliers], box),
+        reprojection_error=err / float(np.hypot(eh, ew)),
+        mirrored=evidence.mirrored,
+    )
+
+
+def _unmirrored(f: Features) -> Points:
+    if not f.mirrored:
+        return f.points
+    pts = f.points.copy()
+    pts[:, 0] = (f.shape[1] - 1) - pts[:, 0]
+    return pts
+
+
+def _coverage(all_points: Points, inlier_points: Points, box: tuple[int, int, int, int]) -> float:
+    """Share of the content box's textured grid cells (those with any keypoint) that hold an inlier."""
+    x, y, w, h = box
+
+    def cells(p: Points) -> set[int]:
+        gx = ((p[:, 0] - x) * _GRID / max(w, 1)).astype(int)
+        gy = ((p[:, 1] - y) * _GRID / max(h, 1)).astype(int)
+        ok = (gx >= 0) & (gx < _GRID) & (gy >= 0) & (gy < _GRID)
+        return set((gy[ok] * _GRID + gx[ok]).tolist())
+
+    textured = cells(all_points)
+    if not textured:
+        return 0.0
+    return len(cells(inlier_points) & textured) / len(textured)
+
+
+def _plausible(H: Homography, ref_shape: tuple[int, int], ev_shape: tuple[int, int]) -> bool:
+    """Reject degenerate fits: collapsed, twisted or absurdly scaled reference outlines."""
+    if not np.all(np.isfinite(H)) or abs(H[2, 2]) < 1e-12:
+        return False
+    rh, rw = ref_shape
+    corners = np.array([[0, 0], [rw, 0], [rw, rh], [0, rh]], np.float64).reshape(-1, 1, 2)
+    den = corners[:, 0, 0] * H[2, 0] + corners[:, 0, 1] * H[2, 1] + H[2, 2]
+    if not (np.all(den > 0) or np.all(den < 0)):
+        return False  # the reference plane crosses the horizon
+    quad = cv2.perspectiveTransform(corners, H).reshape(-1, 2)
+    area = abs(_signed_area(quad))
+    if area < 1e-4 * ev_shape[0] * ev_shape[1] or area > 400 * ev_shape[0] * ev_shape[1]:
+        return False
+    # Convex, consistently oriented outline (a mirror flips the orientation, not convexity).
+    cross = []
+    for i in range(4):
+        a, b, c = quad[i], quad[(i + 1) % 4], quad[(i + 2) % 4]
+        cross.append((b[0] - a[0]) * (c[1] - b[1]) - (b[1] - a[1]) * (c[0] - b[0]))
+    return bool(all(v > 0 for v in cross) or all(v < 0 for v in cross))
+
+
+def _signed_area(quad: np.ndarray) -> float:
+    x, y = quad[:, 0], quad[:, 1]
+    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
