@@ -1,0 +1,1 @@
+"""The domain's ports made real: SQL, blob stores, job queues."""

@@ -1,0 +1,31 @@
+"""Translate driver errors into ours, keeping the cause (style.md §4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+
+from trueclaim.adapters.errors import StorageError
+from trueclaim.domain.errors import Conflict
+
+# Every driver error we expect, and what it becomes (tests check the table is complete).
+ERROR_MAP: tuple[tuple[type[Exception], type[Exception], str], ...] = (
+    (IntegrityError, Conflict, "conflicts with stored data (duplicate or missing reference)"),
+    (OperationalError, StorageError, "the database is unreachable or busy; check TRUECLAIM_DATABASE_URL"),
+    (DBAPIError, StorageError, "the database driver failed"),
+    (SQLAlchemyError, StorageError, "the database layer failed"),
+)
+
+
+@contextmanager
+def translate_errors(what: str) -> Iterator[None]:
+    """Raise Conflict / StorageError (with the driver error as cause) instead of driver errors."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        for driver_type, ours, why in ERROR_MAP:
+            if isinstance(exc, driver_type):
+                raise ours(f"{what}: {why} ({type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__}).") from exc
+        raise  # pragma: no cover - SQLAlchemyError is in the map

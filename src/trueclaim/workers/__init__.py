@@ -1,0 +1,1 @@
+"""Background jobs: one thin task per job (``tasks.py``)."""

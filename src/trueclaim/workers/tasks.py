@@ -1,0 +1,54 @@
+"""Celery tasks: thin shells around the use cases. Idempotent by job key (claim, round,
+evidence ids), acknowledged late, retried with exponential backoff.
+
+Start a worker with ``trueclaim worker``; it builds ``Settings`` from the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from trueclaim.adapters.queue.celery import SWEEP_TASK, VERIFY_TASK, make_celery
+from trueclaim.domain.services.review import expire_due
+from trueclaim.domain.services.verification import run_verification
+from trueclaim.settings import Settings
+
+if TYPE_CHECKING:
+    from celery import Celery
+
+    from trueclaim.wiring import Runtime
+
+log = logging.getLogger(__name__)
+_runtime: Runtime | None = None
+
+
+def _services_for(settings: Settings) -> Any:
+    global _runtime
+    if _runtime is None:
+        from trueclaim.adapters.queue.celery import CeleryJobQueue
+        from trueclaim.wiring import build_runtime
+
+        app = make_celery(settings)
+        _runtime = build_runtime(settings, queue=CeleryJobQueue(app))
+    return _runtime.services
+
+
+def create_worker_app(settings: Settings) -> Celery:
+    """The Celery app with trueclaim's tasks registered."""
+    app = make_celery(settings)
+
+    @app.task(name=VERIFY_TASK, bind=True, acks_late=True, max_retries=settings.job_max_retries)
+    def verify_claim(self: Any, tenant_id: str, claim_id: str, round: int, job_key: str) -> str:
+        try:
+            return run_verification(_services_for(settings), tenant_id, claim_id, round, job_key)
+        except Exception as exc:
+            log.exception("verification job %s failed", job_key)
+            countdown = settings.job_retry_backoff_s * 2**self.request.retries
+            raise self.retry(exc=exc, countdown=countdown) from exc
+
+    @app.task(name=SWEEP_TASK, acks_late=True)
+    def sweep_timers() -> int:
+        return len(expire_due(_services_for(settings)))
+
+    return app
