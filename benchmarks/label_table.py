@@ -21,7 +21,7 @@ def main(argv: list[str]) -> int:
     root = Path(args[0]) if args else Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ai"
     ocr = "--ocr" in argv
     params = EngineParams(detectors=("provenance", "watermark"),
-                          detector_options={"watermark": {"ocr": ocr}})
+                          detector_options={"watermark": {"ocr": ocr, "ocr_when_proven": ocr}})
     files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
     print("| file | labels found (code: detail) | ms |")
     print("|---|---|---|")

@@ -62,6 +62,8 @@ def find_traces(meta: Metadata) -> list[Trace]:
                     out.append(Trace(_name(m.group(1)), f"xmp:{prop.name}", packet.container,
                                      prop.value[:200], strong=False))
     out.extend(_trailer_traces(meta))
+    if any(t.strong for t in out):  # a tool-specific trace makes generic tokens redundant
+        out = [t for t in out if t.strong]
     return _dedupe(out)
 
 

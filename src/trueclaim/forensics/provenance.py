@@ -33,6 +33,9 @@ IPTC_EXT_NS = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
 PHOTOSHOP_NS = "http://ns.adobe.com/photoshop/1.0/"
 AI_GENERATED_TYPES = frozenset({"trainedAlgorithmicMedia", "trainedAlgorithmicData"})
 AI_EDITED_TYPES = frozenset({"compositeWithTrainedAlgorithmicMedia", "compositeSynthetic"})
+# Codes that prove AI involvement strongly enough that slower pixel checks (OCR) can be skipped.
+_PROVING_CODES = frozenset({"c2pa-ai-generated", "c2pa-ai-edited", "tc260-aigc-label",
+                            "iptc-ai-source", "ai-edit-credit", "generator-metadata"})
 _IPTC_AI_FIELDS = ("AISystemUsed", "AISystemVersionUsed", "AIPromptInformation", "AIPromptWriterName")
 
 
@@ -47,8 +50,12 @@ def detect(case: Case, options: Mapping[str, Any]) -> Sequence[Finding]:
     """Return the provenance findings for every evidence file of ``case``."""
     params = _params(options)
     out: list[Finding] = []
+    proven: set[int] = case.cache.setdefault("ai_label_proven", set())
     for item in case.evidence:
-        out.extend(_item_findings(item, case.context, params))
+        found = _item_findings(item, case.context, params)
+        if any(f.code in _PROVING_CODES and f.severity.rank >= Severity.HIGH.rank for f in found):
+            proven.add(item.index)
+        out.extend(found)
     return out
 
 

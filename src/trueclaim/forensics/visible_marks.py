@@ -1,0 +1,96 @@
+"""Visible AI marks ("AI生成", vendor wordmarks) read with OCR in the image's edge bands.
+
+GB 45438-2025 §5.2 puts the explicit label at an edge or corner with text at least 5 % of the
+short side tall, so only the top and bottom bands (``band_fraction`` of the short side) are
+read, each downscaled to at most ``max_side_px``. The OCR engine (rapidocr-onnxruntime, which
+ships its models) is loaded once per process.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from trueclaim.forensics.types import RGBImage
+
+GENERIC = re.compile(r"(A[Il1]|人工智能).{0,4}(生成|合成)", re.I)
+WORDMARKS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("Doubao 豆包", re.compile(r"豆包\s*A[Il1]")),
+    ("Jimeng 即梦 / Dreamina", re.compile(r"即梦\s*A[Il1]|Dreamina", re.I)),
+    ("Qwen 千问", re.compile(r"千问\s*A[Il1]|Qwen-Image", re.I)),
+    ("Kling 可灵", re.compile(r"可灵\s*A[Il1]|KLING\s*A[Il1]", re.I)),
+    ("RunningHub", re.compile(r"RunningHub", re.I)),
+    ("LibLibAI", re.compile(r"LibLib\s*A[Il1]", re.I)),
+    ("Hailuo / MiniMax", re.compile(r"hailuo\s*A[Il1]", re.I)),
+    ("Meta AI", re.compile(r"Imagined\s+with\s+A[Il1]", re.I)),
+    ("Samsung Galaxy AI", re.compile(r"A[Il1]-generated\s+content|generati\s*dall.?\s*A[Il1]", re.I)),
+    ("Seedream / BytePlus", re.compile(r"\bA[Il1][ -]generated\b", re.I)),
+)
+
+_ENGINE: Any = None
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class TextHit:
+    """One OCR line that matches an AI mark, with its box in original image pixels."""
+
+    text: str
+    confidence: float
+    vendor: str | None
+    box: tuple[int, int, int, int]  # x, y, width, height
+    band: str
+
+
+def ocr_engine() -> Any:
+    """The process-wide OCR engine (created on first use)."""
+    global _ENGINE
+    with _LOCK:
+        if _ENGINE is None:
+            from rapidocr_onnxruntime import RapidOCR
+
+            _ENGINE = RapidOCR(det_limit_side_len=640, det_limit_type="max", use_cls=False,
+                               intra_op_num_threads=1, inter_op_num_threads=1)
+        return _ENGINE
+
+
+def match_mark(text: str) -> tuple[bool, str | None]:
+    """Whether ``text`` is an AI mark, and the vendor it names (None for the generic form)."""
+    compact = re.sub(r"\s+", " ", text).strip()
+    for vendor, pattern in WORDMARKS:
+        if pattern.search(compact):
+            return True, vendor
+    return bool(GENERIC.search(compact.replace(" ", ""))), None
+
+
+def read_edge_marks(rgb: RGBImage, *, band_fraction: float = 0.15, max_side_px: int = 640,
+                    min_confidence: float = 0.6) -> tuple[list[TextHit], list[str]]:
+    """OCR the top and bottom bands; return the AI-mark hits and every line read."""
+    h, w = rgb.shape[:2]
+    band = max(16, int(round(min(h, w) * band_fraction)))
+    engine = ocr_engine()
+    hits: list[TextHit] = []
+    lines: list[str] = []
+    for name, y0 in (("top", 0), ("bottom", max(0, h - band))):
+        crop = rgb[y0:y0 + band]
+        scale = min(1.0, max_side_px / max(crop.shape[:2]))
+        if scale < 1.0:
+            size = (max(1, int(crop.shape[1] * scale)), max(1, int(crop.shape[0] * scale)))
+            crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+        result, _ = engine(np.ascontiguousarray(crop[:, :, ::-1]), use_cls=False)
+        for box, text, conf in result or []:
+            lines.append(str(text))
+            ok, vendor = match_mark(str(text))
+            if not ok or float(conf) < min_confidence:
+                continue
+            pts = np.asarray(box, dtype=np.float64) / scale
+            x0, yb0 = pts.min(axis=0)
+            x1, yb1 = pts.max(axis=0)
+            hits.append(TextHit(str(text), float(conf), vendor,
+                                (int(x0), int(y0 + yb0), int(x1 - x0), int(yb1 - yb0)), name))
+    return hits, lines
