@@ -23,8 +23,18 @@ app = typer.Typer(
 _COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("check", "check", "check"),
     ("demo", "demo", "demo"),
+    ("serve", "serve", "serve"),
+    ("worker", "worker", "worker"),
+    ("export", "export", "export"),
+    ("verify-bundle", "verify_bundle", "verify_bundle"),
 )
-_SUBAPPS: tuple[tuple[str, str, str], ...] = (("bench", "bench", "app"),)
+_SUBAPPS: tuple[tuple[str, str, str], ...] = (("bench", "bench", "app"), ("db", "db", "app"))
+
+# Commands added to a sub-app from another module: (sub-app, command name, module, function).
+_SUBAPP_COMMANDS: tuple[tuple[str, str, str, str], ...] = (
+    ("bench", "make-mixed", "calibrate", "make_mixed"),
+    ("bench", "fit", "calibrate", "fit"),
+)
 
 
 def _wire() -> None:
@@ -33,7 +43,12 @@ def _wire() -> None:
         app.command(name)(_guarded(getattr(mod, attr)))
     for name, module, attr in _SUBAPPS:
         mod = importlib.import_module(f"trueclaim.cli.commands.{module}")
-        app.add_typer(guard_typer(getattr(mod, attr)), name=name)
+        sub: typer.Typer = getattr(mod, attr)
+        for parent, command, extra_module, function in _SUBAPP_COMMANDS:
+            if parent == name:
+                extra = importlib.import_module(f"trueclaim.cli.commands.{extra_module}")
+                sub.command(command)(getattr(extra, function))
+        app.add_typer(guard_typer(sub), name=name)
 
 
 
