@@ -39,6 +39,7 @@ class Settings(BaseSettings):
 
     queue_backend: Literal["inline", "celery"] = "inline"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    celery_queue: str = "trueclaim"
     worker_threads: int = Field(2, ge=1, le=64)
     job_max_retries: int = Field(5, ge=0, le=100)
     job_retry_backoff_s: float = Field(2.0, ge=0)

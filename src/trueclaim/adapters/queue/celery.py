@@ -21,6 +21,7 @@ def make_celery(settings: Settings) -> Celery:
 
     app = Celery("trueclaim", broker=settings.redis_url, backend=None)
     app.conf.update(
+        task_default_queue=settings.celery_queue,
         task_acks_late=True,  # a job is acknowledged only after it finished
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,

@@ -47,6 +47,14 @@ class SqlClaimRepository:
             raise ClaimNotFound(claim_id)
         return _claim(row)
 
+    def locate_claim(self, claim_id: str) -> Claim:
+        """A claim in any tenant, for operator tools on the database host (``trueclaim export``)."""
+        with translate_errors("reading claim"), self._engine.connect() as c:
+            row = c.execute(select(t.claims).where(t.claims.c.id == claim_id)).first()
+        if row is None:
+            raise ClaimNotFound(claim_id)
+        return _claim(row)
+
     def claim_by_idempotency_key(self, tenant_id: str, key: str) -> Claim | None:
         with translate_errors("reading claim"), self._engine.connect() as c:
             row = c.execute(select(t.claims).where((t.claims.c.idempotency_key == key)
