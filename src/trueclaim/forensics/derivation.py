@@ -67,7 +67,7 @@ class DerivationParams:
     min_inliers: int = 12
     min_coverage: float = 0.2
     min_explained: float = 0.6
-    min_compared: float = 0.5
+    min_compared: float = 0.1
     work_side: int = 512
     max_candidates: int = 2
     min_edit_fraction: float = 0.002
@@ -147,7 +147,7 @@ def _analyse(
     content = find_content_box(rgb)
     box = (content.x, content.y, content.width, content.height)
     ev_hash = compute_hashes(content.crop(rgb), variants=False)
-    features = extract_features(rgb, work_side=p.feature_side, n_features=p.n_features)
+    features = _content_features(rgb, content, p, mirrored=False)
     result = EvidenceDerivation(content=content, features=features)
     for r in refs:
         result.hashes[r.index] = closest_variant(ev_hash, preps[r.index].hashes)
@@ -155,7 +155,7 @@ def _analyse(
     if not any(_strong(m, p) for m in result.matches.values()) or any(
         h.mirrored and h.is_match for h in result.hashes.values()
     ):
-        mirrored = extract_features(rgb, work_side=p.feature_side, n_features=p.n_features, mirrored=True)
+        mirrored = _content_features(rgb, content, p, mirrored=True)
         for r in refs:
             alt = fit_homography(preps[r.index].features, mirrored, content=box)
             if _rank(alt) > _rank(result.matches[r.index]):
@@ -168,7 +168,7 @@ def _analyse(
         ref_rgb = next(r for r in refs if r.index == i).analysis.pixels  # type: ignore[union-attr]
         H = result.matches[i].homography
         assert H is not None
-        cmap = localize_changes(ref_rgb, rgb, H, content=box, work_side=p.work_side)
+        cmap = localize_changes(ref_rgb, rgb, H, work_side=p.work_side)
         if result.change_map is None or cmap.explained_fraction > result.change_map.explained_fraction:
             result.best_reference, result.change_map = i, cmap
         if cmap.explained_fraction >= p.min_explained and cmap.compared_fraction >= p.min_compared:
@@ -180,6 +180,20 @@ def _analyse(
             result.matches[result.best_reference], ref_item.analysis, item.analysis, content  # type: ignore[arg-type]
         )
     return result
+
+
+def _content_features(rgb: np.ndarray, content: ContentBox, p: DerivationParams, *, mirrored: bool) -> Features:
+    """Features of the content box (a screenshot's photo gets the full feature budget),
+    in the coordinates of the whole (mirrored, when asked) evidence image."""
+    f = extract_features(content.crop(rgb), work_side=p.feature_side, n_features=p.n_features, mirrored=mirrored)
+    if not content.framed:
+        return f
+    pts = f.points.copy()
+    h, w = rgb.shape[:2]
+    # In the mirrored image the crop's left edge sits at w - (x + width).
+    pts[:, 0] += (w - content.x - content.width) if mirrored else content.x
+    pts[:, 1] += content.y
+    return Features(pts, f.descriptors, (h, w), mirrored)
 
 
 def _strong(m: GeometricMatch, p: DerivationParams) -> bool:
