@@ -6,7 +6,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-from tests.api.conftest import Api, Images, wait_for_status
+from tests.service_support import Api, Images, wait_for_status
 from trueclaim.domain.bundle import verify_bundle
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import sqlite_settings
+from tests.service_support import sqlite_settings
 from tests.api.flow import run_show_it
 
 
