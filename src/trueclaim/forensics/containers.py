@@ -79,15 +79,27 @@ def walk_container(data: bytes, fmt: str | None) -> Walk:
 
 
 def _add(blocks: list[Block], kind: str, container: str, offset: int, view: memoryview,
-         key: str = "") -> None:
+         key: str = "", size: int | None = None) -> None:
     if len(blocks) < MAX_BLOCKS:
-        blocks.append(Block(kind, container, offset, bytes(view[:MAX_BLOCK_BYTES]), key, len(view)))
+        blocks.append(Block(kind, container, offset, bytes(view[:MAX_BLOCK_BYTES]), key,
+                            len(view) if size is None else size))
 
 
 # ---------------------------------------------------------------- JPEG
 def _walk_jpeg(d: memoryview, blocks: list[Block], issues: list[MetadataIssue]) -> None:
-    pos, n = 2, len(d)
     extended: dict[bytes, dict[int, bytes]] = {}
+    try:
+        _jpeg_segments(d, blocks, issues, extended)
+    finally:
+        for guid, parts in extended.items():
+            joined = b"".join(parts[k] for k in sorted(parts))[:MAX_BLOCK_BYTES]
+            _add(blocks, "xmp-extended", "jpeg:APP1", -1, memoryview(joined),
+                 key=guid.decode("ascii", "replace"))
+
+
+def _jpeg_segments(d: memoryview, blocks: list[Block], issues: list[MetadataIssue],
+                   extended: dict[bytes, dict[int, bytes]]) -> None:
+    pos, n = 2, len(d)
     while pos + 4 <= n:
         if d[pos] != 0xFF:
             issues.append(MetadataIssue("jpeg", pos, "expected a marker (0xFF); segments end here"))
@@ -117,9 +129,6 @@ def _walk_jpeg(d: memoryview, blocks: list[Block], issues: list[MetadataIssue]) 
                 return
             _jpeg_trailer(d, pos + eoi + 2, blocks)
             return
-    for guid, parts in extended.items():
-        joined = b"".join(parts[k] for k in sorted(parts))[:MAX_BLOCK_BYTES]
-        _add(blocks, "xmp-extended", "jpeg:APP1", -1, memoryview(joined), key=guid.decode("ascii", "replace"))
 
 
 def _jpeg_segment(marker: int, seg: memoryview, off: int, blocks: list[Block],
@@ -196,14 +205,14 @@ def _png_chunk(ctype: str, body: memoryview, off: int, blocks: list[Block]) -> N
         if nul < 0:
             raise ValueError("tEXt chunk has no keyword separator")
         key = head[:nul].decode("latin-1")
-        _text(blocks, "png:tEXt", off, key, bytes(body[nul + 1:nul + 1 + MAX_TEXT_BYTES]))
+        _text(blocks, "png:tEXt", off, key, bytes(body[nul + 1:nul + 1 + MAX_TEXT_BYTES]), len(body) - nul - 1)
     elif ctype == "zTXt":
         head = bytes(body[:80])
         nul = head.find(b"\x00")
         if nul < 0:
             raise ValueError("zTXt chunk has no keyword separator")
         key = head[:nul].decode("latin-1")
-        _text(blocks, "png:zTXt", off, key, _inflate(body[nul + 2:]))
+        _text(blocks, "png:zTXt", off, key, _inflate(body[nul + 2:]), len(body) - nul - 2)
     elif ctype == "iTXt":
         head = bytes(body[:1024])
         nul = head.find(b"\x00")
@@ -217,7 +226,7 @@ def _png_chunk(ctype: str, body: memoryview, off: int, blocks: list[Block]) -> N
             raise ValueError("iTXt chunk header is incomplete")
         raw = body[tk_end + 1:]
         text = _inflate(raw) if compressed else bytes(raw[:MAX_TEXT_BYTES])
-        _text(blocks, "png:iTXt", off, key, text)
+        _text(blocks, "png:iTXt", off, key, text, len(raw))
     elif ctype == "eXIf":
         _add(blocks, "exif", "png:eXIf", off, body)
     elif ctype == "iCCP":
@@ -228,9 +237,9 @@ def _png_chunk(ctype: str, body: memoryview, off: int, blocks: list[Block]) -> N
         _add(blocks, "jumbf", "png:caBX", off, body)
 
 
-def _text(blocks: list[Block], container: str, off: int, key: str, value: bytes) -> None:
+def _text(blocks: list[Block], container: str, off: int, key: str, value: bytes, size: int) -> None:
     kind = "xmp" if key == "XML:com.adobe.xmp" else "text"
-    _add(blocks, kind, container, off, memoryview(value), key=key)
+    _add(blocks, kind, container, off, memoryview(value), key=key, size=size)
 
 
 # ---------------------------------------------------------------- RIFF / WebP

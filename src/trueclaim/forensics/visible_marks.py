@@ -19,6 +19,7 @@ import numpy as np
 from trueclaim.forensics.types import RGBImage
 
 GENERIC = re.compile(r"(A[Il1]|人工智能).{0,4}(生成|合成)", re.I)
+GENERIC_EN = re.compile(r"\bA[Il1][ -]generated\b|\bgenerated\s+(by|with)\s+A[Il1]\b", re.I)
 WORDMARKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Doubao 豆包", re.compile(r"豆包\s*A[Il1]")),
     ("Jimeng 即梦 / Dreamina", re.compile(r"即梦\s*A[Il1]|Dreamina", re.I)),
@@ -29,7 +30,6 @@ WORDMARKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Hailuo / MiniMax", re.compile(r"hailuo\s*A[Il1]", re.I)),
     ("Meta AI", re.compile(r"Imagined\s+with\s+A[Il1]", re.I)),
     ("Samsung Galaxy AI", re.compile(r"A[Il1]-generated\s+content|generati\s*dall.?\s*A[Il1]", re.I)),
-    ("Seedream / BytePlus", re.compile(r"\bA[Il1][ -]generated\b", re.I)),
 )
 
 _ENGINE: Any = None
@@ -65,7 +65,7 @@ def match_mark(text: str) -> tuple[bool, str | None]:
     for vendor, pattern in WORDMARKS:
         if pattern.search(compact):
             return True, vendor
-    return bool(GENERIC.search(compact.replace(" ", ""))), None
+    return bool(GENERIC.search(compact.replace(" ", "")) or GENERIC_EN.search(compact)), None
 
 
 def read_edge_marks(rgb: RGBImage, *, band_fraction: float = 0.15, max_side_px: int = 640,
