@@ -70,6 +70,10 @@ def load_textures(damage_dir: Path) -> tuple[DamageTexture, ...]:
 def foreground_mask(image: RGBImage) -> Mask:
     """The product: pixels unlike the border colour (a listing's white backdrop), else all."""
     h, w = image.shape[:2]
+    if max(h, w) > 512:  # the product's outline needs no more than this
+        f = 512 / max(h, w)
+        small = cv2.resize(image, (max(8, round(w * f)), max(8, round(h * f))), interpolation=cv2.INTER_AREA)
+        return cv2.resize(foreground_mask(small).astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
     border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]]).astype(np.float32)
     bg = np.median(border, axis=0)
     spread = np.median(np.abs(border - bg))
@@ -118,7 +122,7 @@ def paint_damage(
     ys, xs = np.nonzero(fg)
     extent = min(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1)
     radius = max(6.0, float(extent) * rng.uniform(0.10, 0.25))
-    inner = cv2.erode(fg.astype(np.uint8), np.ones((3, 3), np.uint8), iterations=max(1, int(radius // 3))) > 0
+    inner = cv2.distanceTransform(fg.astype(np.uint8), cv2.DIST_L2, 5) > radius / 3
     pool = np.flatnonzero(inner.ravel()) if inner.any() else np.flatnonzero(fg.ravel())
     if damage == "missing":  # a chunk missing from the product's edge
         edge = fg & ~(cv2.erode(fg.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0)
@@ -142,9 +146,23 @@ def paint_damage(
     return Painted(out_u8, mask, damage, regenerated)
 
 
+def _blur(x: np.ndarray, ksize: tuple[int, int], sigma: float) -> np.ndarray:
+    """Gaussian blur that stays fast for large sigmas (blur a reduced copy, scale back)."""
+    if sigma <= 6:
+        return cv2.GaussianBlur(x, ksize, sigma)
+    h, w = x.shape[:2]
+    f = 4.0 / sigma
+    small = cv2.resize(x, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), 4.0)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
 def _dilate(mask: Mask, px: int) -> Mask:
     if px <= 0:
         return mask
+    if px > 4:  # large radii: a distance transform costs the same for any radius
+        dist = cv2.distanceTransform((~mask.astype(bool)).astype(np.uint8), cv2.DIST_L2, 5)
+        return dist <= px
     return cv2.dilate(mask.astype(np.uint8), np.ones((2 * px + 1, 2 * px + 1), np.uint8)) > 0
 
 
@@ -240,8 +258,8 @@ def _stain(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Gen
     for _ in range(int(rng.integers(0, 4))):  # satellite drops
         off = rng.normal(0, r * 0.8, 2)
         blob = np.maximum(blob, _blob(shape, (c[0] + off[0], c[1] + off[1]), r * rng.uniform(0.1, 0.3), rng))
-    soft = cv2.GaussianBlur(blob, (0, 0), max(1.0, r / 10))
-    ring = np.clip(soft - cv2.GaussianBlur(cv2.erode(blob, np.ones((3, 3), np.uint8), iterations=max(1, int(r / 12))), (0, 0), max(1.0, r / 10)), 0, 1)
+    soft = _blur(blob, (0, 0), max(1.0, r / 10))
+    ring = np.clip(soft - _blur(cv2.erode(blob, np.ones((3, 3), np.uint8), iterations=max(1, int(r / 12))), (0, 0), max(1.0, r / 10)), 0, 1)
     tints = {
         "coffee": (120, 78, 40), "wine": (130, 30, 60), "grease": (200, 170, 90),
         "water": (150, 150, 150), "ink": (40, 50, 110), "rust": (150, 80, 30),
@@ -262,7 +280,7 @@ def _tear(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Gene
     rim = (_dilate(inside, rim_w) & ~inside).astype(np.float32)
     fill = np.array(rng.choice([[25, 20, 18], [45, 38, 30], [70, 60, 50], [15, 15, 18]]), dtype=np.float32)
     tex = rng.normal(0, 8, size=(*shape, 1)).astype(np.float32)
-    interior = cv2.GaussianBlur(hole, (0, 0), max(1.0, r / 8))  # darker towards the middle
+    interior = _blur(hole, (0, 0), max(1.0, r / 8))  # darker towards the middle
     dark = fill * (0.7 + 0.3 * (1 - interior[..., None])) + tex
     out = img * (1 - hole[..., None]) + dark * hole[..., None]
     light = np.array([np.cos(t := rng.uniform(0, 2 * np.pi)), np.sin(t)])
@@ -304,21 +322,37 @@ def _burn(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Gene
     tan = np.array([165, 115, 60], np.float32)
     tt = t[..., None]
     colour = np.where(tt > 0.45, char + (brown - char) * (1 - (tt - 0.45) / 0.55), brown + (tan - brown) * (1 - tt / 0.45))
-    grain = cv2.GaussianBlur(rng.normal(0, 1, img.shape[:2]).astype(np.float32), (0, 0), 1.2)
+    grain = _blur(rng.normal(0, 1, img.shape[:2]).astype(np.float32), (0, 0), 1.2)
     colour = colour * (1 + 0.25 * grain[..., None])
-    alpha = cv2.GaussianBlur(np.clip(t * 4, 0, 1) * inside, (0, 0), max(1.0, r / 12))
-    halo = cv2.GaussianBlur(blob, (0, 0), max(2.0, r / 4)) * 0.35  # scorched surround
+    alpha = _blur(np.clip(t * 4, 0, 1) * inside, (0, 0), max(1.0, r / 12))
+    halo = _blur(blob, (0, 0), max(2.0, r / 4)) * 0.35  # scorched surround
     out = img * (1 - halo[..., None] * np.array([0.35, 0.5, 0.65], np.float32))
     out = out * (1 - alpha[..., None]) + colour * alpha[..., None]
     return out, (alpha > 0.05) | (halo > 0.04)
 
 
 def _missing(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Generator) -> tuple[np.ndarray, Mask]:
-    region = _blob(img.shape[:2], c, r * 0.8, rng, elongation=rng.uniform(1.0, 2.0)) > 0.5
-    u8 = np.clip(img, 0, 255).astype(np.uint8)
+    h, w = img.shape[:2]
+    region = _blob((h, w), c, r * 0.8, rng, elongation=rng.uniform(1.0, 2.0)) > 0.5
+    ys, xs = np.nonzero(region)
+    if ys.size == 0:
+        return img, region
+    pad = max(8, int(r * 0.5))
+    y0, y1 = max(0, ys.min() - pad), min(h, ys.max() + pad + 1)
+    x0, x1 = max(0, xs.min() - pad), min(w, xs.max() + pad + 1)
+    f = min(1.0, 48.0 / max(r, 1.0))  # inpaint a reduced window: same look, bounded cost
+    win = np.clip(img[y0:y1, x0:x1], 0, 255).astype(np.uint8)
+    sw, sh = max(4, round((x1 - x0) * f)), max(4, round((y1 - y0) * f))
+    small = cv2.resize(win, (sw, sh), interpolation=cv2.INTER_AREA)
+    small_region = cv2.resize(region[y0:y1, x0:x1].astype(np.uint8) * 255, (sw, sh), interpolation=cv2.INTER_NEAREST)
+    small_region = cv2.dilate(small_region, np.ones((3, 3), np.uint8))
     method = cv2.INPAINT_TELEA if rng.random() < 0.5 else cv2.INPAINT_NS
-    filled = cv2.inpaint(u8, region.astype(np.uint8) * 255, max(3.0, r / 6), method)
-    return filled.astype(np.float32), region
+    filled = cv2.inpaint(small, small_region, 3.0, method)
+    big = cv2.resize(filled, (x1 - x0, y1 - y0), interpolation=cv2.INTER_CUBIC).astype(np.float32)
+    out = img.copy()
+    sel = region[y0:y1, x0:x1]
+    out[y0:y1, x0:x1][sel] = big[sel]
+    return out, region
 
 
 def _texture(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Generator,
@@ -332,8 +366,8 @@ def _texture(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.G
     if rng.random() < 0.5:
         grey, tmask = grey.T.copy(), tmask.T.copy()
         th, tw = tw, th
-    ratio = grey / np.maximum(cv2.GaussianBlur(grey, (0, 0), max(2.0, max(th, tw) / 4)), 1.0)
-    soft = cv2.GaussianBlur(_dilate(tmask, 2).astype(np.float32), (0, 0), 1.5)
+    ratio = grey / np.maximum(_blur(grey, (0, 0), max(2.0, max(th, tw) / 4)), 1.0)
+    soft = _blur(_dilate(tmask, 2).astype(np.float32), (0, 0), 1.5)
     x0, y0 = int(c[0] - tw / 2), int(c[1] - th / 2)
     ax0, ay0, ax1, ay1 = max(0, x0), max(0, y0), min(w, x0 + tw), min(h, y0 + th)
     if ax1 <= ax0 or ay1 <= ay0:
@@ -353,7 +387,7 @@ def _regenerate(img: np.ndarray, mask: Mask, radius: float, rng: np.random.Gener
     """The brush region an AI editor re-synthesises: resampled, re-noised, feathered."""
     h, w = img.shape[:2]
     region = _dilate(mask, max(2, int(radius * rng.uniform(0.2, 0.6))))
-    soft = cv2.GaussianBlur(region.astype(np.float32), (0, 0), max(1.0, radius / 10))[..., None]
+    soft = _blur(region.astype(np.float32), (0, 0), max(1.0, radius / 10))[..., None]
     f = rng.uniform(0.6, 0.85)
     small = cv2.resize(img, (max(2, int(w * f)), max(2, int(h * f))), interpolation=cv2.INTER_AREA)
     redone = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)

@@ -332,7 +332,19 @@ def _copy_reference(path: Path, out_dir: Path, names: dict[Path, str]) -> str:
     return names[path]
 
 
+_last_pixels: dict[bytes, RGBImage] = {}
+
+
 def _work_pixels(raw: bytes) -> RGBImage:
+    key = zlib.crc32(raw).to_bytes(4, "big") + len(raw).to_bytes(8, "big")
+    if key in _last_pixels:  # cases of one source come one after another
+        return _last_pixels[key].copy()
+    _last_pixels.clear()
+    _last_pixels[key] = px = _decode_work_pixels(raw)
+    return px.copy()
+
+
+def _decode_work_pixels(raw: bytes) -> RGBImage:
     decoded = decode_image(raw)
     px = decoded.pixels
     h, w = px.shape[:2]
