@@ -26,6 +26,7 @@ from trueclaim.domain.claims import (
 from trueclaim.domain.decisions import FORGERY_REASONS, Appeal, Decision, Outcome, ReasonCode
 from trueclaim.domain.errors import ClaimNotFound, Conflict, NotFound
 
+_PULL_RETRIES = 50
 _TIMED = (ClaimStatus.AWAITING_MERCHANT, ClaimStatus.MORE_EVIDENCE, ClaimStatus.IN_REVIEW)
 
 
@@ -84,25 +85,27 @@ class SqlClaimRepository:
         return [_claim(r) for r in rows]
 
     def pull_next_for_review(self, tenant_id: str, reviewer_id: str, at: datetime) -> Claim | None:
-        """Assign the most urgent unassigned claim; SKIP LOCKED on PostgreSQL, and a version
-        check everywhere, so two reviewers never get the same claim."""
+        """Assign the most urgent unassigned claim. One row is locked at a time (SELECT ... FOR
+        UPDATE SKIP LOCKED on PostgreSQL) and the update checks the version everywhere, so two
+        reviewers never get the same claim; a reviewer who loses a race tries the next one."""
         c_ = t.claims.c
         q = (select(t.claims)
              .where((c_.tenant_id == tenant_id) & (c_.status == ClaimStatus.IN_REVIEW.value)
-                    & c_.assignee_id.is_(None))
-             .order_by(c_.due_at, c_.created_at, c_.id).limit(50))
+                    & c_.assignee_id.is_(None)
+                    & ~c_.excluded_reviewers_json.contains(json.dumps(reviewer_id), autoescape=True))
+             .order_by(c_.due_at, c_.created_at, c_.id).limit(1))
         if is_postgresql(self._engine):
             q = q.with_for_update(skip_locked=True)
-        with translate_errors("pulling from the review queue"), self._engine.begin() as c:
-            for row in c.execute(q).all():
-                claim = _claim(row)
-                if reviewer_id in claim.excluded_reviewers:
-                    continue
-                done = c.execute(update(t.claims).where((c_.id == claim.id) & (c_.version == claim.version))
-                                 .values(assignee_id=reviewer_id, version=claim.version + 1,
+        for _ in range(_PULL_RETRIES):
+            with translate_errors("pulling from the review queue"), self._engine.begin() as c:
+                row = c.execute(q).first()
+                if row is None:
+                    return None
+                done = c.execute(update(t.claims).where((c_.id == row.id) & (c_.version == row.version))
+                                 .values(assignee_id=reviewer_id, version=row.version + 1,
                                          updated_at=at)).rowcount
                 if done == 1:
-                    return self._reload(c, claim.id)
+                    return self._reload(c, row.id)
         return None
 
     def due_claims(self, at: datetime) -> list[Claim]:
