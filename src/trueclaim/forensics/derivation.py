@@ -68,6 +68,7 @@ class DerivationParams:
     min_coverage: float = 0.2
     min_explained: float = 0.6
     min_compared: float = 0.1
+    max_residual_motion_px: float = 1.0
     work_side: int = 512
     max_candidates: int = 2
     min_edit_fraction: float = 0.002
@@ -171,7 +172,11 @@ def _analyse(
         cmap = localize_changes(ref_rgb, rgb, H, work_side=p.work_side)
         if result.change_map is None or cmap.explained_fraction > result.change_map.explained_fraction:
             result.best_reference, result.change_map = i, cmap
-        if cmap.explained_fraction >= p.min_explained and cmap.compared_fraction >= p.min_compared:
+        if (
+            cmap.explained_fraction >= p.min_explained
+            and cmap.compared_fraction >= p.min_compared
+            and cmap.residual_motion_px <= p.max_residual_motion_px
+        ):
             result.best_reference, result.change_map, result.derived = i, cmap, True
             break
     if result.best_reference is not None and result.derived:
@@ -210,7 +215,13 @@ def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Fi
     assert item.analysis is not None
     ri, m, cmap, t = r.best_reference, r.matches[r.best_reference], r.change_map, r.transform
     ev_no, ref_no = item.index + 1, ri + 1
-    strength = min(1.0, m.n_inliers / 40.0) * min(1.0, (cmap.explained_fraction - 0.4) / 0.4)
+    # Weaker when few inliers, when less is explained, and when content still moves after
+    # alignment (parallax: a second photo of a 3-D scene).
+    strength = (
+        min(1.0, m.n_inliers / 40.0)
+        * min(1.0, (cmap.explained_fraction - 0.4) / 0.4)
+        * min(1.0, max(0.0, (p.max_residual_motion_px - cmap.residual_motion_px) / 0.6))
+    )
     score = float(np.clip(0.6 + 0.4 * strength, 0.0, 1.0))
     data = {
         "version": VERSION,
@@ -225,6 +236,8 @@ def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Fi
         "explained_fraction": round(cmap.explained_fraction, 4),
         "compared_fraction": round(cmap.compared_fraction, 4),
         "changed_fraction": round(cmap.changed_fraction, 4),
+        "noise_floor": round(cmap.noise_floor, 3),
+        "residual_motion_px": round(cmap.residual_motion_px, 3),
         "hash": {"pdq_distance_bits": r.hashes[ri].pdq_distance_bits,
                  "phash_distance_bits": r.hashes[ri].phash_distance_bits,
                  "variant": r.hashes[ri].variant},

@@ -64,6 +64,7 @@ class ChangeMap:
     compared_fraction: float
     changed_fraction: float  # of the product area
     noise_floor: float
+    residual_motion_px: float  # 90th percentile of optical flow left after the homography
     work_side: int
 
 
@@ -113,6 +114,11 @@ def localize_changes(
     warped = cv2.warpPerspective(ref, Hw, wsize, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     ones = np.full(ref.shape[:2], 255, np.uint8)
     footprint = cv2.warpPerspective(ones, Hw, wsize, flags=cv2.INTER_NEAREST, borderValue=0) > 0
+    correction, flow_points, flow_residuals = _refine(warped, ev, footprint)
+    if correction is not None:
+        Hw = correction @ Hw
+        warped = cv2.warpPerspective(ref, Hw, wsize, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        footprint = cv2.warpPerspective(ones, Hw, wsize, flags=cv2.INTER_NEAREST, borderValue=0) > 0
     box = np.zeros(footprint.shape, bool)
     cx, cy, cw, ch = content or (0, 0, ew, eh)
     box[round(cy * s) : round((cy + ch) * s), round(cx * s) : round((cx + cw) * s)] = True
@@ -120,7 +126,7 @@ def localize_changes(
     valid = cv2.erode((footprint & box).astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
     compared = float(valid.sum()) / max(1.0, float(box.sum()))
     if valid.sum() < 64:
-        return ChangeMap(np.zeros((eh, ew), bool), (), 0.0, compared, 0.0, 0.0, work_side)
+        return ChangeMap(np.zeros((eh, ew), bool), (), 0.0, compared, 0.0, 0.0, 0.0, work_side)
 
     evf = ev.astype(np.float32)
     # Blur of the evidence relative to the reference: upscaled references are softer too.
@@ -155,7 +161,58 @@ def localize_changes(
     regions = _regions(small, z, ev, reff, product, (cx * s, cy * s, cw * s, ch * s), 1.0 / s)
     changed = float((small & product).sum()) / max(1.0, float(product.sum()))
     floor = float(np.median(floor_c[product]))
-    return ChangeMap(mask, regions, explained, compared, changed, floor, work_side)
+    motion = _residual_motion(flow_points, flow_residuals, small)
+    return ChangeMap(mask, regions, explained, compared, changed, floor, motion, work_side)
+
+
+def _refine(warped: RGBImage, ev: RGBImage, footprint: Mask) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Polish the alignment with dense optical flow; measure the motion one plane cannot absorb.
+
+    Flow from the warped reference to the evidence is sampled on textured pixels and one
+    corrective homography is fitted to it. A derived copy is absorbed to a fraction of a pixel;
+    a second photo of a 3-D scene from a slightly different place keeps moving by a pixel or
+    more (parallax). Returns the correction (or None), the sampled points (N, 2) and their
+    residual motion in working pixels (N,).
+    """
+    gr = cv2.cvtColor(warped, cv2.COLOR_RGB2GRAY)
+    ge = cv2.cvtColor(ev, cv2.COLOR_RGB2GRAY)
+    inner = cv2.erode(footprint.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    mag = cv2.magnitude(cv2.Sobel(gr, cv2.CV_32F, 1, 0), cv2.Sobel(gr, cv2.CV_32F, 0, 1))
+    step = max(2, int(round(max(gr.shape) / 128)))
+    sample = np.zeros(gr.shape, bool)
+    sample[::step, ::step] = True
+    pick = sample & inner & (mag > 20.0)
+    none = np.zeros((0, 2), np.float32), np.zeros(0, np.float32)
+    if pick.sum() < 40:
+        return None, *none
+    flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST).calc(gr, ge, None)
+    ys, xs = np.nonzero(pick)
+    src = np.column_stack([xs, ys]).astype(np.float32)
+    dst = src + flow[ys, xs]
+    H, inl = cv2.findHomography(src, dst, cv2.RANSAC, 1.0, maxIters=500)
+    if H is None:
+        return None, *none
+    proj = cv2.perspectiveTransform(src.reshape(-1, 1, 2), H).reshape(-1, 2)
+    residual = np.linalg.norm(proj - dst, axis=1).astype(np.float32)
+    h, w = gr.shape
+    corners = np.array([[[0, 0]], [[w, 0]], [[w, h]], [[0, h]]], np.float64)
+    shift = np.abs(cv2.perspectiveTransform(corners, H) - corners).max()
+    if not np.isfinite(shift) or shift > 0.03 * max(h, w):
+        return None, src, residual
+    return H, src, residual
+
+
+def _residual_motion(points: np.ndarray, residuals: np.ndarray, changed: Mask) -> float:
+    """75th percentile of the flow residuals away from the changed regions."""
+    if residuals.size == 0:
+        return 0.0
+    near = cv2.dilate(changed.astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool)
+    xs = np.clip(points[:, 0].astype(int), 0, changed.shape[1] - 1)
+    ys = np.clip(points[:, 1].astype(int), 0, changed.shape[0] - 1)
+    keep = ~near[ys, xs]
+    if keep.sum() < 20:
+        return 0.0
+    return float(np.percentile(residuals[keep], 75))
 
 
 def _local_scale(H: np.ndarray, ref_shape: tuple[int, ...]) -> float:
