@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 
 from trueclaim.forensics.types import Mask, RGBImage
 
@@ -140,8 +141,12 @@ def paint_damage(
     if regenerated:
         out, mask = _regenerate(out, mask, radius, rng)
     out_u8 = np.clip(out + 0.5, 0, 255).astype(np.uint8)
-    mask = mask & _dilate(np.any(out_u8 != image, axis=2), 1)
-    if not mask.any():  # e.g. a stain on pure black: fall back to a visible crack
+    # The mask is the brush region plus any pixel moved by 3 levels or more; fainter tails
+    # outside it are put back, so every changed pixel is inside the mask.
+    diff = np.abs(out_u8.astype(np.int16) - image.astype(np.int16)).max(axis=2)
+    mask = ndimage.binary_fill_holes(mask | (diff >= 3))
+    out_u8 = np.where(mask[..., None], out_u8, image)
+    if not mask.any() or diff[mask].max(initial=0) < 3:  # e.g. a stain on pure black: fall back to a visible crack
         return paint_damage(image, rng, damage="crack", regenerate=False)
     return Painted(out_u8, mask, damage, regenerated)
 

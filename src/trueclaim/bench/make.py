@@ -380,7 +380,10 @@ def _encode(image: RGBImage, rng: np.random.Generator, names: list[str], taken: 
         exif = fake_camera_exif(rng, taken.replace(tzinfo=None))
         pil.save(buf, format="JPEG", quality=int(rng.integers(80, 96)), exif=exif)
         return buf.getvalue(), "jpg"
-    if names and names[-1] == "jpeg":
+    if names and names[-1] in ("jpeg", "resize"):  # chat apps send JPEG
+        if names[-1] == "resize":
+            pil.save(buf, format="JPEG", quality=int(rng.integers(70, 90)))
+            return buf.getvalue(), "jpg"
         pil.save(buf, format="JPEG", quality=int(rng.integers(25, 61)))
         return buf.getvalue(), "jpg"
     roll = rng.random()
