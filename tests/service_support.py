@@ -147,16 +147,19 @@ def make_api() -> Iterator[Callable[[Settings], Api]]:
         runtime.close()
 
 
-def wait_for_status(api: Api, claim_id: str, key: str, *, leave: str = "verifying",
+TRANSIENT = ("submitted", "verifying", "routed")
+
+
+def wait_for_status(api: Api, claim_id: str, key: str, *, leave: tuple[str, ...] = TRANSIENT,
                     timeout_s: float = 90.0) -> dict[str, object]:
-    """Poll the claim until its status is no longer ``leave``."""
+    """Poll the claim until its status is none of ``leave`` (by default: until it is routed on)."""
     deadline = time.monotonic() + timeout_s
     while True:
         r = api.client.get(f"/v1/claims/{claim_id}", headers=api.as_(key))
         assert r.status_code == 200, r.text
         body: dict[str, object] = r.json()
-        if body["status"] != leave:
+        if body["status"] not in leave:
             return body
         if time.monotonic() > deadline:
-            pytest.fail(f"claim {claim_id} still {leave!r} after {timeout_s} s")
+            pytest.fail(f"claim {claim_id} still {body['status']!r} after {timeout_s} s")
         time.sleep(0.1)

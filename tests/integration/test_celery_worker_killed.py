@@ -12,7 +12,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from tests.service_support import PG_URL, images, make_api, pg_schema, postgres_settings  # noqa: F401
+from tests.service_support import PG_URL, TRANSIENT, images, make_api, pg_schema, postgres_settings  # noqa: F401
 from tests.api.flow import create_order, set_up_cast, submit
 from tests.integration.celery_worker import REDIS_URL, unique_queue, workers  # noqa: F401
 from trueclaim.adapters.sql import tables
@@ -63,7 +63,7 @@ def test_killed_worker_job_is_redelivered_and_reported_once(tmp_path, pg_schema,
         assert api.runtime.services.repos.reports.list_reports(_tenant(api), claim_id) == []
 
         workers.start(env)
-        _wait(lambda: _claim_status(api, cast, claim_id) != "verifying", "a new worker to finish the job", 90)
+        _wait(lambda: _claim_status(api, cast, claim_id) not in TRANSIENT, "a new worker to finish the job", 90)
     except BaseException:
         print(workers.logs())
         raise
