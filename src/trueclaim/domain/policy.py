@@ -7,6 +7,7 @@ good standing answers first; an expired timer sends the claim to review, never t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
@@ -71,12 +72,18 @@ def route_claim(
     amount_minor: int,
     buyer: BuyerRecord,
     merchant_good_standing: bool,
+    earlier: Sequence[ReportSignals] = (),
+    back_from_review: bool = False,
 ) -> RoutingDecision:
-    """Decide where a verified claim goes; the hard rules override every setting."""
+    """Decide where a verified claim goes; the hard rules override every setting.
+
+    ``earlier`` are the claim's previous rounds: a label or derivation found once keeps
+    blocking. A claim that returns with evidence a reviewer asked for goes back to review.
+    """
     blockers: list[str] = []
-    if signals.ai_label_found:
+    if signals.ai_label_found or any(s.ai_label_found for s in earlier):
         blockers.append("ai-label-found")
-    if signals.derives_from_reference:
+    if signals.derives_from_reference or any(s.derives_from_reference for s in earlier):
         blockers.append("derived-from-reference")
     if signals.unreadable_evidence:
         blockers.append("evidence-unreadable")
@@ -90,6 +97,8 @@ def route_claim(
         blockers.append("buyer-confirmed-forgeries")
     if buyer.claims_recent > policy.max_recent_claims:
         blockers.append("buyer-many-claims")
+    if back_from_review:
+        return RoutingDecision(Route.REVIEW, (*blockers, "more-evidence-received"))
     if not blockers:
         return RoutingDecision(Route.AUTO_APPROVE, ("low-risk",))
     if merchant_good_standing:

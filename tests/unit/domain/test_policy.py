@@ -127,3 +127,15 @@ def test_low_severity_label_codes_still_count_but_other_low_findings_do_not() ->
 def test_buyer_ref_is_keyed() -> None:
     assert buyer_ref_for("alice", key="k1") != buyer_ref_for("alice", key="k2")
     assert buyer_ref_for("alice", key="k1") == buyer_ref_for("alice", key="k1")
+
+
+def test_earlier_rounds_keep_blocking_and_returning_claims_go_to_review() -> None:
+    labelled = ReportSignals(0.0, "genuine-likely", ai_label_codes=("tc260-aigc-label",))
+    derived = ReportSignals(0.0, "genuine-likely", derived_codes=("derived-from-reference",))
+    decision = route_claim(LAX, CLEAN, amount_minor=1, buyer=GOOD, merchant_good_standing=True,
+                           earlier=(labelled, derived))
+    assert decision.route is Route.MERCHANT
+    assert {"ai-label-found", "derived-from-reference"} <= set(decision.reasons)
+    back = route_claim(LAX, CLEAN, amount_minor=1, buyer=GOOD, merchant_good_standing=True,
+                       back_from_review=True)
+    assert back.route is Route.REVIEW and "more-evidence-received" in back.reasons

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from trueclaim.domain.claims import Claim, ClaimStatus
-from trueclaim.domain.errors import Conflict, PermissionDenied
+from trueclaim.domain.errors import PermissionDenied
 from trueclaim.domain.policy import RoutingPolicy
 from trueclaim.domain.ports import BlobStore, Clock, JobQueue, Repositories, ReportRenderer, Verifier
 from trueclaim.domain.states import transition

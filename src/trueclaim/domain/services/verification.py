@@ -81,13 +81,14 @@ def _make_report(svc: Services, claim: Claim, key: str) -> StoredReport:
 
 
 def _route(svc: Services, claim: Claim, stored: StoredReport) -> str:
-    sig = stored.routing_signals
-    signals = ReportSignals(stored.risk, stored.verdict, tuple(sig["ai_label_codes"]),
-                            tuple(sig["derived_codes"]), bool(sig["unreadable_evidence"]))
+    signals = _signals(stored)
+    earlier = [_signals(r) for r in svc.repos.reports.list_reports(claim.tenant_id, claim.id)
+               if r.id != stored.id]
     merchant = svc.repos.tenants.get_merchant(claim.tenant_id, claim.merchant_id)
     buyer = svc.repos.claims.buyer_record(claim.tenant_id, claim.buyer_ref, svc.now() - _BUYER_HISTORY)
     decision = route_claim(svc.policy, signals, amount_minor=claim.amount_minor, buyer=buyer,
-                           merchant_good_standing=merchant.good_standing)
+                           merchant_good_standing=merchant.good_standing, earlier=earlier,
+                           back_from_review=claim.round > 1)
     try:
         routed = move(svc, claim, ClaimStatus.ROUTED, actor_kind="system", actor="system",
                       data={"reasons": list(decision.reasons), "report_id": stored.id},
@@ -103,3 +104,9 @@ def _route(svc: Services, claim: Claim, stored: StoredReport) -> str:
          data={"reasons": list(decision.reasons)}, due_at=due, assignee_id=None)
     return decision.route.value
 
+
+
+def _signals(stored: StoredReport) -> ReportSignals:
+    sig = stored.routing_signals
+    return ReportSignals(stored.risk, stored.verdict, tuple(sig["ai_label_codes"]),
+                         tuple(sig["derived_codes"]), bool(sig["unreadable_evidence"]))

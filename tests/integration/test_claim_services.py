@@ -1,0 +1,222 @@
+"""Use cases end to end on SQLite with a fake engine (the Verifier port) and a settable clock:
+auto-approval, hard rules, timers, more evidence, merchant acceptance, buyer record."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.service_support import sqlite_settings
+from trueclaim.domain.claims import ClaimStatus, ClaimType, ResponseKind, Stance
+from trueclaim.domain.decisions import Outcome, ReasonCode
+from trueclaim.domain.errors import InvalidTransition, PermissionDenied
+from trueclaim.domain.orders import OrderItem
+from trueclaim.domain.services import claims, review
+from trueclaim.domain.services.context import Services, UploadedFile
+from trueclaim.domain.services.orders import create_order
+from trueclaim.domain.services.tenants import bootstrap_tenant, create_key, create_merchant, set_standing
+from trueclaim.domain.tenants import Principal, Role
+from trueclaim.forensics.types import CaseContext, Finding, Report, Severity, Verdict
+from trueclaim.wiring import build_runtime
+
+PNG = UploadedFile("e.png", "image/png", b"\x89PNG\r\n\x1a\nfake")
+
+
+@dataclass
+class FakeClock:
+    at: datetime = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.at
+
+
+@dataclass
+class FakeEngine:
+    """Returns the queued reports in order (the last one repeats)."""
+
+    reports: list[Report] = field(default_factory=list)
+    calls: int = 0
+
+    def __call__(self, evidence: Sequence[bytes], references: Sequence[bytes], context: CaseContext | None) -> Report:
+        self.calls += 1
+        return self.reports[min(self.calls, len(self.reports)) - 1]
+
+
+def _report(risk: float, verdict: Verdict, *codes: tuple[str, str]) -> Report:
+    findings = tuple(Finding(d, c, Severity.CRITICAL, 0.9, "en", "zh", evidence_index=0) for d, c in codes)
+    return Report(findings, risk, verdict, "fake", {})
+
+
+CLEAN = _report(0.05, Verdict.GENUINE_LIKELY)
+AI = _report(0.05, Verdict.GENUINE_LIKELY, ("provenance", "tc260-aigc-label"))
+
+
+@dataclass
+class World:
+    svc: Services
+    clock: FakeClock
+    engine: FakeEngine
+    admin: Principal
+    buyer: Principal
+    merchant: Principal
+    reviewers: tuple[Principal, Principal]
+    merchant_id: str
+    queue: object
+
+    def claim(self, amount: int = 1000, account: str = "buyer-1"):
+        order = create_order(self.svc, self.admin, merchant_id=self.merchant_id, external_id=f"o{self.engine.calls}-{amount}-{account}-{self.clock.at.timestamp()}",
+                             buyer_account_id=account, items=[OrderItem("S", "thing", 1, 50_000)],
+                             amount_minor=50_000, currency="CNY", shipped_at=None, delivered_at=None)
+        c, _ = claims.submit_claim(self.svc, self.buyer, order_id=order.id, type=ClaimType.REFUND_ONLY,
+                                   reason="broken", amount_minor=amount, statement="", files=[PNG],
+                                   idempotency_key=None)
+        self.queue.join()
+        return self.svc.repos.claims.get_claim(c.tenant_id, c.id)
+
+
+@pytest.fixture
+def world(tmp_path) -> World:
+    runtime = build_runtime(sqlite_settings(tmp_path))
+    svc = runtime.services
+    clock, engine = FakeClock(), FakeEngine([CLEAN])
+    svc.clock, svc.verifier = clock, engine
+    svc.renderer = lambda report, evidence, references: "<html>fake</html>"
+    tenant, _ = bootstrap_tenant(svc, "t", is_operator=True)
+    admin = Principal(tenant.id, Role.PLATFORM_ADMIN, "key_admin")
+    merchant = create_merchant(svc, admin, "shop", True)
+
+    def principal(role: Role, merchant_id: str | None = None) -> Principal:
+        key, _ = create_key(svc, admin, role, role.value, merchant_id)
+        return Principal(tenant.id, role, key.id, merchant_id)
+
+    w = World(svc, clock, engine, admin, principal(Role.BUYER_CHANNEL), principal(Role.MERCHANT, merchant.id),
+              (principal(Role.REVIEWER), principal(Role.REVIEWER)), merchant.id, runtime.queue)
+    yield w
+    runtime.close()
+
+
+def _to_review(w: World, claim):
+    claim, _ = review.respond_as_merchant(w.svc, w.merchant, claim.id, stance=Stance.CONTEST,
+                                          kind=ResponseKind.STATEMENT, statement="no", files=[])
+    return review.pull_next(w.svc, w.reviewers[0])
+
+
+def test_clean_small_claim_is_auto_approved(world) -> None:
+    claim = world.claim()
+    assert claim.status is ClaimStatus.AUTO_APPROVED
+    assert claim.routing_reasons == ("low-risk",)
+
+
+def test_ai_label_blocks_auto_approval_and_merchant_answers_first(world) -> None:
+    world.engine.reports = [AI]
+    claim = world.claim()
+    assert claim.status is ClaimStatus.AWAITING_MERCHANT
+    assert "ai-label-found" in claim.routing_reasons
+    assert claim.due_at == world.clock.at + timedelta(hours=48)
+
+
+def test_merchant_not_in_good_standing_goes_straight_to_review(world) -> None:
+    world.engine.reports = [AI]
+    set_standing(world.svc, world.admin, world.merchant_id, False)
+    assert world.claim().status is ClaimStatus.IN_REVIEW
+
+
+def test_merchant_window_expiry_goes_to_review_never_to_a_refund(world) -> None:
+    world.engine.reports = [AI]
+    claim = world.claim()
+    world.clock.at += timedelta(hours=47)
+    assert review.expire_due(world.svc) == []
+    world.clock.at += timedelta(hours=2)
+    (moved,) = review.expire_due(world.svc)
+    assert moved.status is ClaimStatus.IN_REVIEW
+    assert moved.id == claim.id
+
+
+def test_review_sla_breach_returns_the_claim_to_the_queue(world) -> None:
+    world.engine.reports = [AI]
+    claim = _to_review(world, world.claim())
+    assert claim.assignee_id == world.reviewers[0].key_id
+    world.clock.at += timedelta(hours=25)
+    (moved,) = review.expire_due(world.svc)
+    assert (moved.status, moved.assignee_id) == (ClaimStatus.IN_REVIEW, None)
+    assert review.pull_next(world.svc, world.reviewers[1]).id == claim.id
+
+
+def test_more_evidence_reruns_verification_and_returns_to_review(world) -> None:
+    world.engine.reports = [AI, CLEAN]
+    claim = _to_review(world, world.claim())
+    claim, _ = review.decide(world.svc, world.reviewers[0], claim.id, outcome=Outcome.MORE_EVIDENCE,
+                             reason_code=ReasonCode.INSUFFICIENT_EVIDENCE, note="closer photo please",
+                             approved_amount_minor=None)
+    assert claim.status is ClaimStatus.MORE_EVIDENCE
+    claims.add_evidence(world.svc, world.buyer, claim.id, [UploadedFile("b.jpg", "image/jpeg", b"\xff\xd8\xffmore")])
+    world.queue.join()
+    again = world.svc.repos.claims.get_claim(claim.tenant_id, claim.id)
+    assert again.round == 2
+    assert len(world.svc.repos.reports.list_reports(claim.tenant_id, claim.id)) == 2
+    # A clean second round does not wash out the first round's label; it goes back to a reviewer.
+    assert again.status is ClaimStatus.IN_REVIEW
+    assert {"ai-label-found", "more-evidence-received"} <= set(again.routing_reasons)
+
+
+def test_more_evidence_window_expiry_goes_to_review(world) -> None:
+    world.engine.reports = [AI]
+    claim = _to_review(world, world.claim())
+    review.decide(world.svc, world.reviewers[0], claim.id, outcome=Outcome.MORE_EVIDENCE,
+                  reason_code=ReasonCode.INSUFFICIENT_EVIDENCE, note="", approved_amount_minor=None)
+    world.clock.at += timedelta(hours=73)
+    (moved,) = review.expire_due(world.svc)
+    assert moved.status is ClaimStatus.IN_REVIEW
+
+
+def test_merchant_accepting_approves_and_cannot_be_appealed_by_the_merchant(world) -> None:
+    world.engine.reports = [AI]
+    claim = world.claim()
+    claim, _ = review.respond_as_merchant(world.svc, world.merchant, claim.id, stance=Stance.ACCEPT,
+                                          kind=ResponseKind.STATEMENT, statement="ok", files=[])
+    assert claim.status is ClaimStatus.APPROVED
+    with pytest.raises(InvalidTransition):
+        review.appeal(world.svc, world.merchant, claim.id, "changed my mind")
+
+
+def test_confirmed_forgery_feeds_the_next_claims_routing(world) -> None:
+    world.engine.reports = [AI]
+    claim = _to_review(world, world.claim(account="repeat"))
+    review.decide(world.svc, world.reviewers[0], claim.id, outcome=Outcome.REJECTED,
+                  reason_code=ReasonCode.EVIDENCE_FORGED, note="", approved_amount_minor=None)
+    world.engine.reports = [CLEAN]
+    second = world.claim(account="repeat")
+    assert second.status is ClaimStatus.AWAITING_MERCHANT
+    assert "buyer-confirmed-forgeries" in second.routing_reasons
+    assert world.claim(account="someone-new").status is ClaimStatus.AUTO_APPROVED
+
+
+def test_only_the_assigned_reviewer_decides_and_appeals_exclude_them(world) -> None:
+    world.engine.reports = [AI]
+    claim = _to_review(world, world.claim())
+    with pytest.raises(PermissionDenied):
+        review.decide(world.svc, world.reviewers[1], claim.id, outcome=Outcome.APPROVED,
+                      reason_code=ReasonCode.DAMAGE_CONFIRMED, note="", approved_amount_minor=None)
+    review.decide(world.svc, world.reviewers[0], claim.id, outcome=Outcome.APPROVED,
+                  reason_code=ReasonCode.DAMAGE_CONFIRMED, note="", approved_amount_minor=None)
+    claim, appeal = review.appeal(world.svc, world.merchant, claim.id, "the photo is fake")
+    assert appeal.appellant == "merchant" and claim.status is ClaimStatus.IN_REVIEW
+    assert review.pull_next(world.svc, world.reviewers[0]) is None
+    assert review.pull_next(world.svc, world.reviewers[1]).id == claim.id
+
+
+def test_a_failing_engine_keeps_the_job_record(world) -> None:
+    def broken(*_: object) -> Report:
+        raise RuntimeError("engine down")
+
+    world.svc.verifier = broken
+    world.queue._max_retries = 0
+    claim = world.claim()
+    assert claim.status is ClaimStatus.VERIFYING
+    (job_key, error) = world.queue.failures[0]
+    job = world.svc.repos.reports.get_job(job_key)
+    assert (job.status, job.attempts) == ("failed", 1)
+    assert "engine down" in job.last_error
