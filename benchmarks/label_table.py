@@ -18,10 +18,16 @@ INFO_CODES = {"camera-origin", "c2pa-manifest-present", "metadata-absent"}
 
 def main(argv: list[str]) -> int:
     args = [a for a in argv if not a.startswith("--")]
-    root = Path(args[0]) if args else Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ai"
+    root = (
+        Path(args[0])
+        if args
+        else Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ai"
+    )
     ocr = "--ocr" in argv
-    params = EngineParams(detectors=("provenance", "watermark"),
-                          detector_options={"watermark": {"ocr": ocr, "ocr_when_proven": ocr}})
+    params = EngineParams(
+        detectors=("provenance", "watermark"),
+        detector_options={"watermark": {"ocr": ocr, "ocr_when_proven": ocr}},
+    )
     files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
     print("| file | labels found (code: detail) | ms |")
     print("|---|---|---|")
@@ -41,8 +47,20 @@ def main(argv: list[str]) -> int:
 def _detail(data: object) -> str:
     if not isinstance(data, dict):
         return ""
-    for key in ("producer", "generator", "digital_source_type", "code", "vendor", "payload",
-                "text", "reasons", "markers", "software", "validation_state", "error"):
+    for key in (
+        "producer",
+        "generator",
+        "digital_source_type",
+        "code",
+        "vendor",
+        "payload",
+        "text",
+        "reasons",
+        "markers",
+        "software",
+        "validation_state",
+        "error",
+    ):
         value = data.get(key)
         if value:
             if isinstance(value, dict):

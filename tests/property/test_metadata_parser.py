@@ -27,12 +27,18 @@ def _seed_files() -> list[bytes]:
     exif[0x010F], exif[0x0110], exif[0x0131] = "Apple", "iPhone 15", "17.1"
     sub = exif.get_ifd(0x8769)
     sub[0x9003], sub[0x9286] = "2025:11:10 10:00:00", b"ASCII\x00\x00\x00Screenshot"
-    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-           b'<rdf:Description xmlns:T="http://www.tc260.org.cn/ns/AIGC/1.0/" T:AIGC="{&quot;Label&quot;:&quot;1&quot;}"/>'
-           b"</rdf:RDF></x:xmpmeta>")
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description xmlns:T="http://www.tc260.org.cn/ns/AIGC/1.0/" T:AIGC="{&quot;Label&quot;:&quot;1&quot;}"/>'
+        b"</rdf:RDF></x:xmpmeta>"
+    )
     out = []
-    for fmt, kwargs in (("JPEG", {"exif": exif.tobytes(), "xmp": xmp}), ("WEBP", {"exif": exif.tobytes(), "xmp": xmp}),
-                        ("TIFF", {}), ("GIF", {})):
+    for fmt, kwargs in (
+        ("JPEG", {"exif": exif.tobytes(), "xmp": xmp}),
+        ("WEBP", {"exif": exif.tobytes(), "xmp": xmp}),
+        ("TIFF", {}),
+        ("GIF", {}),
+    ):
         buf = io.BytesIO()
         Image.fromarray(rgb).save(buf, fmt, **kwargs)
         out.append(buf.getvalue())
@@ -42,7 +48,7 @@ def _seed_files() -> list[bytes]:
     info.add_itxt("XML:com.adobe.xmp", xmp.decode(), zip=True)
     buf = io.BytesIO()
     Image.fromarray(rgb).save(buf, "PNG", pnginfo=info, exif=exif.tobytes())
-    out.append(buf.getvalue() + b"PEg_Info{\"genAIType\":8}SEFT")
+    out.append(buf.getvalue() + b'PEg_Info{"genAIType":8}SEFT')
     return out
 
 
@@ -58,13 +64,13 @@ def mutated(draw: st.DrawFn) -> bytes:
         if op == "flip" and data:
             data[pos] = draw(st.integers(0, 255))
         elif op == "cut":
-            del data[pos:pos + draw(st.integers(1, 64))]
+            del data[pos : pos + draw(st.integers(1, 64))]
         elif op == "insert":
             data[pos:pos] = draw(st.binary(min_size=1, max_size=32))
         elif op == "truncate":
             del data[pos:]
         else:
-            data[pos:pos] = data[pos:pos + draw(st.integers(1, 256))]
+            data[pos:pos] = data[pos : pos + draw(st.integers(1, 256))]
     return bytes(data)
 
 
@@ -94,12 +100,25 @@ def test_mutated_real_files(data: bytes) -> None:
 
 @PILLOW_WARNINGS
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(
-    st.binary(max_size=2048),
-    st.builds(lambda magic, rest: magic + rest,
-              st.sampled_from([b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF\x00\x00\x00\x00WEBP",
-                               b"II*\x00", b"MM\x00*", b"\x00\x00\x00\x18ftypheic", b"GIF89a"]),
-              st.binary(max_size=2048)),
-))
+@given(
+    st.one_of(
+        st.binary(max_size=2048),
+        st.builds(
+            lambda magic, rest: magic + rest,
+            st.sampled_from(
+                [
+                    b"\xff\xd8\xff",
+                    b"\x89PNG\r\n\x1a\n",
+                    b"RIFF\x00\x00\x00\x00WEBP",
+                    b"II*\x00",
+                    b"MM\x00*",
+                    b"\x00\x00\x00\x18ftypheic",
+                    b"GIF89a",
+                ]
+            ),
+            st.binary(max_size=2048),
+        ),
+    )
+)
 def test_arbitrary_bytes(data: bytes) -> None:
     _check(data)

@@ -16,8 +16,13 @@ from functools import lru_cache
 from typing import Any
 
 _MIMES = {
-    "JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "TIFF": "image/tiff",
-    "HEIF": "image/heic", "AVIF": "image/avif", "GIF": "image/gif",
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "TIFF": "image/tiff",
+    "HEIF": "image/heic",
+    "AVIF": "image/avif",
+    "GIF": "image/gif",
 }
 _CREDENTIAL_PREFIXES = ("signingCredential.", "timeStamp.", "cawg.x509.credential.")
 
@@ -85,7 +90,7 @@ def read_c2pa(data: bytes, fmt: str | None) -> C2paInfo:
             close = getattr(reader, "close", None)
             if close:
                 close()
-    except Exception as exc:  # the native library raises C2paError subclasses and others
+    except Exception as exc:  # noqa: BLE001 -- the native library raises C2paError and others
         text = str(exc)
         remote = text.split("url ", 1)[1].strip() if "Remote" in text and "url " in text else ""
         return C2paInfo("", (), (), error=f"{type(exc).__name__}: {text[:300]}", remote_url=remote)
@@ -109,12 +114,17 @@ def _summarise(store: Mapping[str, Any]) -> C2paInfo:
             infos = m.get("claim_generator_info") or []
             gen = "; ".join(str(i.get("name", "")) for i in infos if isinstance(i, Mapping))
         sig = m.get("signature_info") or {}
-        manifests.append(C2paManifest(
-            label=str(label), active=label == active, claim_generator=str(gen),
-            issuer=str(sig.get("issuer") or ""), common_name=str(sig.get("common_name") or ""),
-            actions=tuple(actions),
-            assertion_labels=tuple(str(a.get("label", "")) for a in m.get("assertions") or []),
-        ))
+        manifests.append(
+            C2paManifest(
+                label=str(label),
+                active=label == active,
+                claim_generator=str(gen),
+                issuer=str(sig.get("issuer") or ""),
+                common_name=str(sig.get("common_name") or ""),
+                actions=tuple(actions),
+                assertion_labels=tuple(str(a.get("label", "")) for a in m.get("assertions") or []),
+            )
+        )
     codes = [str(s.get("code", "")) for s in store.get("validation_status") or []]
     results = store.get("validation_results") or {}
     for delta in results.get("ingredientDeltas") or []:
@@ -134,6 +144,8 @@ def _action(act: Mapping[str, Any]) -> C2paAction:
     if isinstance(agent, Mapping):
         agent = " ".join(str(agent.get(k, "")) for k in ("name", "version") if agent.get(k))
     params = act.get("parameters") or {}
-    description = act.get("description") or (params.get("description") if isinstance(params, Mapping) else "")
+    description = act.get("description") or (
+        params.get("description") if isinstance(params, Mapping) else ""
+    )
     dst = str(act.get("digitalSourceType") or "").rstrip("/").rsplit("/", 1)[-1]
     return C2paAction(str(act.get("action", "")), dst, str(agent), str(description or ""))

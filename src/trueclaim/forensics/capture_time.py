@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from trueclaim.forensics.metadata import Metadata
 
@@ -38,21 +38,30 @@ def capture_time(meta: Metadata) -> CaptureTime | None:
     naive: CaptureTime | None = None
     exif = meta.exif
     if exif is not None:
-        for tag, offset_tag in (("DateTimeOriginal", "OffsetTimeOriginal"),
-                                ("DateTimeDigitized", "OffsetTimeDigitized")):
+        for tag, offset_tag in (
+            ("DateTimeOriginal", "OffsetTimeOriginal"),
+            ("DateTimeDigitized", "OffsetTimeDigitized"),
+        ):
             raw = exif.text(tag)
             dt = _parse_exif(raw)
             if dt is None:
                 continue
             tz = _parse_offset(exif.text(offset_tag) or "")
             if tz is not None:
-                return CaptureTime(dt.replace(tzinfo=tz), True, f"exif:{tag}+{offset_tag}", str(raw))
-            naive = naive or CaptureTime(dt.replace(tzinfo=timezone.utc), False, f"exif:{tag}", str(raw))
+                return CaptureTime(
+                    dt.replace(tzinfo=tz), True, f"exif:{tag}+{offset_tag}", str(raw)
+                )
+            naive = naive or CaptureTime(
+                dt.replace(tzinfo=UTC), False, f"exif:{tag}", str(raw)
+            )
         gps = _gps_time(meta)
         if gps is not None:
             return gps
-    for ns, name in ((_EXIF_NS, "DateTimeOriginal"), (_PHOTOSHOP_NS, "DateCreated"),
-                     (_XMP_NS, "CreateDate")):
+    for ns, name in (
+        (_EXIF_NS, "DateTimeOriginal"),
+        (_PHOTOSHOP_NS, "DateCreated"),
+        (_XMP_NS, "CreateDate"),
+    ):
         for value, _packet in meta.xmp_values(ns, name):
             try:
                 dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -60,7 +69,9 @@ def capture_time(meta: Metadata) -> CaptureTime | None:
                 continue
             if dt.tzinfo is not None:
                 return CaptureTime(dt, True, f"xmp:{name}", value)
-            naive = naive or CaptureTime(dt.replace(tzinfo=timezone.utc), False, f"xmp:{name}", value)
+            naive = naive or CaptureTime(
+                dt.replace(tzinfo=UTC), False, f"xmp:{name}", value
+            )
     return naive
 
 
@@ -95,7 +106,7 @@ def _gps_time(meta: Metadata) -> CaptureTime | None:
         return None
     try:
         h, mi, s = (float(x) for x in stamp)
-        base = datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), tzinfo=timezone.utc)
+        base = datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), tzinfo=UTC)
         value = base + timedelta(hours=h, minutes=mi, seconds=s)
     except (ValueError, OverflowError):
         return None

@@ -78,11 +78,26 @@ def walk_container(data: bytes, fmt: str | None) -> Walk:
     return Walk(tuple(blocks[:MAX_BLOCKS]), tuple(issues))
 
 
-def _add(blocks: list[Block], kind: str, container: str, offset: int, view: memoryview,
-         key: str = "", size: int | None = None) -> None:
+def _add(
+    blocks: list[Block],
+    kind: str,
+    container: str,
+    offset: int,
+    view: memoryview,
+    key: str = "",
+    size: int | None = None,
+) -> None:
     if len(blocks) < MAX_BLOCKS:
-        blocks.append(Block(kind, container, offset, bytes(view[:MAX_BLOCK_BYTES]), key,
-                            len(view) if size is None else size))
+        blocks.append(
+            Block(
+                kind,
+                container,
+                offset,
+                bytes(view[:MAX_BLOCK_BYTES]),
+                key,
+                len(view) if size is None else size,
+            )
+        )
 
 
 # ---------------------------------------------------------------- JPEG
@@ -93,12 +108,22 @@ def _walk_jpeg(d: memoryview, blocks: list[Block], issues: list[MetadataIssue]) 
     finally:
         for guid, parts in extended.items():
             joined = b"".join(parts[k] for k in sorted(parts))[:MAX_BLOCK_BYTES]
-            _add(blocks, "xmp-extended", "jpeg:APP1", -1, memoryview(joined),
-                 key=guid.decode("ascii", "replace"))
+            _add(
+                blocks,
+                "xmp-extended",
+                "jpeg:APP1",
+                -1,
+                memoryview(joined),
+                key=guid.decode("ascii", "replace"),
+            )
 
 
-def _jpeg_segments(d: memoryview, blocks: list[Block], issues: list[MetadataIssue],
-                   extended: dict[bytes, dict[int, bytes]]) -> None:
+def _jpeg_segments(
+    d: memoryview,
+    blocks: list[Block],
+    issues: list[MetadataIssue],
+    extended: dict[bytes, dict[int, bytes]],
+) -> None:
     pos, n = 2, len(d)
     while pos + 4 <= n:
         if d[pos] != 0xFF:
@@ -114,12 +139,17 @@ def _jpeg_segments(d: memoryview, blocks: list[Block], issues: list[MetadataIssu
         if marker == 0xD9:
             _jpeg_trailer(d, pos + 2, blocks)
             return
-        length = int.from_bytes(d[pos + 2:pos + 4], "big")
+        length = int.from_bytes(d[pos + 2 : pos + 4], "big")
         if length < 2 or pos + 2 + length > n:
-            issues.append(MetadataIssue(f"jpeg:0x{marker:02X}", pos,
-                                        f"segment length {length} runs past the end of the file"))
+            issues.append(
+                MetadataIssue(
+                    f"jpeg:0x{marker:02X}",
+                    pos,
+                    f"segment length {length} runs past the end of the file",
+                )
+            )
             return
-        seg = d[pos + 4:pos + 2 + length]
+        seg = d[pos + 4 : pos + 2 + length]
         _jpeg_segment(marker, seg, pos + 4, blocks, extended)
         pos += 2 + length
         if marker == 0xDA:
@@ -131,21 +161,26 @@ def _jpeg_segments(d: memoryview, blocks: list[Block], issues: list[MetadataIssu
             return
 
 
-def _jpeg_segment(marker: int, seg: memoryview, off: int, blocks: list[Block],
-                  extended: dict[bytes, dict[int, bytes]]) -> None:
+def _jpeg_segment(
+    marker: int,
+    seg: memoryview,
+    off: int,
+    blocks: list[Block],
+    extended: dict[bytes, dict[int, bytes]],
+) -> None:
     head = bytes(seg[:40])
     name = f"jpeg:APP{marker - 0xE0}" if 0xE0 <= marker <= 0xEF else f"jpeg:0x{marker:02X}"
     if marker == 0xE1 and head.startswith(b"Exif\x00"):
         _add(blocks, "exif", name, off + 6, seg[6:])
     elif marker == 0xE1 and head.startswith(_XMP_STD):
-        _add(blocks, "xmp", name, off + len(_XMP_STD), seg[len(_XMP_STD):])
+        _add(blocks, "xmp", name, off + len(_XMP_STD), seg[len(_XMP_STD) :])
     elif marker == 0xE1 and head.startswith(_XMP_EXT) and len(seg) >= len(_XMP_EXT) + 40:
         base = len(_XMP_EXT)
-        guid = bytes(seg[base:base + 32])
-        part_offset = int.from_bytes(seg[base + 36:base + 40], "big")
+        guid = bytes(seg[base : base + 32])
+        part_offset = int.from_bytes(seg[base + 36 : base + 40], "big")
         parts = extended.setdefault(guid, {})
         if sum(len(p) for p in parts.values()) < MAX_BLOCK_BYTES and len(extended) < 16:
-            parts[part_offset] = bytes(seg[base + 40:])
+            parts[part_offset] = bytes(seg[base + 40 :])
     elif marker == 0xE2 and head.startswith(b"ICC_PROFILE\x00"):
         _add(blocks, "icc", name, off + 14, seg[14:])
     elif marker == 0xE2 and head.startswith(b"MPF\x00"):
@@ -164,8 +199,11 @@ def _jpeg_trailer(d: memoryview, start: int, blocks: list[Block]) -> None:
     rest = d[start:]
     if len(rest) == 0 or not bytes(rest[:4096]).strip(b"\x00"):
         return
-    keep = bytes(rest) if len(rest) <= 2 * MAX_TRAILER_KEEP else (
-        bytes(rest[:MAX_TRAILER_KEEP]) + bytes(rest[-MAX_TRAILER_KEEP:]))
+    keep = (
+        bytes(rest)
+        if len(rest) <= 2 * MAX_TRAILER_KEEP
+        else (bytes(rest[:MAX_TRAILER_KEEP]) + bytes(rest[-MAX_TRAILER_KEEP:]))
+    )
     blocks.append(Block("trailer", "jpeg:after-EOI", start, keep, "", len(rest)))
 
 
@@ -173,11 +211,13 @@ def _jpeg_trailer(d: memoryview, start: int, blocks: list[Block]) -> None:
 def _walk_png(d: memoryview, blocks: list[Block], issues: list[MetadataIssue]) -> None:
     pos, n = 8, len(d)
     while pos + 8 <= n:
-        length = int.from_bytes(d[pos:pos + 4], "big")
-        ctype = bytes(d[pos + 4:pos + 8]).decode("latin-1")
-        body = d[pos + 8:pos + 8 + length]
+        length = int.from_bytes(d[pos : pos + 4], "big")
+        ctype = bytes(d[pos + 4 : pos + 8]).decode("latin-1")
+        body = d[pos + 8 : pos + 8 + length]
         if pos + 12 + length > n:
-            issues.append(MetadataIssue(f"png:{ctype}", pos, f"chunk of {length} bytes runs past the end"))
+            issues.append(
+                MetadataIssue(f"png:{ctype}", pos, f"chunk of {length} bytes runs past the end")
+            )
             return
         try:
             _png_chunk(ctype, body, pos + 8, blocks)
@@ -187,8 +227,11 @@ def _walk_png(d: memoryview, blocks: list[Block], issues: list[MetadataIssue]) -
         if ctype == "IEND":
             rest = d[pos:]
             if len(rest) and bytes(rest[:4096]).strip(b"\x00"):
-                keep = bytes(rest) if len(rest) <= 2 * MAX_TRAILER_KEEP else (
-                    bytes(rest[:MAX_TRAILER_KEEP]) + bytes(rest[-MAX_TRAILER_KEEP:]))
+                keep = (
+                    bytes(rest)
+                    if len(rest) <= 2 * MAX_TRAILER_KEEP
+                    else (bytes(rest[:MAX_TRAILER_KEEP]) + bytes(rest[-MAX_TRAILER_KEEP:]))
+                )
                 blocks.append(Block("trailer", "png:after-IEND", pos, keep, "", len(rest)))
             return
 
@@ -205,14 +248,21 @@ def _png_chunk(ctype: str, body: memoryview, off: int, blocks: list[Block]) -> N
         if nul < 0:
             raise ValueError("tEXt chunk has no keyword separator")
         key = head[:nul].decode("latin-1")
-        _text(blocks, "png:tEXt", off, key, bytes(body[nul + 1:nul + 1 + MAX_TEXT_BYTES]), len(body) - nul - 1)
+        _text(
+            blocks,
+            "png:tEXt",
+            off,
+            key,
+            bytes(body[nul + 1 : nul + 1 + MAX_TEXT_BYTES]),
+            len(body) - nul - 1,
+        )
     elif ctype == "zTXt":
         head = bytes(body[:80])
         nul = head.find(b"\x00")
         if nul < 0:
             raise ValueError("zTXt chunk has no keyword separator")
         key = head[:nul].decode("latin-1")
-        _text(blocks, "png:zTXt", off, key, _inflate(body[nul + 2:]), len(body) - nul - 2)
+        _text(blocks, "png:zTXt", off, key, _inflate(body[nul + 2 :]), len(body) - nul - 2)
     elif ctype == "iTXt":
         head = bytes(body[:1024])
         nul = head.find(b"\x00")
@@ -224,7 +274,7 @@ def _png_chunk(ctype: str, body: memoryview, off: int, blocks: list[Block]) -> N
         tk_end = head.find(b"\x00", lang_end + 1) if lang_end >= 0 else -1
         if tk_end < 0:
             raise ValueError("iTXt chunk header is incomplete")
-        raw = body[tk_end + 1:]
+        raw = body[tk_end + 1 :]
         text = _inflate(raw) if compressed else bytes(raw[:MAX_TEXT_BYTES])
         _text(blocks, "png:iTXt", off, key, text, len(raw))
     elif ctype == "eXIf":
@@ -232,7 +282,7 @@ def _png_chunk(ctype: str, body: memoryview, off: int, blocks: list[Block]) -> N
     elif ctype == "iCCP":
         nul = bytes(body[:80]).find(b"\x00")
         if nul >= 0:
-            _add(blocks, "icc", "png:iCCP", off, memoryview(_inflate(body[nul + 2:])))
+            _add(blocks, "icc", "png:iCCP", off, memoryview(_inflate(body[nul + 2 :])))
     elif ctype == "caBX":
         _add(blocks, "jumbf", "png:caBX", off, body)
 
@@ -246,12 +296,14 @@ def _text(blocks: list[Block], container: str, off: int, key: str, value: bytes,
 def _walk_riff(d: memoryview, blocks: list[Block], issues: list[MetadataIssue]) -> None:
     pos, n = 12, len(d)
     while pos + 8 <= n:
-        fourcc = bytes(d[pos:pos + 4]).decode("latin-1")
-        size = int.from_bytes(d[pos + 4:pos + 8], "little")
+        fourcc = bytes(d[pos : pos + 4]).decode("latin-1")
+        size = int.from_bytes(d[pos + 4 : pos + 8], "little")
         if pos + 8 + size > n:
-            issues.append(MetadataIssue(f"webp:{fourcc}", pos, f"chunk of {size} bytes runs past the end"))
+            issues.append(
+                MetadataIssue(f"webp:{fourcc}", pos, f"chunk of {size} bytes runs past the end")
+            )
             return
-        body = d[pos + 8:pos + 8 + size]
+        body = d[pos + 8 : pos + 8 + size]
         kind = {"EXIF": "exif", "XMP ": "xmp", "ICCP": "icc", "C2PA": "jumbf"}.get(fourcc)
         if kind == "exif" and bytes(body[:6]) == b"Exif\x00\x00":
             body = body[6:]
@@ -265,7 +317,7 @@ def _walk_tiff(d: memoryview, blocks: list[Block], issues: list[MetadataIssue]) 
     from trueclaim.forensics.exif import tiff_blobs
 
     _add(blocks, "exif", "tiff:IFD0", 0, d)
-    for tag, blob in tiff_blobs(bytes(d[:MAX_BLOCK_BYTES * 8]), issues):
+    for tag, blob in tiff_blobs(bytes(d[: MAX_BLOCK_BYTES * 8]), issues):
         kind = {700: "xmp", 33723: "iptc-iim", 34377: "iptc", 34675: "icc", 0xCD41: "jumbf"}[tag]
         _add(blocks, kind, f"tiff:tag{tag}", 0, memoryview(blob))
 
@@ -274,11 +326,11 @@ def _walk_tiff(d: memoryview, blocks: list[Block], issues: list[MetadataIssue]) 
 def _boxes(d: memoryview, start: int, end: int, issues: list[MetadataIssue]):  # type: ignore[no-untyped-def]
     pos, count = start, 0
     while pos + 8 <= end and count < MAX_BLOCKS:
-        size = int.from_bytes(d[pos:pos + 4], "big")
-        btype = bytes(d[pos + 4:pos + 8]).decode("latin-1")
+        size = int.from_bytes(d[pos : pos + 4], "big")
+        btype = bytes(d[pos + 4 : pos + 8]).decode("latin-1")
         head = 8
         if size == 1:
-            size, head = int.from_bytes(d[pos + 8:pos + 16], "big"), 16
+            size, head = int.from_bytes(d[pos + 8 : pos + 16], "big"), 16
         elif size == 0:
             size = end - pos
         if size < head or pos + size > end:
@@ -291,17 +343,18 @@ def _boxes(d: memoryview, start: int, end: int, issues: list[MetadataIssue]):  #
 
 def _walk_bmff(d: memoryview, blocks: list[Block], issues: list[MetadataIssue]) -> None:
     for btype, body, end in _boxes(d, 0, len(d), issues):
-        if btype == "uuid" and bytes(d[body:body + 16]) == C2PA_BMFF_UUID:
+        if btype == "uuid" and bytes(d[body : body + 16]) == C2PA_BMFF_UUID:
             # version/flags (4), purpose (null-terminated), offset (8), then the JUMBF superbox
-            nul = bytes(d[body + 20:body + 64]).find(b"\x00")
+            nul = bytes(d[body + 20 : body + 64]).find(b"\x00")
             start = body + 20 + nul + 1 + 8 if nul >= 0 else body + 20
             _add(blocks, "jumbf", "bmff:uuid-c2pa", start, d[start:end])
         elif btype == "meta":
             _bmff_meta(d, body + 4, end, blocks, issues)
 
 
-def _bmff_meta(d: memoryview, start: int, end: int, blocks: list[Block],
-               issues: list[MetadataIssue]) -> None:
+def _bmff_meta(
+    d: memoryview, start: int, end: int, blocks: list[Block], issues: list[MetadataIssue]
+) -> None:
     items: dict[int, tuple[str, str]] = {}
     locations: dict[int, list[tuple[int, int, int]]] = {}
     idat = (0, 0)
@@ -313,28 +366,40 @@ def _bmff_meta(d: memoryview, start: int, end: int, blocks: list[Block],
         elif btype == "idat":
             idat = (body, bend)
     for item_id, (itype, content_type) in items.items():
-        kind = "exif" if itype == "Exif" else (
-            "xmp" if itype == "mime" and "xml" in content_type.lower() else None)
+        kind = (
+            "exif"
+            if itype == "Exif"
+            else ("xmp" if itype == "mime" and "xml" in content_type.lower() else None)
+        )
         if kind is None or item_id not in locations:
             continue
         parts = []
         for method, off, length in locations[item_id]:
             base = idat[0] if method == 1 else 0
             if base + off + length > len(d) or length > MAX_BLOCK_BYTES:
-                issues.append(MetadataIssue("bmff:iloc", base + off, f"{kind} item extent is out of range"))
+                issues.append(
+                    MetadataIssue("bmff:iloc", base + off, f"{kind} item extent is out of range")
+                )
                 break
-            parts.append(bytes(d[base + off:base + off + length]))
+            parts.append(bytes(d[base + off : base + off + length]))
         payload = b"".join(parts)
         if kind == "exif" and len(payload) >= 4:
             skip = int.from_bytes(payload[:4], "big")
-            payload = payload[4 + skip:] if 4 + skip <= len(payload) else payload[4:]
+            payload = payload[4 + skip :] if 4 + skip <= len(payload) else payload[4:]
             if payload.startswith(b"Exif\x00\x00"):
                 payload = payload[6:]
-        _add(blocks, kind, f"bmff:item-{itype}", locations[item_id][0][1] if locations[item_id] else 0,
-             memoryview(payload))
+        _add(
+            blocks,
+            kind,
+            f"bmff:item-{itype}",
+            locations[item_id][0][1] if locations[item_id] else 0,
+            memoryview(payload),
+        )
 
 
-def _bmff_iinf(d: memoryview, body: int, end: int, issues: list[MetadataIssue]) -> dict[int, tuple[str, str]]:
+def _bmff_iinf(
+    d: memoryview, body: int, end: int, issues: list[MetadataIssue]
+) -> dict[int, tuple[str, str]]:
     version = d[body]
     pos = body + 4 + (2 if version == 0 else 4)
     items: dict[int, tuple[str, str]] = {}
@@ -344,13 +409,15 @@ def _bmff_iinf(d: memoryview, body: int, end: int, issues: list[MetadataIssue]) 
         v = d[ibody]
         p = ibody + 4
         if v == 2:
-            item_id, p = int.from_bytes(d[p:p + 2], "big"), p + 2
+            item_id, p = int.from_bytes(d[p : p + 2], "big"), p + 2
         else:
-            item_id, p = int.from_bytes(d[p:p + 4], "big"), p + 4
+            item_id, p = int.from_bytes(d[p : p + 4], "big"), p + 4
         p += 2  # protection index
-        itype = bytes(d[p:p + 4]).decode("latin-1")
-        rest = bytes(d[p + 4:min(iend, p + 4 + 512)]).split(b"\x00")
-        content_type = rest[1].decode("latin-1", "replace") if itype == "mime" and len(rest) > 1 else ""
+        itype = bytes(d[p : p + 4]).decode("latin-1")
+        rest = bytes(d[p + 4 : min(iend, p + 4 + 512)]).split(b"\x00")
+        content_type = (
+            rest[1].decode("latin-1", "replace") if itype == "mime" and len(rest) > 1 else ""
+        )
         items[item_id] = (itype, content_type)
     return items
 
@@ -362,14 +429,14 @@ def _bmff_iloc(d: memoryview, body: int, end: int) -> dict[int, list[tuple[int, 
     base_size, index_size = d[p + 1] >> 4, (d[p + 1] & 15) if version in (1, 2) else 0
     p += 2
     count_size = 2 if version < 2 else 4
-    count, p = int.from_bytes(d[p:p + count_size], "big"), p + count_size
+    count, p = int.from_bytes(d[p : p + count_size], "big"), p + count_size
     out: dict[int, list[tuple[int, int, int]]] = {}
 
     def read(size: int) -> int:
         nonlocal p
         if p + size > end:
             raise ValueError("iloc box is truncated")
-        value = int.from_bytes(d[p:p + size], "big") if size else 0
+        value = int.from_bytes(d[p : p + size], "big") if size else 0
         p += size
         return value
 

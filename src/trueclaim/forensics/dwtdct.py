@@ -45,13 +45,25 @@ def _str_bits(bits: str) -> tuple[int, ...]:
 # SDXL 34/48, FLUX 33/46; docs/labels.md). Clean embeds decode at or near every bit on
 # textured images, but the scheme is fragile on flat or bright content and after re-encoding.
 PAYLOADS: tuple[Payload, ...] = (
-    Payload("StableDiffusionV1", "Stable Diffusion 1.x (reference scripts)",
-            _bytes_bits(b"StableDiffusionV1"), 100),
+    Payload(
+        "StableDiffusionV1",
+        "Stable Diffusion 1.x (reference scripts)",
+        _bytes_bits(b"StableDiffusionV1"),
+        100,
+    ),
     Payload("SDV2", "Stable Diffusion 2.x (reference scripts)", _bytes_bits(b"SDV2"), 28),
-    Payload("SDXL 0xB3EC907BB19E", "Stable Diffusion XL (Stability / diffusers)",
-            _str_bits(bin(0xB3EC907BB19E)[2:].zfill(48)), 40),
-    Payload("FLUX 46-bit", "FLUX (Black Forest Labs reference code)",
-            _str_bits("1010101111111010000111100111001111010100101110"), 38),
+    Payload(
+        "SDXL 0xB3EC907BB19E",
+        "Stable Diffusion XL (Stability / diffusers)",
+        _str_bits(bin(0xB3EC907BB19E)[2:].zfill(48)),
+        40,
+    ),
+    Payload(
+        "FLUX 46-bit",
+        "FLUX (Black Forest Labs reference code)",
+        _str_bits("1010101111111010000111100111001111010100101110"),
+        38,
+    ),
 )
 
 
@@ -86,7 +98,9 @@ def haar_ll(channel: npt.NDArray[np.generic]) -> npt.NDArray[np.floating]:
     return (a * k + lo * k) * k + (b * k + lo2 * k) * k  # type: ignore[no-any-return]
 
 
-def block_bits(image: npt.NDArray[np.generic], code: int = cv2.COLOR_BGR2YUV) -> npt.NDArray[np.uint8]:
+def block_bits(
+    image: npt.NDArray[np.generic], code: int = cv2.COLOR_BGR2YUV
+) -> npt.NDArray[np.uint8]:
     """Per-block bits (raster order) of an image as the reference decoder reads it.
 
     ``image`` is what the decoder was handed (uint8 or float32); the reference converts it

@@ -18,19 +18,46 @@ MAX_ENTRIES = 1024
 MAX_VALUE_BYTES = 64 * 1024
 
 TAG_NAMES: Mapping[int, str] = {
-    0x010E: "ImageDescription", 0x010F: "Make", 0x0110: "Model", 0x0112: "Orientation",
-    0x0131: "Software", 0x0132: "DateTime", 0x013B: "Artist", 0x8298: "Copyright",
-    0x0100: "ImageWidth", 0x0101: "ImageLength", 0x010D: "DocumentName",
-    0x0201: "JPEGInterchangeFormat", 0x0202: "JPEGInterchangeFormatLength",
-    0x02BC: "XMLPacket", 0x83BB: "IPTC", 0x8773: "InterColorProfile",
-    0x8769: "ExifIFD", 0x8825: "GPSIFD", 0xA005: "InteropIFD",
-    0x829A: "ExposureTime", 0x829D: "FNumber", 0x8827: "ISOSpeedRatings",
-    0x9003: "DateTimeOriginal", 0x9004: "DateTimeDigitized", 0x9010: "OffsetTime",
-    0x9011: "OffsetTimeOriginal", 0x9012: "OffsetTimeDigitized", 0x920A: "FocalLength",
-    0x927C: "MakerNote", 0x9286: "UserComment", 0x9290: "SubSecTime",
-    0x9291: "SubSecTimeOriginal", 0xA002: "PixelXDimension", 0xA003: "PixelYDimension",
-    0xA405: "FocalLengthIn35mmFilm", 0xA433: "LensMake", 0xA434: "LensModel",
-    0xA420: "ImageUniqueID", 0x9000: "ExifVersion", 0xA001: "ColorSpace",
+    0x010E: "ImageDescription",
+    0x010F: "Make",
+    0x0110: "Model",
+    0x0112: "Orientation",
+    0x0131: "Software",
+    0x0132: "DateTime",
+    0x013B: "Artist",
+    0x8298: "Copyright",
+    0x0100: "ImageWidth",
+    0x0101: "ImageLength",
+    0x010D: "DocumentName",
+    0x0201: "JPEGInterchangeFormat",
+    0x0202: "JPEGInterchangeFormatLength",
+    0x02BC: "XMLPacket",
+    0x83BB: "IPTC",
+    0x8773: "InterColorProfile",
+    0x8769: "ExifIFD",
+    0x8825: "GPSIFD",
+    0xA005: "InteropIFD",
+    0x829A: "ExposureTime",
+    0x829D: "FNumber",
+    0x8827: "ISOSpeedRatings",
+    0x9003: "DateTimeOriginal",
+    0x9004: "DateTimeDigitized",
+    0x9010: "OffsetTime",
+    0x9011: "OffsetTimeOriginal",
+    0x9012: "OffsetTimeDigitized",
+    0x920A: "FocalLength",
+    0x927C: "MakerNote",
+    0x9286: "UserComment",
+    0x9290: "SubSecTime",
+    0x9291: "SubSecTimeOriginal",
+    0xA002: "PixelXDimension",
+    0xA003: "PixelYDimension",
+    0xA405: "FocalLengthIn35mmFilm",
+    0xA433: "LensMake",
+    0xA434: "LensModel",
+    0xA420: "ImageUniqueID",
+    0x9000: "ExifVersion",
+    0xA001: "ColorSpace",
     0xCD41: "C2PA",
 }
 _SUB_IFDS = {0x8769: "exif", 0x8825: "gps", 0xA005: "interop"}
@@ -106,15 +133,19 @@ def parse_exif(tiff: bytes, issues: list[MetadataIssue], *, where: str = "exif")
         t_len = ifds["ifd1"].get("JPEGInterchangeFormatLength")
         if isinstance(t_off, int) and isinstance(t_len, int):
             if 0 < t_len <= MAX_VALUE_BYTES * 16 and t_off + t_len <= len(tiff):
-                thumb = tiff[t_off:t_off + t_len]
+                thumb = tiff[t_off : t_off + t_len]
             else:
-                issues.append(MetadataIssue(where, t_off, "EXIF thumbnail points outside the block"))
+                issues.append(
+                    MetadataIssue(where, t_off, "EXIF thumbnail points outside the block")
+                )
     maker = ifds.get("exif", {}).get("MakerNote")
     return ExifData(
         ifds=ifds,
         byte_order="little" if bo == "<" else "big",
         makernote_size=len(maker) if isinstance(maker, bytes) else 0,
-        makernote_vendor=_makernote_vendor(maker, ifd0.get("Make")) if isinstance(maker, bytes) else None,
+        makernote_vendor=_makernote_vendor(maker, ifd0.get("Make"))
+        if isinstance(maker, bytes)
+        else None,
         thumbnail=thumb,
     )
 
@@ -131,7 +162,7 @@ def tiff_blobs(tiff: bytes, issues: list[MetadataIssue]) -> list[tuple[int, byte
             size = count * _TYPE_SIZES.get(typ, 1)
             start = value_off if size > 4 else None
             if start is not None and start + size <= len(tiff):
-                out.append((tag, tiff[start:start + size]))
+                out.append((tag, tiff[start : start + size]))
     return out
 
 
@@ -139,7 +170,7 @@ def _entries(tiff: bytes, bo: str, off: int, issues: list[MetadataIssue], where:
     if off < 8 or off + 2 > len(tiff):
         issues.append(MetadataIssue(where, off, "IFD offset points outside the EXIF block"))
         return
-    count = struct.unpack(bo + "H", tiff[off:off + 2])[0]
+    count = struct.unpack(bo + "H", tiff[off : off + 2])[0]
     if count > MAX_ENTRIES:
         issues.append(MetadataIssue(where, off, f"IFD claims {count} entries; read {MAX_ENTRIES}"))
         count = MAX_ENTRIES
@@ -148,13 +179,20 @@ def _entries(tiff: bytes, bo: str, off: int, issues: list[MetadataIssue], where:
         if p + 12 > len(tiff):
             issues.append(MetadataIssue(where, p, "IFD entry table is truncated"))
             return
-        tag, typ, n = struct.unpack(bo + "HHI", tiff[p:p + 8])
-        value_off = struct.unpack(bo + "I", tiff[p + 8:p + 12])[0]
+        tag, typ, n = struct.unpack(bo + "HHI", tiff[p : p + 8])
+        value_off = struct.unpack(bo + "I", tiff[p + 8 : p + 12])[0]
         yield tag, typ, n, value_off if _TYPE_SIZES.get(typ, 1) * n > 4 else p + 8
 
 
-def _read_ifd(tiff: bytes, bo: str, off: int, name: str, seen: set[int],
-              issues: list[MetadataIssue], where: str) -> tuple[dict[str, Any], int]:
+def _read_ifd(
+    tiff: bytes,
+    bo: str,
+    off: int,
+    name: str,
+    seen: set[int],
+    issues: list[MetadataIssue],
+    where: str,
+) -> tuple[dict[str, Any], int]:
     if off in seen:
         issues.append(MetadataIssue(where, off, f"IFD {name} loops back to an IFD already read"))
         return {}, 0
@@ -167,31 +205,41 @@ def _read_ifd(tiff: bytes, bo: str, off: int, name: str, seen: set[int],
             continue
         total = size * n
         if voff + total > len(tiff):
-            issues.append(MetadataIssue(f"{where}:{name}", voff, f"tag {label} value runs past the block"))
+            issues.append(
+                MetadataIssue(f"{where}:{name}", voff, f"tag {label} value runs past the block")
+            )
             continue
         out[label] = _value(tiff, bo, typ, n, voff, tag)
     nxt_pos = off + 2 + 12 * min(MAX_ENTRIES, _count(tiff, bo, off))
-    nxt = struct.unpack(bo + "I", tiff[nxt_pos:nxt_pos + 4])[0] if nxt_pos + 4 <= len(tiff) else 0
+    nxt = struct.unpack(bo + "I", tiff[nxt_pos : nxt_pos + 4])[0] if nxt_pos + 4 <= len(tiff) else 0
     return out, (nxt if nxt < len(tiff) else 0)
 
 
 def _count(tiff: bytes, bo: str, off: int) -> int:
-    return int(struct.unpack(bo + "H", tiff[off:off + 2])[0]) if off + 2 <= len(tiff) else 0
+    return int(struct.unpack(bo + "H", tiff[off : off + 2])[0]) if off + 2 <= len(tiff) else 0
 
 
 def _value(tiff: bytes, bo: str, typ: int, n: int, off: int, tag: int) -> Any:
     if typ == 2:
-        return tiff[off:off + min(n, MAX_VALUE_BYTES)].split(b"\x00", 1)[0].decode("utf-8", "replace")
+        return (
+            tiff[off : off + min(n, MAX_VALUE_BYTES)]
+            .split(b"\x00", 1)[0]
+            .decode("utf-8", "replace")
+        )
     if typ in (1, 7, 6):
         if tag == 0x927C:
-            return _Sized(tiff[off:off + min(n, 64)], n)
-        return tiff[off:off + min(n, MAX_VALUE_BYTES)]
+            return _Sized(tiff[off : off + min(n, 64)], n)
+        return tiff[off : off + min(n, MAX_VALUE_BYTES)]
     n_read = min(n, 256)
     fmt = {3: "H", 4: "I", 8: "h", 9: "i", 11: "f", 12: "d", 13: "I"}.get(typ)
     if fmt:
-        vals: tuple[Any, ...] = struct.unpack(bo + fmt * n_read, tiff[off:off + _TYPE_SIZES[typ] * n_read])
+        vals: tuple[Any, ...] = struct.unpack(
+            bo + fmt * n_read, tiff[off : off + _TYPE_SIZES[typ] * n_read]
+        )
     else:
-        raw = struct.unpack(bo + ("I" if typ == 5 else "i") * 2 * n_read, tiff[off:off + 8 * n_read])
+        raw = struct.unpack(
+            bo + ("I" if typ == 5 else "i") * 2 * n_read, tiff[off : off + 8 * n_read]
+        )
         vals = tuple(raw[i] / raw[i + 1] if raw[i + 1] else 0.0 for i in range(0, len(raw), 2))
     return vals[0] if len(vals) == 1 else vals
 
@@ -211,12 +259,27 @@ class _Sized(bytes):
 
 
 _VENDORS = (
-    (b"Apple iOS", "Apple"), (b"SAMSUNG", "Samsung"), (b"STMN", "Samsung"),
-    (b"Nikon", "Nikon"), (b"OLYMPUS", "Olympus"), (b"OM SYSTEM", "OM System"),
-    (b"FUJIFILM", "Fujifilm"), (b"Panasonic", "Panasonic"), (b"LEICA", "Leica"),
-    (b"SONY", "Sony"), (b"PENTAX", "Pentax"), (b"AOC\x00", "Pentax"), (b"QVC", "Casio"),
-    (b"Ricoh", "Ricoh"), (b"RICOH", "Ricoh"), (b"SANYO", "Sanyo"), (b"HUAWEI", "Huawei"),
-    (b"KDK", "Kodak"), (b"MLT0", "Minolta"), (b"Google", "Google"), (b"Xiaomi", "Xiaomi"),
+    (b"Apple iOS", "Apple"),
+    (b"SAMSUNG", "Samsung"),
+    (b"STMN", "Samsung"),
+    (b"Nikon", "Nikon"),
+    (b"OLYMPUS", "Olympus"),
+    (b"OM SYSTEM", "OM System"),
+    (b"FUJIFILM", "Fujifilm"),
+    (b"Panasonic", "Panasonic"),
+    (b"LEICA", "Leica"),
+    (b"SONY", "Sony"),
+    (b"PENTAX", "Pentax"),
+    (b"AOC\x00", "Pentax"),
+    (b"QVC", "Casio"),
+    (b"Ricoh", "Ricoh"),
+    (b"RICOH", "Ricoh"),
+    (b"SANYO", "Sanyo"),
+    (b"HUAWEI", "Huawei"),
+    (b"KDK", "Kodak"),
+    (b"MLT0", "Minolta"),
+    (b"Google", "Google"),
+    (b"Xiaomi", "Xiaomi"),
 )
 
 

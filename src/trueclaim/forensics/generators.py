@@ -21,14 +21,18 @@ STEVT_NS = "http://ns.adobe.com/xap/1.0/sType/ResourceEvent#"
 _GENERIC_AI = re.compile(
     r"\b(firefly|dall[-·]?e|midjourney|stable[ _-]?diffusion|comfyui|automatic1111|invokeai|"
     r"imagen|gpt-image|nightcafe|ideogram|leonardo\.ai|flux|dreamstudio|novelai|reve\.com|"
-    r"luma ai|fal-ai|aphrodite ai|apple photos clean up)\b", re.I)
+    r"luma ai|fal-ai|aphrodite ai|apple photos clean up)\b",
+    re.IGNORECASE,
+)
 _EDITORS = re.compile(
     r"(photoshop|lightroom|gimp|snapseed|picsart|meitu|美图|xingtu|醒图|photoroom|pixelmator|"
     r"affinity|paint\.net|canva|fotor|capture one|darktable|rawtherapee|luminar|facetune|"
     r"photoscape|picmonkey|befunky|pixlr|inpixio|b612|faceapp|remini|wink|photodirector|"
-    r"paint ?tool|krita|corel|acdsee|polarr|vsco|lightx|airbrush)", re.I)
-_A1111 = re.compile(r"Steps: \d+, Sampler: ", re.S)
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+    r"paint ?tool|krita|corel|acdsee|polarr|vsco|lightx|airbrush)",
+    re.IGNORECASE,
+)
+_A1111 = re.compile(r"Steps: \d+, Sampler: ", re.DOTALL)
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 _GROK_SIG = re.compile(r"^Signature: [A-Za-z0-9+/=]{64,}")
 
 
@@ -54,13 +58,22 @@ def find_traces(meta: Metadata) -> list[Trace]:
         out.extend(_exif_traces(meta))
     for packet in meta.xmp:
         for prop in packet.properties:
-            if prop.namespace == XMP_NS and prop.name == "CreatorTool" or (
-                prop.namespace == STEVT_NS and prop.name == "softwareAgent"
+            if (
+                prop.namespace == XMP_NS
+                and prop.name == "CreatorTool"
+                or (prop.namespace == STEVT_NS and prop.name == "softwareAgent")
             ):
                 m = _GENERIC_AI.search(prop.value)
                 if m:
-                    out.append(Trace(_name(m.group(1)), f"xmp:{prop.name}", packet.container,
-                                     prop.value[:200], strong=False))
+                    out.append(
+                        Trace(
+                            _name(m.group(1)),
+                            f"xmp:{prop.name}",
+                            packet.container,
+                            prop.value[:200],
+                            strong=False,
+                        )
+                    )
     out.extend(_trailer_traces(meta))
     if any(t.strong for t in out):  # a tool-specific trace makes generic tokens redundant
         out = [t for t in out if t.strong]
@@ -72,12 +85,16 @@ def _png_text_traces(key: str, value: str, container: str, texts: dict[str, obje
     k = key.lower()
     hits: list[Trace] = []
     if k == "parameters":
-        if "fooocus_scheme" in texts or ('"base_model"' in v and "fooocus" in v.lower()) or (
-            v.startswith("{") and '"adm_guidance"' in v
+        if (
+            "fooocus_scheme" in texts
+            or ('"base_model"' in v and "fooocus" in v.lower())
+            or (v.startswith("{") and '"adm_guidance"' in v)
         ):
             hits.append(Trace("Fooocus", key, container, v[:200]))
         elif _A1111.search(v) or "Negative prompt:" in v:
-            hits.append(Trace("Stable Diffusion WebUI (AUTOMATIC1111/Forge)", key, container, v[:200]))
+            hits.append(
+                Trace("Stable Diffusion WebUI (AUTOMATIC1111/Forge)", key, container, v[:200])
+            )
     elif k == "fooocus_scheme":
         hits.append(Trace("Fooocus", key, container, v[:200]))
     elif k in ("prompt", "workflow") and v.startswith("{"):
@@ -85,11 +102,7 @@ def _png_text_traces(key: str, value: str, container: str, texts: dict[str, obje
             hits.append(Trace("ComfyUI", key, container, v[:200]))
     elif k in ("invokeai_metadata", "invokeai_workflow", "invokeai_graph", "sd-metadata", "dream"):
         hits.append(Trace("InvokeAI", key, container, v[:200]))
-    elif k == "software" and "novelai" in v.lower():
-        hits.append(Trace("NovelAI", key, container, v[:200]))
-    elif k == "title" and v == "AI generated image":
-        hits.append(Trace("NovelAI", key, container, v[:200]))
-    elif k == "comment" and '"signed_hash"' in v:
+    elif k == "software" and "novelai" in v.lower() or k == "title" and v == "AI generated image" or k == "comment" and '"signed_hash"' in v:
         hits.append(Trace("NovelAI", key, container, v[:200]))
     elif k == "description" and re.search(r"Job ID: [0-9a-f-]{36}", v):
         hits.append(Trace("Midjourney", key, container, v[:200]))
@@ -128,15 +141,29 @@ def _exif_traces(meta: Metadata) -> list[Trace]:
         if make.startswith("workflow:") or model.startswith("prompt:"):
             hits.append(Trace("ComfyUI", "exif:Make/Model", "exif", (make or model)[:200]))
         if _A1111.search(comment):
-            hits.append(Trace("Stable Diffusion WebUI (AUTOMATIC1111/Forge)", "exif:UserComment",
-                              "exif", comment[:200]))
+            hits.append(
+                Trace(
+                    "Stable Diffusion WebUI (AUTOMATIC1111/Forge)",
+                    "exif:UserComment",
+                    "exif",
+                    comment[:200],
+                )
+            )
         if software.lower().startswith("ai generated;") or make == "Black Forest Labs":
-            hits.append(Trace("FLUX (Black Forest Labs)", "exif:Software/Make", "exif",
-                              f"{make} {software}".strip()[:200]))
+            hits.append(
+                Trace(
+                    "FLUX (Black Forest Labs)",
+                    "exif:Software/Make",
+                    "exif",
+                    f"{make} {software}".strip()[:200],
+                )
+            )
         if make.strip().lower() == "ideogram ai":
             hits.append(Trace("Ideogram", "exif:Make", "exif", make))
         if software.lower() == "novelai" or '"signed_hash"' in comment:
-            hits.append(Trace("NovelAI", "exif:Software/UserComment", "exif", software or comment[:200]))
+            hits.append(
+                Trace("NovelAI", "exif:Software/UserComment", "exif", software or comment[:200])
+            )
         if _GROK_SIG.match(desc) and _UUID.match(artist.strip()):
             hits.append(Trace("xAI Grok", "exif:ImageDescription+Artist", "exif", desc[:120]))
         for name, text in (("ImageDescription", desc), ("UserComment", comment)):
@@ -144,7 +171,9 @@ def _exif_traces(meta: Metadata) -> list[Trace]:
         for name, text in (("Software", software), ("Make", make), ("Model", model)):
             m = _GENERIC_AI.search(text)
             if m and not any(h.field.endswith(name) for h in hits):
-                hits.append(Trace(_name(m.group(1)), f"exif:{name}", "exif", text[:200], strong=False))
+                hits.append(
+                    Trace(_name(m.group(1)), f"exif:{name}", "exif", text[:200], strong=False)
+                )
     return hits
 
 
@@ -152,17 +181,22 @@ def _bytedance(text: str, field: str) -> list[Trace]:
     if '"product"' not in text and "aigc_info" not in text:
         return []
     try:
-        obj = json.loads(text[text.find("{"):])
+        obj = json.loads(text[text.find("{") :])
     except ValueError:
         return []
     if not isinstance(obj, dict):
         return []
     info = obj.get("aigc_info") if isinstance(obj.get("aigc_info"), dict) else {}
     product = str(obj.get("product", ""))
-    ai = (info.get("aigc_type") == 1 or info.get("aigc_label_type") in (1, 2)
-          or (product.startswith("dreamina") and obj.get("exportType") == "generation"))
+    ai = (
+        info.get("aigc_type") == 1
+        or info.get("aigc_label_type") in (1, 2)
+        or (product.startswith("dreamina") and obj.get("exportType") == "generation")
+    )
     if ai:
-        return [Trace(f"ByteDance app ({product or 'unknown'})", f"exif:{field}", "exif", text[:200])]
+        return [
+            Trace(f"ByteDance app ({product or 'unknown'})", f"exif:{field}", "exif", text[:200])
+        ]
     return []
 
 
@@ -172,8 +206,14 @@ def _trailer_traces(meta: Metadata) -> list[Trace]:
         return []
     m = re.search(rb'"genAIType"\s*:\s*(\d+)', tail)
     if m and int(m.group(1)) != 0:
-        return [Trace("Samsung Galaxy AI", "SEF trailer genAIType", meta.trailer_container,
-                      tail[max(0, m.start() - 80):m.end() + 20].decode("latin-1", "replace"))]
+        return [
+            Trace(
+                "Samsung Galaxy AI",
+                "SEF trailer genAIType",
+                meta.trailer_container,
+                tail[max(0, m.start() - 80) : m.end() + 20].decode("latin-1", "replace"),
+            )
+        ]
     return []
 
 
@@ -189,7 +229,9 @@ def screenshot_markers(meta: Metadata) -> list[tuple[str, str]]:
         for prop in packet.properties:
             if prop.name == "UserComment" and "screenshot" in prop.value.lower():
                 out.append((f"xmp:{prop.name}", prop.value[:80]))
-            if prop.name == "DigitalSourceType" and prop.value.rstrip("/").endswith("screenCapture"):
+            if prop.name == "DigitalSourceType" and prop.value.rstrip("/").endswith(
+                "screenCapture"
+            ):
                 out.append(("xmp:DigitalSourceType", prop.value))
     for t in meta.texts:
         if t.key.lower() in ("software", "source", "comment") and "screenshot" in t.value.lower():
@@ -215,8 +257,13 @@ def editing_software(meta: Metadata) -> list[tuple[str, str]]:
 
 
 def _name(token: str) -> str:
-    return {"dall-e": "DALL·E", "dalle": "DALL·E", "comfyui": "ComfyUI", "flux": "FLUX",
-            "automatic1111": "Stable Diffusion WebUI (AUTOMATIC1111/Forge)"}.get(token.lower(), token)
+    return {
+        "dall-e": "DALL·E",
+        "dalle": "DALL·E",
+        "comfyui": "ComfyUI",
+        "flux": "FLUX",
+        "automatic1111": "Stable Diffusion WebUI (AUTOMATIC1111/Forge)",
+    }.get(token.lower(), token)
 
 
 def _dedupe(traces: list[Trace]) -> list[Trace]:

@@ -28,10 +28,20 @@ __all__ = ["Metadata", "TextEntry", "read_metadata"]
 METADATA_VERSION = "1"
 
 _IIM_NAMES = {
-    5: "ObjectName", 25: "Keywords", 40: "SpecialInstructions", 55: "DateCreated",
-    60: "TimeCreated", 65: "OriginatingProgram", 70: "ProgramVersion", 80: "By-line",
-    110: "Credit", 115: "Source", 116: "CopyrightNotice", 120: "Caption-Abstract",
-    122: "Writer-Editor", 135: "LanguageIdentifier",
+    5: "ObjectName",
+    25: "Keywords",
+    40: "SpecialInstructions",
+    55: "DateCreated",
+    60: "TimeCreated",
+    65: "OriginatingProgram",
+    70: "ProgramVersion",
+    80: "By-line",
+    110: "Credit",
+    115: "Source",
+    116: "CopyrightNotice",
+    120: "Caption-Abstract",
+    122: "Writer-Editor",
+    135: "LanguageIdentifier",
 }
 
 
@@ -100,7 +110,9 @@ class Metadata:
 
     def errors(self) -> tuple[MalformedMetadata, ...]:
         """The issues as the engine's own exception type (offset and block name kept)."""
-        return tuple(MalformedMetadata(f"{i.block}: {i.message}", offset=i.offset) for i in self.issues)
+        return tuple(
+            MalformedMetadata(f"{i.block}: {i.message}", offset=i.offset) for i in self.issues
+        )
 
 
 def read_metadata(data: bytes) -> Metadata:
@@ -142,11 +154,23 @@ def read_metadata(data: bytes) -> Metadata:
         elif block.kind in ("xmp", "xmp-extended"):
             packets.append(parse_xmp(block.payload, block.container, block.offset, issues))
         elif block.kind == "text":
-            texts.append(TextEntry(block.container, block.key,
-                                   block.payload[:MAX_TEXT_BYTES].decode("utf-8", "replace"), block.size))
+            texts.append(
+                TextEntry(
+                    block.container,
+                    block.key,
+                    block.payload[:MAX_TEXT_BYTES].decode("utf-8", "replace"),
+                    block.size,
+                )
+            )
         elif block.kind == "comment":
-            texts.append(TextEntry(block.container, "Comment",
-                                   block.payload[:MAX_TEXT_BYTES].decode("utf-8", "replace"), block.size))
+            texts.append(
+                TextEntry(
+                    block.container,
+                    "Comment",
+                    block.payload[:MAX_TEXT_BYTES].decode("utf-8", "replace"),
+                    block.size,
+                )
+            )
         elif block.kind == "iptc":
             _merge(iptc, _photoshop_iptc(block.payload, where, issues))
         elif block.kind == "iptc-iim":
@@ -160,8 +184,10 @@ def read_metadata(data: bytes) -> Metadata:
         if isinstance(xml, bytes) and fmt != "TIFF":
             packets.append(parse_xmp(xml, "exif:XMLPacket", 0, issues))
     c2pa = None
-    if any(b.kind == "jumbf" for b in walk.blocks) or _has_remote_manifest(packets) or (
-        fmt in ("HEIF", "AVIF", "ISOBMFF") and C2PA_BMFF_UUID in data
+    if (
+        any(b.kind == "jumbf" for b in walk.blocks)
+        or _has_remote_manifest(packets)
+        or (fmt in ("HEIF", "AVIF", "ISOBMFF") and C2PA_BMFF_UUID in data)
     ):
         c2pa = read_c2pa(data, fmt)
     return Metadata(
@@ -182,8 +208,11 @@ def read_metadata(data: bytes) -> Metadata:
 
 
 def _has_remote_manifest(packets: list[XmpPacket]) -> bool:
-    return any(p.namespace == "http://purl.org/dc/terms/" and p.name == "provenance"
-               for pk in packets for p in pk.properties)
+    return any(
+        p.namespace == "http://purl.org/dc/terms/" and p.name == "provenance"
+        for pk in packets
+        for p in pk.properties
+    )
 
 
 def _merge(into: dict[str, list[str]], new: Mapping[str, list[str]]) -> None:
@@ -191,18 +220,20 @@ def _merge(into: dict[str, list[str]], new: Mapping[str, list[str]]) -> None:
         into.setdefault(k, []).extend(v)
 
 
-def _photoshop_iptc(payload: bytes, where: str, issues: list[MetadataIssue]) -> dict[str, list[str]]:
+def _photoshop_iptc(
+    payload: bytes, where: str, issues: list[MetadataIssue]
+) -> dict[str, list[str]]:
     """IPTC IIM from Photoshop image resources (``8BIM`` id 0x0404)."""
     out: dict[str, list[str]] = {}
     pos = 0
-    while pos + 12 <= len(payload) and payload[pos:pos + 4] == b"8BIM":
-        rid = int.from_bytes(payload[pos + 4:pos + 6], "big")
+    while pos + 12 <= len(payload) and payload[pos : pos + 4] == b"8BIM":
+        rid = int.from_bytes(payload[pos + 4 : pos + 6], "big")
         name_len = payload[pos + 6]
         p = pos + 6 + ((name_len + 2) & ~1)
         if p + 4 > len(payload):
             break
-        size = int.from_bytes(payload[p:p + 4], "big")
-        body = payload[p + 4:p + 4 + size]
+        size = int.from_bytes(payload[p : p + 4], "big")
+        body = payload[p + 4 : p + 4 + size]
         if rid == 0x0404:
             _merge(out, _iim(body, where, issues))
         pos = p + 4 + size + (size & 1)
@@ -217,15 +248,17 @@ def _iim(body: bytes, where: str, issues: list[MetadataIssue]) -> dict[str, list
             issues.append(MetadataIssue(f"{where}:iptc", pos, "IPTC record marker 0x1C expected"))
             break
         record, dataset = body[pos + 1], body[pos + 2]
-        size = int.from_bytes(body[pos + 3:pos + 5], "big")
+        size = int.from_bytes(body[pos + 3 : pos + 5], "big")
         pos += 5
         if size & 0x8000:
             n = size & 0x7FFF
             if n > 4:
-                issues.append(MetadataIssue(f"{where}:iptc", pos, "IPTC extended length is too long"))
+                issues.append(
+                    MetadataIssue(f"{where}:iptc", pos, "IPTC extended length is too long")
+                )
                 break
-            size, pos = int.from_bytes(body[pos:pos + n], "big"), pos + n
-        value = body[pos:pos + min(size, MAX_TEXT_BYTES)]
+            size, pos = int.from_bytes(body[pos : pos + n], "big"), pos + n
+        value = body[pos : pos + min(size, MAX_TEXT_BYTES)]
         if record == 2 and dataset != 0:
             name = _IIM_NAMES.get(dataset, f"2:{dataset}")
             out.setdefault(name, []).append(value.decode("utf-8", "replace").strip("\x00"))
@@ -243,15 +276,18 @@ def _icc_description(icc: bytes, where: str, issues: list[MetadataIssue]) -> str
         e = 132 + 12 * i
         if e + 12 > len(icc):
             break
-        if icc[e:e + 4] != b"desc":
+        if icc[e : e + 4] != b"desc":
             continue
-        off, size = int.from_bytes(icc[e + 4:e + 8], "big"), int.from_bytes(icc[e + 8:e + 12], "big")
-        tag = icc[off:off + min(size, 65536)]
+        off, size = (
+            int.from_bytes(icc[e + 4 : e + 8], "big"),
+            int.from_bytes(icc[e + 8 : e + 12], "big"),
+        )
+        tag = icc[off : off + min(size, 65536)]
         if tag[:4] == b"desc" and len(tag) >= 12:
             n = int.from_bytes(tag[8:12], "big")
-            return tag[12:12 + n].split(b"\x00", 1)[0].decode("latin-1")
+            return tag[12 : 12 + n].split(b"\x00", 1)[0].decode("latin-1")
         if tag[:4] == b"mluc" and len(tag) >= 28:
             length, rec_off = int.from_bytes(tag[20:24], "big"), int.from_bytes(tag[24:28], "big")
-            return tag[rec_off:rec_off + length].decode("utf-16-be", "replace").strip("\x00")
+            return tag[rec_off : rec_off + length].decode("utf-16-be", "replace").strip("\x00")
         issues.append(MetadataIssue(f"{where}:icc", off, "ICC description tag has an unknown type"))
     return None

@@ -18,8 +18,17 @@ from dataclasses import dataclass
 from trueclaim.forensics.metadata import Metadata
 
 TC260_NS = "http://www.tc260.org.cn/ns/AIGC/1.0/"
-FIELDS = frozenset({"Label", "ContentProducer", "ProduceID", "ReservedCode1",
-                    "ContentPropagator", "PropagateID", "ReservedCode2"})
+FIELDS = frozenset(
+    {
+        "Label",
+        "ContentProducer",
+        "ProduceID",
+        "ReservedCode1",
+        "ContentPropagator",
+        "PropagateID",
+        "ReservedCode2",
+    }
+)
 _MAX_SCAN_HITS = 32
 _MAX_JSON_CHARS = 64 * 1024
 
@@ -35,8 +44,12 @@ KNOWN_PRODUCERS: Mapping[str, str] = {
     "91340100MAEB4N8H76": "RunningHub",
 }
 KNOWN_NAMES: Mapping[str, str] = {
-    "doubao": "Doubao 豆包 (ByteDance)", "picwish": "PicWish", "runninghub": "RunningHub",
-    "minimax": "MiniMax", "jimeng": "Jimeng 即梦 (ByteDance)", "dreamina": "Jimeng 即梦 (ByteDance)",
+    "doubao": "Doubao 豆包 (ByteDance)",
+    "picwish": "PicWish",
+    "runninghub": "RunningHub",
+    "minimax": "MiniMax",
+    "jimeng": "Jimeng 即梦 (ByteDance)",
+    "dreamina": "Jimeng 即梦 (ByteDance)",
 }
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -51,8 +64,11 @@ class Tc260Label:
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return (self.fields.get("Label", ""), self.fields.get("ContentProducer", ""),
-                self.fields.get("ProduceID", ""))
+        return (
+            self.fields.get("Label", ""),
+            self.fields.get("ContentProducer", ""),
+            self.fields.get("ProduceID", ""),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +85,15 @@ def decode_provider_code(code: str) -> dict[str, object]:
     out: dict[str, object] = {"code": code}
     if len(code) == 27 and code.startswith("00") and code.isalnum():
         uscc = code[4:22]
-        out.update({
-            "uscc": uscc,
-            "uscc_check_ok": _uscc_check(uscc),
-            "service_type": {"1": "generation", "2": "distribution"}.get(code[22], code[22]),
-            "model_code": code[23:],
-            "product": KNOWN_PRODUCERS.get(uscc),
-        })
+        out.update(
+            {
+                "uscc": uscc,
+                "uscc_check_ok": _uscc_check(uscc),
+                "service_type": {"1": "generation", "2": "distribution"}.get(code[22], code[22]),
+                "model_code": code[23:],
+                "product": KNOWN_PRODUCERS.get(uscc),
+            }
+        )
     else:
         low = code.lower()
         out["product"] = next((v for k, v in KNOWN_NAMES.items() if k in low), None)
@@ -104,7 +122,9 @@ def find_labels(meta: Metadata, data: bytes) -> Tc260Scan:
         if TC260_NS in packet.namespaces() and not any(
             p.namespace == TC260_NS for p in packet.properties
         ):
-            residue.append(f"xmp:{packet.container}: TC260 namespace declared without a readable AIGC value")
+            residue.append(
+                f"xmp:{packet.container}: TC260 namespace declared without a readable AIGC value"
+            )
     for entry in meta.texts:
         needs_keyword = "AIGC" not in entry.key.upper()
         if needs_keyword and "AIGC" not in entry.value:
@@ -180,7 +200,7 @@ def _raw_scan(data: bytes) -> list[Tc260Label]:
     for n, m in enumerate(_RAW.finditer(data)):
         if n >= _MAX_SCAN_HITS:
             break
-        window = data[m.start():m.start() + _MAX_JSON_CHARS].decode("utf-8", "replace")
+        window = data[m.start() : m.start() + _MAX_JSON_CHARS].decode("utf-8", "replace")
         window = html.unescape(window)
         brace = window.find("{")
         if brace < 0 or brace > 40:

@@ -18,18 +18,21 @@ import numpy as np
 
 from trueclaim.forensics.types import RGBImage
 
-GENERIC = re.compile(r"(A[Il1]|人工智能).{0,4}(生成|合成)", re.I)
-GENERIC_EN = re.compile(r"\bA[Il1][ -]generated\b|\bgenerated\s+(by|with)\s+A[Il1]\b", re.I)
+GENERIC = re.compile(r"(A[Il1]|人工智能).{0,4}(生成|合成)", re.IGNORECASE)
+GENERIC_EN = re.compile(r"\bA[Il1][ -]generated\b|\bgenerated\s+(by|with)\s+A[Il1]\b", re.IGNORECASE)
 WORDMARKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Doubao 豆包", re.compile(r"豆包\s*A[Il1]")),
-    ("Jimeng 即梦 / Dreamina", re.compile(r"即梦\s*A[Il1]|Dreamina", re.I)),
-    ("Qwen 千问", re.compile(r"千问\s*A[Il1]|Qwen-Image", re.I)),
-    ("Kling 可灵", re.compile(r"可灵\s*A[Il1]|KLING\s*A[Il1]", re.I)),
-    ("RunningHub", re.compile(r"RunningHub", re.I)),
-    ("LibLibAI", re.compile(r"LibLib\s*A[Il1]", re.I)),
-    ("Hailuo / MiniMax", re.compile(r"hailuo\s*A[Il1]", re.I)),
-    ("Meta AI", re.compile(r"Imagined\s+with\s+A[Il1]", re.I)),
-    ("Samsung Galaxy AI", re.compile(r"A[Il1]-generated\s+content|generati\s*dall.?\s*A[Il1]", re.I)),
+    ("Jimeng 即梦 / Dreamina", re.compile(r"即梦\s*A[Il1]|Dreamina", re.IGNORECASE)),
+    ("Qwen 千问", re.compile(r"千问\s*A[Il1]|Qwen-Image", re.IGNORECASE)),
+    ("Kling 可灵", re.compile(r"可灵\s*A[Il1]|KLING\s*A[Il1]", re.IGNORECASE)),
+    ("RunningHub", re.compile(r"RunningHub", re.IGNORECASE)),
+    ("LibLibAI", re.compile(r"LibLib\s*A[Il1]", re.IGNORECASE)),
+    ("Hailuo / MiniMax", re.compile(r"hailuo\s*A[Il1]", re.IGNORECASE)),
+    ("Meta AI", re.compile(r"Imagined\s+with\s+A[Il1]", re.IGNORECASE)),
+    (
+        "Samsung Galaxy AI",
+        re.compile(r"A[Il1]-generated\s+content|generati\s*dall.?\s*A[Il1]", re.IGNORECASE),
+    ),
 )
 
 _ENGINE: Any = None
@@ -54,8 +57,13 @@ def ocr_engine() -> Any:
         if _ENGINE is None:
             from rapidocr_onnxruntime import RapidOCR
 
-            _ENGINE = RapidOCR(det_limit_side_len=640, det_limit_type="max", use_cls=False,
-                               intra_op_num_threads=1, inter_op_num_threads=1)
+            _ENGINE = RapidOCR(
+                det_limit_side_len=640,
+                det_limit_type="max",
+                use_cls=False,
+                intra_op_num_threads=1,
+                inter_op_num_threads=1,
+            )
         return _ENGINE
 
 
@@ -68,8 +76,13 @@ def match_mark(text: str) -> tuple[bool, str | None]:
     return bool(GENERIC.search(compact.replace(" ", "")) or GENERIC_EN.search(compact)), None
 
 
-def read_edge_marks(rgb: RGBImage, *, band_fraction: float = 0.15, max_side_px: int = 640,
-                    min_confidence: float = 0.6) -> tuple[list[TextHit], list[str]]:
+def read_edge_marks(
+    rgb: RGBImage,
+    *,
+    band_fraction: float = 0.15,
+    max_side_px: int = 640,
+    min_confidence: float = 0.6,
+) -> tuple[list[TextHit], list[str]]:
     """OCR the top and bottom bands; return the AI-mark hits and every line read."""
     h, w = rgb.shape[:2]
     band = max(16, int(round(min(h, w) * band_fraction)))
@@ -77,7 +90,7 @@ def read_edge_marks(rgb: RGBImage, *, band_fraction: float = 0.15, max_side_px: 
     hits: list[TextHit] = []
     lines: list[str] = []
     for name, y0 in (("top", 0), ("bottom", max(0, h - band))):
-        crop = rgb[y0:y0 + band]
+        crop = rgb[y0 : y0 + band]
         scale = min(1.0, max_side_px / max(crop.shape[:2]))
         if scale < 1.0:
             size = (max(1, int(crop.shape[1] * scale)), max(1, int(crop.shape[0] * scale)))
@@ -91,6 +104,13 @@ def read_edge_marks(rgb: RGBImage, *, band_fraction: float = 0.15, max_side_px: 
             pts = np.asarray(box, dtype=np.float64) / scale
             x0, yb0 = pts.min(axis=0)
             x1, yb1 = pts.max(axis=0)
-            hits.append(TextHit(str(text), float(conf), vendor,
-                                (int(x0), int(y0 + yb0), int(x1 - x0), int(yb1 - yb0)), name))
+            hits.append(
+                TextHit(
+                    str(text),
+                    float(conf),
+                    vendor,
+                    (int(x0), int(y0 + yb0), int(x1 - x0), int(yb1 - yb0)),
+                    name,
+                )
+            )
     return hits, lines

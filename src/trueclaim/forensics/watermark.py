@@ -38,9 +38,12 @@ class WatermarkParams:
     def __post_init__(self) -> None:
         if not 0.02 <= self.ocr_band_fraction <= 0.5:
             raise InvalidParameter(
-                f"ocr_band_fraction must be in [0.02, 0.5], got {self.ocr_band_fraction}.")
+                f"ocr_band_fraction must be in [0.02, 0.5], got {self.ocr_band_fraction}."
+            )
         if self.ocr_max_side_px < 64:
-            raise InvalidParameter(f"ocr_max_side_px must be at least 64, got {self.ocr_max_side_px}.")
+            raise InvalidParameter(
+                f"ocr_max_side_px must be at least 64, got {self.ocr_max_side_px}."
+            )
 
 
 def detect(case: Case, options: Mapping[str, Any]) -> Sequence[Finding]:
@@ -48,7 +51,9 @@ def detect(case: Case, options: Mapping[str, Any]) -> Sequence[Finding]:
     known = {f.name for f in fields(WatermarkParams)}
     unknown = set(options) - known
     if unknown:
-        raise InvalidParameter(f"Unknown watermark option(s) {sorted(unknown)}; use {sorted(known)}.")
+        raise InvalidParameter(
+            f"Unknown watermark option(s) {sorted(unknown)}; use {sorted(known)}."
+        )
     params = WatermarkParams(**options)
     proven = case.cache.get(PROVEN_KEY, set())
     out: list[Finding] = []
@@ -72,18 +77,32 @@ def _invisible(item: Item) -> list[Finding]:
             continue
         p = result.payload
         n_bits = len(p.bits)
-        out.append(Finding(
-            DETECTOR, "invisible-watermark", Severity.HIGH,
-            min(0.95, 0.7 + 0.25 * (result.matching - p.min_matching + 1) / (n_bits - p.min_matching + 1)),
-            f"Photo {item.index + 1} carries the invisible watermark that {p.generator} embeds "
-            f"({result.matching}/{n_bits} bits of the '{p.name}' payload match): it was generated "
-            "by that AI model.",
-            f"照片 {item.index + 1} 含有 {p.generator} 嵌入的隐形水印('{p.name}',"
-            f"{result.matching}/{n_bits} 位匹配):由该 AI 模型生成。",
-            evidence_index=item.index,
-            data={"payload": p.name, "generator": p.generator, "matching_bits": result.matching,
-                  "n_bits": n_bits, "threshold": p.min_matching, "variant": result.variant},
-        ))
+        out.append(
+            Finding(
+                DETECTOR,
+                "invisible-watermark",
+                Severity.HIGH,
+                min(
+                    0.95,
+                    0.7
+                    + 0.25 * (result.matching - p.min_matching + 1) / (n_bits - p.min_matching + 1),
+                ),
+                f"Photo {item.index + 1} carries the invisible watermark that {p.generator} embeds "
+                f"({result.matching}/{n_bits} bits of the '{p.name}' payload match): it was generated "
+                "by that AI model.",
+                f"照片 {item.index + 1} 含有 {p.generator} 嵌入的隐形水印('{p.name}',"
+                f"{result.matching}/{n_bits} 位匹配):由该 AI 模型生成。",
+                evidence_index=item.index,
+                data={
+                    "payload": p.name,
+                    "generator": p.generator,
+                    "matching_bits": result.matching,
+                    "n_bits": n_bits,
+                    "threshold": p.min_matching,
+                    "variant": result.variant,
+                },
+            )
+        )
     return out
 
 
@@ -93,24 +112,47 @@ def _visible(item: Item, params: WatermarkParams) -> list[Finding]:
     full = item.full
     if full is None or min(full.pixels.shape[:2]) < params.ocr_min_side_px:
         return []
-    hits, _lines = read_edge_marks(full.pixels, band_fraction=params.ocr_band_fraction,
-                                   max_side_px=params.ocr_max_side_px,
-                                   min_confidence=params.ocr_min_confidence)
+    hits, _lines = read_edge_marks(
+        full.pixels,
+        band_fraction=params.ocr_band_fraction,
+        max_side_px=params.ocr_max_side_px,
+        min_confidence=params.ocr_min_confidence,
+    )
     if not hits:
         return []
     scale = 1.0 / full.scale if full.scale else 1.0
-    regions = tuple(Region(int(x * scale), int(y * scale), int(w * scale), int(h * scale),
-                           score=hit.confidence, label=hit.text) for hit in hits
-                    for x, y, w, h in [hit.box])
+    regions = tuple(
+        Region(
+            int(x * scale),
+            int(y * scale),
+            int(w * scale),
+            int(h * scale),
+            score=hit.confidence,
+            label=hit.text,
+        )
+        for hit in hits
+        for x, y, w, h in [hit.box]
+    )
     best = max(hits, key=lambda h: (h.vendor is not None, h.confidence))
     who = f" ({best.vendor})" if best.vendor else ""
-    return [Finding(
-        DETECTOR, "visible-ai-mark", Severity.HIGH, min(0.9, 0.6 + 0.3 * best.confidence),
-        f"Photo {item.index + 1} shows a visible AI-generation mark{who} at its {best.band} edge: "
-        f"“{best.text}”. Generators stamp this on their output.",
-        f"照片 {item.index + 1} 的{'上' if best.band == 'top' else '下'}边缘有可见的 AI 生成标识{who}:"
-        f"“{best.text}”,这是生成工具加在输出图上的标记。",
-        evidence_index=item.index, regions=regions,
-        data={"text": best.text, "vendor": best.vendor, "confidence": round(best.confidence, 3),
-              "band": best.band, "all": [h.text for h in hits]},
-    )]
+    return [
+        Finding(
+            DETECTOR,
+            "visible-ai-mark",
+            Severity.HIGH,
+            min(0.9, 0.6 + 0.3 * best.confidence),
+            f"Photo {item.index + 1} shows a visible AI-generation mark{who} at its {best.band} edge: "
+            f"“{best.text}”. Generators stamp this on their output.",
+            f"照片 {item.index + 1} 的{'上' if best.band == 'top' else '下'}边缘有可见的 AI 生成标识{who}:"
+            f"“{best.text}”,这是生成工具加在输出图上的标记。",
+            evidence_index=item.index,
+            regions=regions,
+            data={
+                "text": best.text,
+                "vendor": best.vendor,
+                "confidence": round(best.confidence, 3),
+                "band": best.band,
+                "all": [h.text for h in hits],
+            },
+        )
+    ]

@@ -42,14 +42,20 @@ class XmpPacket:
     parsed: bool  # False when the XML parser rejected it and the regex fallback was used
 
     def values(self, namespace: str, name: str) -> tuple[str, ...]:
-        return tuple(p.value for p in self.properties if p.namespace == namespace and p.name == name)
+        return tuple(
+            p.value for p in self.properties if p.namespace == namespace and p.name == name
+        )
 
     def namespaces(self) -> frozenset[str]:
-        declared = set(re.findall(r'xmlns:[\w.-]+\s*=\s*["\']([^"\']+)["\']', self.raw[:MAX_VALUE_CHARS]))
+        declared = set(
+            re.findall(r'xmlns:[\w.-]+\s*=\s*["\']([^"\']+)["\']', self.raw[:MAX_VALUE_CHARS])
+        )
         return frozenset(declared | {p.namespace for p in self.properties})
 
 
-def parse_xmp(payload: bytes, container: str, offset: int, issues: list[MetadataIssue]) -> XmpPacket:
+def parse_xmp(
+    payload: bytes, container: str, offset: int, issues: list[MetadataIssue]
+) -> XmpPacket:
     """Parse one XMP packet; never raises on bad input (problems go to ``issues``)."""
     text = _decode(payload)
     start = text.find("<x:xmpmeta")
@@ -62,8 +68,13 @@ def parse_xmp(payload: bytes, container: str, offset: int, issues: list[Metadata
     try:
         root = SafeET.fromstring(body)
     except (SafeET.ParseError, DefusedXmlException, ValueError) as exc:
-        issues.append(MetadataIssue(container, offset, f"XMP packet is not well-formed XML ({exc}); "
-                                                       "read with a tolerant scan instead"))
+        issues.append(
+            MetadataIssue(
+                container,
+                offset,
+                f"XMP packet is not well-formed XML ({exc}); read with a tolerant scan instead",
+            )
+        )
         return XmpPacket(container, offset, _regex_properties(text), text[:MAX_VALUE_CHARS], False)
     props: list[XmpProperty] = []
     _walk(root, None, props)
@@ -88,8 +99,11 @@ def _walk(el: Element, owner: tuple[str, str] | None, out: list[XmpProperty]) ->
         return
     ns, local = _split(el.tag)
     is_rdf = ns in _SKIP_NS
-    here = owner if is_rdf and local in ("li", "value", "Alt", "Seq", "Bag", "Description") else (
-        None if is_rdf else (ns, local))
+    here = (
+        owner
+        if is_rdf and local in ("li", "value", "Alt", "Seq", "Bag", "Description")
+        else (None if is_rdf else (ns, local))
+    )
     for key, value in el.attrib.items():
         ans, alocal = _split(key)
         if ans and ans not in _SKIP_NS:
@@ -104,7 +118,7 @@ def _walk(el: Element, owner: tuple[str, str] | None, out: list[XmpProperty]) ->
 
 _XMLNS = re.compile(r'xmlns:([\w.-]+)\s*=\s*["\']([^"\']*)["\']')
 _ATTR = re.compile(r'\b([\w.-]+):([\w.-]+)\s*=\s*"([^"]*)"')
-_ELEM = re.compile(r"<([\w.-]+):([\w.-]+)(?:\s[^>]*)?>([^<]*)</\1:\2>", re.S)
+_ELEM = re.compile(r"<([\w.-]+):([\w.-]+)(?:\s[^>]*)?>([^<]*)</\1:\2>", re.DOTALL)
 
 
 def _regex_properties(text: str) -> tuple[XmpProperty, ...]:

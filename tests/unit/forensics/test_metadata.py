@@ -80,24 +80,37 @@ def test_jpeg_exif_all_ifds_makernote_thumbnail(photo: np.ndarray) -> None:
 
 def test_jpeg_xmp_extended_icc_iptc_comment_trailer(photo: np.ndarray) -> None:
     std = b"http://ns.adobe.com/xap/1.0/\x00" + _xmp(
-        '<weird:DigitalSourceType>http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia'
-        "</weird:DigitalSourceType>", IPTC_EXT, prefix="weird")
-    ext_body = _xmp('<q:Thing>extended</q:Thing>', "urn:test:ns", prefix="q")
+        "<weird:DigitalSourceType>http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+        "</weird:DigitalSourceType>",
+        IPTC_EXT,
+        prefix="weird",
+    )
+    ext_body = _xmp("<q:Thing>extended</q:Thing>", "urn:test:ns", prefix="q")
     guid = b"0123456789ABCDEF0123456789ABCDEF"
-    ext = (b"http://ns.adobe.com/xmp/extension/\x00" + guid + struct.pack(">II", len(ext_body), 0)
-           + ext_body)
+    ext = (
+        b"http://ns.adobe.com/xmp/extension/\x00"
+        + guid
+        + struct.pack(">II", len(ext_body), 0)
+        + ext_body
+    )
     iim = b"\x1c\x02\x6e" + struct.pack(">H", 21) + b"Apple Photos Clean Up"
     res = b"8BIM\x04\x04\x00\x00" + struct.pack(">I", len(iim)) + iim + b"\x00" * (len(iim) & 1)
     iptc = b"Photoshop 3.0\x00" + res
     icc = _tiny_icc("Test sRGB")
-    data = _insert_after_soi(
-        encode(photo, "JPEG"),
-        _app(0xE1, std), _app(0xE1, ext), _app(0xE2, b"ICC_PROFILE\x00\x01\x01" + icc),
-        _app(0xED, iptc), _app(0xFE, b"hello comment"),
-    ) + b"TRAILER-DATA" * 10
+    data = (
+        _insert_after_soi(
+            encode(photo, "JPEG"),
+            _app(0xE1, std),
+            _app(0xE1, ext),
+            _app(0xE2, b"ICC_PROFILE\x00\x01\x01" + icc),
+            _app(0xED, iptc),
+            _app(0xFE, b"hello comment"),
+        )
+        + b"TRAILER-DATA" * 10
+    )
     meta = read_metadata(data)
     # the prefix is "weird", but the namespace URI is IPTC's: matched by URI
-    (value, _packet), = meta.xmp_values(IPTC_EXT, "DigitalSourceType")
+    ((value, _packet),) = meta.xmp_values(IPTC_EXT, "DigitalSourceType")
     assert value.endswith("trainedAlgorithmicMedia")
     assert meta.xmp_values("urn:test:ns", "Thing")[0][0] == "extended"
     assert meta.iptc["Credit"] == ("Apple Photos Clean Up",)
@@ -137,7 +150,7 @@ def test_png_text_chunks_exif_and_trailer(small: np.ndarray) -> None:
 def test_webp_exif_and_xmp(small: np.ndarray) -> None:
     exif = Image.Exif()
     exif[0x010F] = "workflow:{}"
-    data = encode(small, "WEBP", exif=exif.tobytes(), xmp=_xmp('<x1:a>b</x1:a>', "urn:x"))
+    data = encode(small, "WEBP", exif=exif.tobytes(), xmp=_xmp("<x1:a>b</x1:a>", "urn:x"))
     meta = read_metadata(data)
     assert meta.format == "WEBP"
     assert meta.exif is not None and meta.exif.text("Make") == "workflow:{}"
@@ -145,7 +158,7 @@ def test_webp_exif_and_xmp(small: np.ndarray) -> None:
 
 
 def test_tiff_tags(small: np.ndarray) -> None:
-    data = encode(small, "TIFF", tiffinfo={0x010F: "Nikon", 700: _xmp('<x1:a>t</x1:a>', "urn:t")})
+    data = encode(small, "TIFF", tiffinfo={0x010F: "Nikon", 700: _xmp("<x1:a>t</x1:a>", "urn:t")})
     meta = read_metadata(data)
     assert meta.exif is not None and meta.exif.text("Make") == "Nikon"
     assert meta.xmp_values("urn:t", "a")[0][0] == "t"
@@ -166,9 +179,13 @@ def test_compressed_text_bomb_is_bounded(small: np.ndarray) -> None:
 
 
 def test_xmp_with_entities_is_not_expanded(small: np.ndarray) -> None:
-    evil = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
-            + _xmp("<x1:v>&b;</x1:v>", "urn:e"))
-    data = _insert_after_soi(encode(small, "JPEG"), _app(0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + evil))
+    evil = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+        + _xmp("<x1:v>&b;</x1:v>", "urn:e")
+    )
+    data = _insert_after_soi(
+        encode(small, "JPEG"), _app(0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + evil)
+    )
     meta = read_metadata(data)
     assert any("XMP" in i.message for i in meta.issues)
     assert all("aaaaaaaaaa" not in v for v, _ in meta.xmp_values("urn:e", "v"))
@@ -180,7 +197,13 @@ def test_malformed_blocks_become_issues(small: np.ndarray) -> None:
     meta = read_metadata(bad_len)
     assert meta.issues and isinstance(meta.errors()[0], MalformedMetadata)
     # an EXIF IFD that points to itself
-    tiff = b"MM\x00*" + struct.pack(">I", 8) + struct.pack(">H", 1) + struct.pack(">HHII", 0x8769, 4, 1, 8) + b"\x00" * 4
+    tiff = (
+        b"MM\x00*"
+        + struct.pack(">I", 8)
+        + struct.pack(">H", 1)
+        + struct.pack(">HHII", 0x8769, 4, 1, 8)
+        + b"\x00" * 4
+    )
     meta = read_metadata(_insert_after_soi(jpeg, _app(0xE1, b"Exif\x00\x00" + tiff)))
     assert any("loops" in i.message for i in meta.issues)
 
@@ -196,7 +219,9 @@ def test_empty_unknown_and_wrong_type() -> None:
 def test_c2pa_every_manifest_read(shared_data) -> None:  # type: ignore[no-untyped-def]
     meta = read_metadata((shared_data / "ai/generators/chatgpt-1.png").read_bytes())
     assert meta.c2pa is not None and len(meta.c2pa.manifests) == 2
-    created = [(m.active, a) for m in meta.c2pa.manifests for a in m.actions if a.action == "c2pa.created"]
+    created = [
+        (m.active, a) for m in meta.c2pa.manifests for a in m.actions if a.action == "c2pa.created"
+    ]
     assert created and created[0][0] is False  # the AI action sits in the ingredient manifest
     assert created[0][1].digital_source_type == "trainedAlgorithmicMedia"
     assert meta.c2pa.integrity_failures == ()

@@ -23,14 +23,22 @@ DOUBAO = "001191110102MACQD9K64010000"
 TC260_NS = "http://www.tc260.org.cn/ns/AIGC/1.0/"
 IPTC_EXT = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
 AI_LABEL_CODES = {
-    "c2pa-ai-generated", "c2pa-ai-edited", "tc260-aigc-label", "tc260-label-residue",
-    "iptc-ai-source", "ai-edit-credit", "generator-metadata", "invisible-watermark",
+    "c2pa-ai-generated",
+    "c2pa-ai-edited",
+    "tc260-aigc-label",
+    "tc260-label-residue",
+    "iptc-ai-source",
+    "ai-edit-credit",
+    "generator-metadata",
+    "invisible-watermark",
     "visible-ai-mark",
 }
 
 
 def _run(data: bytes, context: CaseContext | None = None, **options: object) -> list[Finding]:
-    case = Case((Item(0, "evidence", data, analysis_max_side=1024),), (), context or CaseContext(), {})
+    case = Case(
+        (Item(0, "evidence", data, analysis_max_side=1024),), (), context or CaseContext(), {}
+    )
     return list(detect(case, options))
 
 
@@ -45,9 +53,17 @@ def _one(findings: list[Finding], code: str) -> Finding:
 
 
 def _label_json(label: str = "1", producer: str = DOUBAO) -> str:
-    return json.dumps({"Label": label, "ContentProducer": producer, "ProduceID": "abc",
-                       "ReservedCode1": "", "ContentPropagator": "", "PropagateID": "",
-                       "ReservedCode2": ""})
+    return json.dumps(
+        {
+            "Label": label,
+            "ContentProducer": producer,
+            "ProduceID": "abc",
+            "ReservedCode1": "",
+            "ContentPropagator": "",
+            "PropagateID": "",
+            "ReservedCode2": "",
+        }
+    )
 
 
 def _xmp(body: str, attrs: str = "") -> bytes:
@@ -59,8 +75,12 @@ def _xmp(body: str, attrs: str = "") -> bytes:
     ).encode()
 
 
-def _png(rgb: np.ndarray, texts: dict[str, str] | None = None, xmp: bytes | None = None,
-         exif: Image.Exif | None = None) -> bytes:
+def _png(
+    rgb: np.ndarray,
+    texts: dict[str, str] | None = None,
+    xmp: bytes | None = None,
+    exif: Image.Exif | None = None,
+) -> bytes:
     info = PngImagePlugin.PngInfo()
     for k, v in (texts or {}).items():
         info.add_text(k, v)
@@ -77,8 +97,10 @@ def rgb() -> np.ndarray:
     return np.random.default_rng(1).integers(0, 255, (48, 64, 3), dtype=np.uint8)
 
 
-@pytest.mark.parametrize(("label", "severity"), [("1", Severity.CRITICAL), ("2", Severity.HIGH),
-                                                 ("3", Severity.HIGH), ("AIGC", Severity.HIGH)])
+@pytest.mark.parametrize(
+    ("label", "severity"),
+    [("1", Severity.CRITICAL), ("2", Severity.HIGH), ("3", Severity.HIGH), ("AIGC", Severity.HIGH)],
+)
 def test_tc260_label_values(rgb: np.ndarray, label: str, severity: Severity) -> None:
     value = _label_json(label).replace('"', "&quot;")
     f = _one(_run(_png(rgb, xmp=_xmp(f"<T:AIGC>{value}</T:AIGC>"))), "tc260-aigc-label")
@@ -95,14 +117,24 @@ def test_tc260_attribute_form_png_chunk_and_exif(rgb: np.ndarray) -> None:
     f = _one(chunk, "tc260-aigc-label")
     assert f.data["producer"]["product"] == "PicWish" and f.data["location"] == "png:tEXt:AIGC"
     exif = Image.Exif()
-    exif.get_ifd(0x8769)[0x9286] = b"ASCII\x00\x00\x00" + json.dumps({"AIGC": json.loads(_label_json())}).encode()
+    exif.get_ifd(0x8769)[0x9286] = (
+        b"ASCII\x00\x00\x00" + json.dumps({"AIGC": json.loads(_label_json())}).encode()
+    )
     f = _one(_run(encode(rgb, "JPEG", exif=exif.tobytes())), "tc260-aigc-label")
     assert f.data["location"] == "exif:UserComment"
 
 
 def test_tc260_prefix_does_not_matter(rgb: np.ndarray) -> None:
-    xmp = _xmp("").replace(b'xmlns:T="', b'xmlns:zz="', 1).replace(
-        b"</rdf:Description>", ("<zz:AIGC>" + _label_json().replace('"', "&quot;") + "</zz:AIGC></rdf:Description>").encode())
+    xmp = (
+        _xmp("")
+        .replace(b'xmlns:T="', b'xmlns:zz="', 1)
+        .replace(
+            b"</rdf:Description>",
+            (
+                "<zz:AIGC>" + _label_json().replace('"', "&quot;") + "</zz:AIGC></rdf:Description>"
+            ).encode(),
+        )
+    )
     assert "tc260-aigc-label" in _codes(_run(_png(rgb, xmp=xmp)))
 
 
@@ -117,7 +149,10 @@ def test_tc260_residue_and_generic_json_ignored(rgb: np.ndarray) -> None:
     found = _run(_png(rgb, xmp=_xmp("<T:AIGC>{broken json</T:AIGC>")))
     assert _codes(found) >= {"tc260-label-residue"} and "tc260-aigc-label" not in _codes(found)
     # JSON without a normative key, in a field not named AIGC: nothing
-    assert not _codes(_run(_png(rgb, texts={"Comment": '{"Label": "x", "other": 1}'}))) & AI_LABEL_CODES
+    assert (
+        not _codes(_run(_png(rgb, texts={"Comment": '{"Label": "x", "other": 1}'})))
+        & AI_LABEL_CODES
+    )
 
 
 def test_provider_code_decoding() -> None:
@@ -130,10 +165,16 @@ def test_provider_code_decoding() -> None:
     assert decode_provider_code("doubao")["product"] is not None
 
 
-@pytest.mark.parametrize(("code", "expected"), [
-    ("trainedAlgorithmicMedia", True), ("compositeWithTrainedAlgorithmicMedia", True),
-    ("compositeSynthetic", True), ("algorithmicMedia", False), ("digitalCapture", False),
-])
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("trainedAlgorithmicMedia", True),
+        ("compositeWithTrainedAlgorithmicMedia", True),
+        ("compositeSynthetic", True),
+        ("algorithmicMedia", False),
+        ("digitalCapture", False),
+    ],
+)
 def test_iptc_digital_source_type(rgb: np.ndarray, code: str, expected: bool) -> None:
     uri = f"https://cv.iptc.org/newscodes/digitalsourcetype/{code}"
     found = _run(_png(rgb, xmp=_xmp(f"<I:DigitalSourceType>{uri}</I:DigitalSourceType>")))
@@ -141,24 +182,45 @@ def test_iptc_digital_source_type(rgb: np.ndarray, code: str, expected: bool) ->
 
 
 def test_iptc_2025_fields_and_credit_lines(rgb: np.ndarray) -> None:
-    f = _one(_run(_png(rgb, xmp=_xmp("<I:AISystemUsed>Imagen 3</I:AISystemUsed>"))), "iptc-ai-source")
+    f = _one(
+        _run(_png(rgb, xmp=_xmp("<I:AISystemUsed>Imagen 3</I:AISystemUsed>"))), "iptc-ai-source"
+    )
     assert f.data["field"] == "Iptc4xmpExt:AISystemUsed"
-    for credit, vendor in (("Apple Photos Clean Up", "Apple"), ("Edited with Google AI", "Google"),
-                           ("Made by Google AI", "Google")):
+    for credit, vendor in (
+        ("Apple Photos Clean Up", "Apple"),
+        ("Edited with Google AI", "Google"),
+        ("Made by Google AI", "Google"),
+    ):
         xmp = _xmp(f"<photoshop:Credit>{credit}</photoshop:Credit>")
         f = _one(_run(_png(rgb, xmp=xmp)), "ai-edit-credit")
         assert vendor in f.data["vendor"] and f.severity is Severity.HIGH
-    assert "ai-edit-credit" not in _codes(_run(_png(rgb, xmp=_xmp("<photoshop:Credit>Reuters</photoshop:Credit>"))))
+    assert "ai-edit-credit" not in _codes(
+        _run(_png(rgb, xmp=_xmp("<photoshop:Credit>Reuters</photoshop:Credit>")))
+    )
 
 
-@pytest.mark.parametrize(("texts", "generator"), [
-    ({"parameters": "a cat\nNegative prompt: dog\nSteps: 20, Sampler: Euler a, CFG scale: 7"}, "AUTOMATIC1111"),
-    ({"prompt": json.dumps({"3": {"class_type": "KSampler", "inputs": {}}})}, "ComfyUI"),
-    ({"invokeai_metadata": "{}"}, "InvokeAI"),
-    ({"Software": "NovelAI", "Title": "AI generated image"}, "NovelAI"),
-    ({"Description": "a cat --v 6 Job ID: 2b6e053b-9a65-4ca9-9e13-b6f4465164d4"}, "Midjourney"),
-    ({"parameters": '{"adm_guidance": "(1.5)", "base_model": "x"}', "fooocus_scheme": "fooocus"}, "Fooocus"),
-])
+@pytest.mark.parametrize(
+    ("texts", "generator"),
+    [
+        (
+            {
+                "parameters": "a cat\nNegative prompt: dog\nSteps: 20, Sampler: Euler a, CFG scale: 7"
+            },
+            "AUTOMATIC1111",
+        ),
+        ({"prompt": json.dumps({"3": {"class_type": "KSampler", "inputs": {}}})}, "ComfyUI"),
+        ({"invokeai_metadata": "{}"}, "InvokeAI"),
+        ({"Software": "NovelAI", "Title": "AI generated image"}, "NovelAI"),
+        ({"Description": "a cat --v 6 Job ID: 2b6e053b-9a65-4ca9-9e13-b6f4465164d4"}, "Midjourney"),
+        (
+            {
+                "parameters": '{"adm_guidance": "(1.5)", "base_model": "x"}',
+                "fooocus_scheme": "fooocus",
+            },
+            "Fooocus",
+        ),
+    ],
+)
 def test_generator_png_chunks(rgb: np.ndarray, texts: dict[str, str], generator: str) -> None:
     f = _one(_run(_png(rgb, texts=texts)), "generator-metadata")
     assert generator in f.data["generator"] and f.severity is Severity.HIGH
@@ -168,27 +230,60 @@ def test_generator_exif_quirks(rgb: np.ndarray) -> None:
     comfy = Image.Exif()
     comfy[0x010F] = "workflow:" + json.dumps({"nodes": []})
     comfy[0x0110] = "prompt:" + json.dumps({"1": {"class_type": "X"}})
-    assert _one(_run(encode(rgb, "WEBP", exif=comfy.tobytes())), "generator-metadata").data["generator"] == "ComfyUI"
+    assert (
+        _one(_run(encode(rgb, "WEBP", exif=comfy.tobytes())), "generator-metadata").data[
+            "generator"
+        ]
+        == "ComfyUI"
+    )
     flux = Image.Exif()
-    flux[0x010F], flux[0x0110], flux[0x0131] = "Black Forest Labs", "flux-dev", "AI generated;txt2img;flux"
-    assert "FLUX" in _one(_run(encode(rgb, "JPEG", exif=flux.tobytes())), "generator-metadata").data["generator"]
+    flux[0x010F], flux[0x0110], flux[0x0131] = (
+        "Black Forest Labs",
+        "flux-dev",
+        "AI generated;txt2img;flux",
+    )
+    assert (
+        "FLUX"
+        in _one(_run(encode(rgb, "JPEG", exif=flux.tobytes())), "generator-metadata").data[
+            "generator"
+        ]
+    )
     grok = Image.Exif()
     grok[0x010E] = "Signature: " + "A" * 120
     grok[0x013B] = "2b6e053b-9a65-4ca9-9e13-b6f4465164d4"
-    assert "Grok" in _one(_run(encode(rgb, "JPEG", exif=grok.tobytes())), "generator-metadata").data["generator"]
+    assert (
+        "Grok"
+        in _one(_run(encode(rgb, "JPEG", exif=grok.tobytes())), "generator-metadata").data[
+            "generator"
+        ]
+    )
     a1111 = Image.Exif()
-    a1111.get_ifd(0x8769)[0x9286] = b"UNICODE\x00" + "a cat\nSteps: 20, Sampler: Euler".encode("utf-16-be")
-    assert "AUTOMATIC1111" in _one(_run(encode(rgb, "JPEG", exif=a1111.tobytes())), "generator-metadata").data["generator"]
+    a1111.get_ifd(0x8769)[0x9286] = b"UNICODE\x00" + "a cat\nSteps: 20, Sampler: Euler".encode(
+        "utf-16-be"
+    )
+    assert (
+        "AUTOMATIC1111"
+        in _one(_run(encode(rgb, "JPEG", exif=a1111.tobytes())), "generator-metadata").data[
+            "generator"
+        ]
+    )
     bytedance = Image.Exif()
     bytedance[0x010E] = json.dumps({"product": "dreamina", "exportType": "generation"})
-    assert "ByteDance" in _one(_run(encode(rgb, "JPEG", exif=bytedance.tobytes())), "generator-metadata").data["generator"]
+    assert (
+        "ByteDance"
+        in _one(_run(encode(rgb, "JPEG", exif=bytedance.tobytes())), "generator-metadata").data[
+            "generator"
+        ]
+    )
     plain = Image.Exif()
     plain[0x010E] = json.dumps({"product": "lv"})
     assert "generator-metadata" not in _codes(_run(encode(rgb, "JPEG", exif=plain.tobytes())))
 
 
 def test_samsung_trailer(rgb: np.ndarray) -> None:
-    trailer = b'\x00\x00PEg_Info{"genImageVersion":"v1","connectorType":"srvg","genAIType":8}SEFHxxxxSEFT'
+    trailer = (
+        b'\x00\x00PEg_Info{"genImageVersion":"v1","connectorType":"srvg","genAIType":8}SEFHxxxxSEFT'
+    )
     f = _one(_run(_png(rgb) + trailer), "generator-metadata")
     assert f.data["generator"] == "Samsung Galaxy AI"
     assert "generator-metadata" not in _codes(_run(_png(rgb) + trailer.replace(b":8}", b":0}")))
@@ -197,7 +292,10 @@ def test_samsung_trailer(rgb: np.ndarray) -> None:
 def test_screenshot_and_editing_software(rgb: np.ndarray) -> None:
     shot = Image.Exif()
     shot.get_ifd(0x8769)[0x9286] = b"ASCII\x00\x00\x00Screenshot"
-    assert _one(_run(encode(rgb, "JPEG", exif=shot.tobytes())), "screenshot-metadata").severity is Severity.MEDIUM
+    assert (
+        _one(_run(encode(rgb, "JPEG", exif=shot.tobytes())), "screenshot-metadata").severity
+        is Severity.MEDIUM
+    )
     edit = Image.Exif()
     edit[0x0131] = "Adobe Photoshop 25.0 (Windows)"
     found = _run(encode(rgb, "JPEG", exif=edit.tobytes()))
@@ -219,7 +317,9 @@ def _camera_exif(taken: str, offset: str | None = None, *, exposure: bool = True
 
 
 def test_camera_origin_is_info_only(photo: np.ndarray) -> None:
-    found = _run(encode(photo, "JPEG", exif=_camera_exif("2025:11:10 10:00:00", "+08:00").tobytes()))
+    found = _run(
+        encode(photo, "JPEG", exif=_camera_exif("2025:11:10 10:00:00", "+08:00").tobytes())
+    )
     f = _one(found, "camera-origin")
     assert f.severity is Severity.INFO and 0 < f.score <= 1
     assert f.data["make"] == "Apple"
@@ -229,18 +329,36 @@ def test_camera_origin_is_info_only(photo: np.ndarray) -> None:
 DELIVERED = datetime(2025, 11, 12, 10, 0, tzinfo=timezone(timedelta(hours=8)))
 
 
-@pytest.mark.parametrize(("taken", "offset", "context", "code"), [
-    ("2025:11:11 09:00:00", "+08:00", CaseContext(delivered_at=DELIVERED), "captured-before-delivery"),
-    ("2025:11:12 11:00:00", "+08:00", CaseContext(delivered_at=DELIVERED), None),
-    # naive time: one hour before delivery is inside the ±14 h tolerance
-    ("2025:11:12 09:00:00", None, CaseContext(delivered_at=DELIVERED), None),
-    ("2025:11:10 09:00:00", None, CaseContext(delivered_at=DELIVERED), "captured-before-delivery"),
-    ("2025:11:01 09:00:00", "+08:00",
-     CaseContext(shipped_at=DELIVERED - timedelta(days=3), delivered_at=DELIVERED), "captured-before-shipping"),
-    ("2025:11:01 09:00:00", "+08:00", CaseContext(), None),
-])
-def test_capture_time_against_timeline(photo: np.ndarray, taken: str, offset: str | None,
-                                       context: CaseContext, code: str | None) -> None:
+@pytest.mark.parametrize(
+    ("taken", "offset", "context", "code"),
+    [
+        (
+            "2025:11:11 09:00:00",
+            "+08:00",
+            CaseContext(delivered_at=DELIVERED),
+            "captured-before-delivery",
+        ),
+        ("2025:11:12 11:00:00", "+08:00", CaseContext(delivered_at=DELIVERED), None),
+        # naive time: one hour before delivery is inside the ±14 h tolerance
+        ("2025:11:12 09:00:00", None, CaseContext(delivered_at=DELIVERED), None),
+        (
+            "2025:11:10 09:00:00",
+            None,
+            CaseContext(delivered_at=DELIVERED),
+            "captured-before-delivery",
+        ),
+        (
+            "2025:11:01 09:00:00",
+            "+08:00",
+            CaseContext(shipped_at=DELIVERED - timedelta(days=3), delivered_at=DELIVERED),
+            "captured-before-shipping",
+        ),
+        ("2025:11:01 09:00:00", "+08:00", CaseContext(), None),
+    ],
+)
+def test_capture_time_against_timeline(
+    photo: np.ndarray, taken: str, offset: str | None, context: CaseContext, code: str | None
+) -> None:
     found = _run(encode(photo, "JPEG", exif=_camera_exif(taken, offset).tobytes()), context)
     timeline = {f.code for f in found} & {"captured-before-delivery", "captured-before-shipping"}
     assert timeline == ({code} if code else set())
@@ -274,7 +392,9 @@ def test_unknown_option_rejected(rgb: np.ndarray) -> None:
 
 
 def test_findings_have_messages_and_no_negative_scores(rgb: np.ndarray) -> None:
-    found = _run(_png(rgb, texts={"AIGC": _label_json()}, xmp=_xmp("<I:AISystemUsed>x</I:AISystemUsed>")))
+    found = _run(
+        _png(rgb, texts={"AIGC": _label_json()}, xmp=_xmp("<I:AISystemUsed>x</I:AISystemUsed>"))
+    )
     assert found
     for f in found:
         assert f.message_en and f.message_zh and 0.0 <= f.score <= 1.0 and f.evidence_index == 0
@@ -309,9 +429,12 @@ EXPECTED = {  # file under ai/ -> label codes it must produce (verified by hand,
     "c2pa-fixtures/cloud.jpg": {"c2pa-manifest-unreadable"},
 }
 GENERATORS = {
-    "generators/mj-1.png": "Midjourney", "generators/samsung_black_1.png": "Samsung Galaxy AI",
-    "generator-chunks/fooocus1_cropped.png": "Fooocus", "generator-chunks/novelai1_cropped.png": "NovelAI",
-    "generator-chunks/invokeai_dream1.png": "InvokeAI", "generator-chunks/img2img_cropped.png": "ComfyUI",
+    "generators/mj-1.png": "Midjourney",
+    "generators/samsung_black_1.png": "Samsung Galaxy AI",
+    "generator-chunks/fooocus1_cropped.png": "Fooocus",
+    "generator-chunks/novelai1_cropped.png": "NovelAI",
+    "generator-chunks/invokeai_dream1.png": "InvokeAI",
+    "generator-chunks/img2img_cropped.png": "ComfyUI",
 }
 
 
@@ -328,9 +451,14 @@ def test_labelled_ai_files(shared_data: Path, name: str) -> None:
 
 @pytest.mark.shared_data
 def test_tc260_producers_in_shared_data(shared_data: Path) -> None:
-    doubao = _one(_run((shared_data / "ai/generators/doubao_black_1x1_1.png").read_bytes()), "tc260-aigc-label")
+    doubao = _one(
+        _run((shared_data / "ai/generators/doubao_black_1x1_1.png").read_bytes()),
+        "tc260-aigc-label",
+    )
     assert doubao.data["producer_code"] == DOUBAO and doubao.severity is Severity.CRITICAL
-    jimeng = _one(_run((shared_data / "ai/generators/jimeng_cap_A.png").read_bytes()), "tc260-aigc-label")
+    jimeng = _one(
+        _run((shared_data / "ai/generators/jimeng_cap_A.png").read_bytes()), "tc260-aigc-label"
+    )
     assert "Jimeng" in jimeng.data["producer"]["product"]
     assert jimeng.data["propagator"]["service_type"] == "distribution"
 
@@ -355,8 +483,9 @@ def test_camera_files_have_no_ai_labels(shared_data: Path) -> None:
 def test_cli_names_tc260_label_and_producer(shared_data: Path) -> None:
     from trueclaim.cli.main import app
 
-    result = CliRunner().invoke(app, ["check", str(shared_data / "ai/generators/doubao_black_1x1_1.png"),
-                                      "--no-ocr"])
+    result = CliRunner().invoke(
+        app, ["check", str(shared_data / "ai/generators/doubao_black_1x1_1.png"), "--no-ocr"]
+    )
     assert result.exit_code in (10, 20), result.output
     assert "TC260" in result.output and DOUBAO in result.output
     assert "Doubao" in result.output
