@@ -220,3 +220,25 @@ def test_a_failing_engine_keeps_the_job_record(world) -> None:
     job = world.svc.repos.reports.get_job(job_key)
     assert (job.status, job.attempts) == ("failed", 1)
     assert "engine down" in job.last_error
+
+
+def test_a_job_redelivered_after_routing_half_done_finishes_it(world) -> None:
+    from dataclasses import replace
+
+    from trueclaim.domain.services.claims import job_key
+    from trueclaim.domain.services.verification import run_verification
+
+    world.engine.reports = [AI]
+    claim = world.claim()
+    events_before = len(world.svc.repos.events.list_events(claim.tenant_id, claim.id))
+    # Simulate a worker that died right after the "routed" move.
+    half = replace(claim, status=ClaimStatus.ROUTED, version=claim.version + 1, due_at=None)
+    world.svc.repos.claims.save_claim(half, expected_version=claim.version)
+    evidence = world.svc.repos.claims.list_evidence(claim.tenant_id, claim.id)
+    key = job_key(claim.id, 1, [e.id for e in evidence])
+    assert run_verification(world.svc, claim.tenant_id, claim.id, 1, key) == "merchant"
+    done = world.svc.repos.claims.get_claim(claim.tenant_id, claim.id)
+    assert done.status is ClaimStatus.AWAITING_MERCHANT
+    assert world.engine.calls == 1  # the stored report was reused, the engine not run again
+    assert run_verification(world.svc, claim.tenant_id, claim.id, 1, key) == "stale"
+    assert len(world.svc.repos.events.list_events(claim.tenant_id, claim.id)) == events_before + 1

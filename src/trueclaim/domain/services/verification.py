@@ -36,7 +36,8 @@ def run_verification(svc: Services, tenant_id: str, claim_id: str, round: int, k
 
 def _verify_and_route(svc: Services, tenant_id: str, claim_id: str, round: int, key: str) -> str:
     claim = svc.repos.claims.get_claim(tenant_id, claim_id)
-    if claim.round != round or claim.status is not ClaimStatus.VERIFYING:
+    # ROUTED: an earlier delivery died between the two routing moves; finish its work.
+    if claim.round != round or claim.status not in (ClaimStatus.VERIFYING, ClaimStatus.ROUTED):
         return "stale"
     stored = next((r for r in svc.repos.reports.list_reports(tenant_id, claim_id) if r.job_key == key), None)
     if stored is None:
@@ -89,10 +90,12 @@ def _route(svc: Services, claim: Claim, stored: StoredReport) -> str:
     decision = route_claim(svc.policy, signals, amount_minor=claim.amount_minor, buyer=buyer,
                            merchant_good_standing=merchant.good_standing, earlier=earlier,
                            back_from_review=claim.round > 1)
+    routed = claim
     try:
-        routed = move(svc, claim, ClaimStatus.ROUTED, actor_kind="system", actor="system",
-                      data={"reasons": list(decision.reasons), "report_id": stored.id},
-                      risk=stored.risk, verdict=stored.verdict, routing_reasons=decision.reasons)
+        if claim.status is ClaimStatus.VERIFYING:
+            routed = move(svc, claim, ClaimStatus.ROUTED, actor_kind="system", actor="system",
+                          data={"reasons": list(decision.reasons), "report_id": stored.id},
+                          risk=stored.risk, verdict=stored.verdict, routing_reasons=decision.reasons)
     except Conflict:
         return "stale"  # another delivery of this job routed it first
     due = {
@@ -100,10 +103,12 @@ def _route(svc: Services, claim: Claim, stored: StoredReport) -> str:
         Route.REVIEW: svc.now() + svc.policy.review_sla,
         Route.AUTO_APPROVE: None,
     }[decision.route]
-    move(svc, routed, decision.route.status, actor_kind="system", actor="system",
-         data={"reasons": list(decision.reasons)}, due_at=due, assignee_id=None)
+    try:
+        move(svc, routed, decision.route.status, actor_kind="system", actor="system",
+             data={"reasons": list(decision.reasons)}, due_at=due, assignee_id=None)
+    except Conflict:
+        return "stale"
     return decision.route.value
-
 
 
 def _signals(stored: StoredReport) -> ReportSignals:
