@@ -8,65 +8,75 @@ detectors only; OCR of visible marks is off unless --ocr is given.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from trueclaim.forensics import EngineParams, verify
 
-INFO_CODES = {"camera-origin", "c2pa-manifest-present", "metadata-absent"}
+INFO_CODES = {"camera-origin", "metadata-absent"}
+AI_LABEL_CODES = {
+    "c2pa-ai-generated",
+    "c2pa-ai-edited",
+    "tc260-aigc-label",
+    "tc260-label-residue",
+    "iptc-ai-source",
+    "ai-edit-credit",
+    "generator-metadata",
+    "invisible-watermark",
+    "visible-ai-mark",
+}
 
 
 def main(argv: list[str]) -> int:
     args = [a for a in argv if not a.startswith("--")]
-    root = (
-        Path(args[0])
-        if args
-        else Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ai"
-    )
+    default = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ai"
+    root = Path(args[0]) if args else default
     ocr = "--ocr" in argv
     params = EngineParams(
         detectors=("provenance", "watermark"),
         detector_options={"watermark": {"ocr": ocr, "ocr_when_proven": ocr}},
     )
     files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
-    print("| file | labels found (code: detail) | ms |")
+    print("| file | AI labels found | other provenance findings |")
     print("|---|---|---|")
+    labelled = 0
     for path in files:
-        t0 = time.perf_counter()
         report = verify([path.read_bytes()], params=params)
-        ms = (time.perf_counter() - t0) * 1000
-        parts = []
+        labels, other = [], []
         for f in report.findings:
             if f.code in INFO_CODES or f.detector not in ("provenance", "watermark"):
                 continue
-            parts.append(f"`{f.code}` ({f.severity.value}): {_detail(f.data)}")
-        print(f"| {path.relative_to(root)} | {'<br>'.join(parts) or '—'} | {ms:.0f} |")
+            cell = f"`{f.code}` ({f.severity.value}){_detail(f.code, f.data)}"
+            (labels if f.code in AI_LABEL_CODES else other).append(cell)
+        labelled += bool(labels)
+        print(
+            f"| {path.relative_to(root)} | {'<br>'.join(labels) or '—'} | {'<br>'.join(other) or '—'} |"
+        )
+    print(f"\n{labelled} of {len(files)} files carry at least one AI label.")
     return 0
 
 
-def _detail(data: object) -> str:
-    if not isinstance(data, dict):
-        return ""
-    for key in (
-        "producer",
-        "generator",
-        "digital_source_type",
-        "code",
-        "vendor",
-        "payload",
-        "text",
-        "reasons",
-        "markers",
-        "software",
-        "validation_state",
-        "error",
-    ):
-        value = data.get(key)
-        if value:
-            if isinstance(value, dict):
-                value = value.get("product") or value.get("code")
-            text = str(value).replace("|", "/").replace("\n", " ")
-            return text[:70]
+def _detail(code: str, data: dict[str, object]) -> str:
+    if code == "tc260-aigc-label":
+        producer = data.get("producer") or {}
+        name = producer.get("product") if isinstance(producer, dict) else None
+        return f": Label={data.get('label')}, producer {data.get('producer_code')} ({name})"
+    if code.startswith("c2pa-ai"):
+        return f": {data.get('digital_source_type')}, {data.get('issuer')}, {data.get('validation_state')}"
+    if code == "c2pa-manifest-invalid":
+        return f": {', '.join(str(c) for c in data.get('status_codes', []) if 'Credential' not in str(c))}"
+    if code == "c2pa-manifest-unreadable":
+        return f": {str(data.get('error'))[:60]}"
+    if code in ("generator-metadata", "invisible-watermark"):
+        return f": {data.get('generator')}"
+    if code == "visible-ai-mark":
+        return f": “{data.get('text')}” ({data.get('vendor') or 'generic'})"
+    if code == "iptc-ai-source":
+        return f": {data.get('code') or data.get('field')}"
+    if code == "editing-software":
+        software = data.get("software") or [["", ""]]
+        return f": {software[0][1]}"  # type: ignore[index]
+    if code == "metadata-inconsistent":
+        return f": {', '.join(data.get('reasons', []))}"  # type: ignore[arg-type]
     return ""
 
 
