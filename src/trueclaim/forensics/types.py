@@ -195,7 +195,7 @@ class Report:
 
     def to_dict(self, *, include_masks: bool = False) -> dict[str, JSONValue]:
         return {
-            "risk": round(float(self.risk), 4),
+            "risk": float(self.risk),
             "verdict": self.verdict.value,
             "engine_version": self.engine_version,
             "drivers": list(self.drivers),
