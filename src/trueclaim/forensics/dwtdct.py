@@ -41,8 +41,8 @@ def _str_bits(bits: str) -> tuple[int, ...]:
 
 
 # Thresholds: the binomial tail of a random decode is below ~1e-5 per try (4 variants are
-# tried), and far above the best match seen on ~1,100 real photos (SD1 81/136, SDV2 23/32,
-# SDXL 34/48, FLUX 33/46; docs/labels.md). Clean embeds decode at or near every bit on
+# tried), and far above the best match seen on ~1,050 real photos (SD1 84/136, SDV2 24/32,
+# SDXL 35/48, FLUX 34/46; docs/labels.md). Clean embeds decode at or near every bit on
 # textured images, but the scheme is fragile on flat or bright content and after re-encoding.
 PAYLOADS: tuple[Payload, ...] = (
     Payload(
