@@ -170,7 +170,7 @@ def _plan_products(source_dir: Path, seed: int) -> list[CasePlan]:
                                   (listing,), evasion=ev, product=product.name))
         if own is not None:
             for k in range(3):
-                ev = evasions[(cycle * 3 + k * 5) % len(evasions)]
+                ev = evasions[((cycle // 8) * 3 + k) % len(evasions)]
                 plans.append(CasePlan(f"{slug}-o{k:02d}", "forged", _kind("own-photo-damage", ev), own,
                                       (own,), damage=True, evasion=ev, product=product.name))
         cycle += 8

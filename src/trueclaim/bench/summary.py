@@ -66,6 +66,7 @@ class BenchSummary:
     latency_p50_ms: float | None
     latency_p95_ms: float | None
     engine_versions: tuple[str, ...]
+    stage_latency_ms: dict[str, tuple[float, float]] = field(default_factory=dict)  # p50, p95
     roc: RocCurve | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -100,6 +101,9 @@ class BenchSummary:
             "latency_p50_ms": num(self.latency_p50_ms),
             "latency_p95_ms": num(self.latency_p95_ms),
             "engine_versions": list(self.engine_versions),
+            "stage_latency_ms": {
+                k: {"p50": num(v[0]), "p95": num(v[1])} for k, v in self.stage_latency_ms.items()
+            },
             "notes": list(self.notes),
         }
 
@@ -160,6 +164,11 @@ def summarize(
         ious.append(mask_iou(truth, pred))
 
     latencies = [float(r["elapsed_ms"]) for _, r in ran if r.get("elapsed_ms") is not None]
+    stages: dict[str, list[float]] = defaultdict(list)
+    for _, r in ran:
+        for stage, ms in (r.get("timings_ms") or {}).items():
+            if isinstance(ms, (int, float)):
+                stages[str(stage)].append(float(ms))
     versions = sorted({str(r["engine_version"]) for _, r in ran if r.get("engine_version")})
     return BenchSummary(
         cases=len(cases),
@@ -179,6 +188,7 @@ def summarize(
         latency_p50_ms=percentile(latencies, 50) if latencies else None,
         latency_p95_ms=percentile(latencies, 95) if latencies else None,
         engine_versions=tuple(versions),
+        stage_latency_ms={k: (percentile(v, 50), percentile(v, 95)) for k, v in stages.items()},
         roc=roc,
         notes=tuple(notes),
     )

@@ -124,6 +124,8 @@ def _print_summary(summary, plot: Path | None) -> None:  # type: ignore[no-untyp
     head.add_row(f"mean mask IoU ({summary.mask_cases} masks)", _fmt(summary.mean_mask_iou))
     head.add_row("latency p50 / p95", f"{_fmt(summary.latency_p50_ms and summary.latency_p50_ms / 1000)} s / "
                  f"{_fmt(summary.latency_p95_ms and summary.latency_p95_ms / 1000)} s")
+    for stage, (p50, p95) in summary.stage_latency_ms.items():
+        head.add_row(f"  {stage} p50 / p95", f"{p50:.0f} ms / {p95:.0f} ms")
     head.add_row("engine", ", ".join(summary.engine_versions) or "–")
     console.print(head)
     kinds = Table(title="share flagged at the 1%-FPR threshold, per kind")
