@@ -164,6 +164,20 @@ def test_tiff_tags(small: np.ndarray) -> None:
     assert meta.xmp_values("urn:t", "a")[0][0] == "t"
 
 
+def test_gif_xmp_application_extension(small: np.ndarray) -> None:
+    gif = encode(small, "GIF")
+    packet = b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>' + _xmp("<x1:a>g</x1:a>", "urn:g")
+    ext = (
+        b"\x21\xff\x0bXMP DataXMP"
+        + packet
+        + b'<?xpacket end="w"?>'
+        + bytes(range(255, -1, -1))
+        + b"\x00"
+    )
+    meta = read_metadata(gif[:-1] + ext + gif[-1:])
+    assert meta.xmp_values("urn:g", "a")[0][0] == "g"
+
+
 def test_huge_text_chunk_is_bounded(small: np.ndarray) -> None:
     huge = _png_chunk(b"tEXt", b"big\x00" + b"A" * (100 * 1024 * 1024))
     meta = read_metadata(_png_with_chunks(small, huge))
