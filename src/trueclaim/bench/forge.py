@@ -121,13 +121,18 @@ def paint_damage(
     h, w = image.shape[:2]
     fg = foreground_mask(image)
     ys, xs = np.nonzero(fg)
-    extent = min(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1)
-    radius = max(6.0, float(extent) * rng.uniform(0.10, 0.25))
+    extent = float(np.sqrt((ys.max() - ys.min() + 1) * (xs.max() - xs.min() + 1)))
+    radius = max(8.0, extent * rng.uniform(0.10, 0.25))
+    scene = bool(fg.all())
+    if scene:  # a scene, not a listing shot: the goods are usually near the middle
+        centre_box = np.zeros((h, w), dtype=bool)
+        centre_box[int(h * 0.2) : int(h * 0.8) + 1, int(w * 0.2) : int(w * 0.8) + 1] = True
+        fg = centre_box
     inner = cv2.distanceTransform(fg.astype(np.uint8), cv2.DIST_L2, 5) > radius / 3
     pool = np.flatnonzero(inner.ravel()) if inner.any() else np.flatnonzero(fg.ravel())
     if damage == "missing":  # a chunk missing from the product's edge
         edge = fg & ~(cv2.erode(fg.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0)
-        if edge.any() and not fg.all():
+        if edge.any() and not scene:
             pool = np.flatnonzero(edge.ravel())
     site = int(pool[int(rng.integers(0, pool.size))])
     centre = (float(site % w), float(site // w))
@@ -211,7 +216,7 @@ def _draw_cracks(img: np.ndarray, paths: list[np.ndarray], radius: float,
                  rng: np.random.Generator) -> tuple[np.ndarray, Mask]:
     h, w = img.shape[:2]
     scale = 4  # draw at 4x with sub-pixel precision for anti-aliasing
-    thick = max(1, int(round(radius / 25)))
+    thick = max(1, int(round(max(radius / 20, min(h, w) / 250))))
     line = np.zeros((h, w), dtype=np.uint8)
     for p in paths:
         cv2.polylines(line, [(p * scale).round().astype(np.int32)], False, 255,
@@ -219,7 +224,7 @@ def _draw_cracks(img: np.ndarray, paths: list[np.ndarray], radius: float,
     alpha = line.astype(np.float32) / 255.0
     shift = np.float32([[1, 0, rng.choice([-1, 1])], [0, 1, rng.choice([-1, 1])]])
     light = cv2.warpAffine(alpha, shift, (w, h)) * (1 - alpha)
-    darkness = rng.uniform(0.55, 0.85)
+    darkness = rng.uniform(0.7, 0.95)
     out = img * (1 - darkness * alpha[..., None]) + 70.0 * rng.uniform(0.4, 1.0) * light[..., None]
     return out, (alpha > 0.08) | (light > 0.15)
 

@@ -278,7 +278,10 @@ def _render(
     case_dir.mkdir(parents=True)
     refs = [_copy_reference(r, out_dir, ref_names) for r in plan.references]
     delivered = datetime(2025, 1, 1, tzinfo=TZ) + timedelta(minutes=int(rng.integers(0, 365 * 24 * 60)))
-    detail: dict[str, Any] = {"id": plan.id, "source": str(plan.base), "evasion": plan.evasion}
+    detail: dict[str, Any] = {
+        "id": plan.id, "label": plan.label, "kind": plan.kind, "source": str(plan.base),
+        "seed": seed, "evasion": plan.evasion,
+    }
     mask_rel: str | None = None
     raw = plan.base.read_bytes()
     if plan.label == "genuine" and not plan.evasion:
