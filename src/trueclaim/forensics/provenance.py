@@ -228,11 +228,11 @@ def _camera_and_time(
                     code,
                     Severity.HIGH,
                     score if when.aware else score - 0.1,
-                    f"Photo {n} was taken {when.value.isoformat()} ({when.source}; {zone}), before "
-                    f"{en_event} ({moment.isoformat()}): it cannot show damage found on arrival.",
-                    f"照片 {n} 拍摄于 {when.value.isoformat()}({when.source}"
+                    f"Photo {n} was taken {when.value.isoformat(timespec='seconds')} ({when.source}; {zone}), before "
+                    f"{en_event} ({moment.isoformat(timespec='seconds')}): it cannot show damage found on arrival.",
+                    f"照片 {n} 拍摄于 {when.value.isoformat(timespec='seconds')}({when.source}"
                     f"{'' if when.aware else ',无时区信息,按 ±14 小时容差比较'}),早于{zh_event}时间"
-                    f"({moment.isoformat()}),不可能是收货后拍摄的损坏照片。",
+                    f"({moment.isoformat(timespec='seconds')}),不可能是收货后拍摄的损坏照片。",
                     item,
                     {
                         "captured_at": when.value.isoformat(),
