@@ -160,11 +160,11 @@ def _jpeg_segments(
         _jpeg_segment(marker, seg, pos + 4, blocks, extended)
         pos += 2 + length
         if marker == 0xDA:
-            eoi = bytes(d[pos:]).find(b"\xff\xd9")
+            eoi = _find(d, b"\xff\xd9", pos)
             if eoi < 0:
                 issues.append(MetadataIssue("jpeg", pos, "no end-of-image marker (truncated file)"))
                 return
-            _jpeg_trailer(d, pos + eoi + 2, blocks)
+            _jpeg_trailer(d, eoi + 2, blocks)
             return
 
 
@@ -200,6 +200,12 @@ def _jpeg_segment(
         add_block(blocks, "comment", name, off, seg)
     elif 0xE0 <= marker <= 0xEF and b"AIGC" in bytes(seg[:MAX_TEXT_BYTES]):
         add_block(blocks, "text", name, off, seg, key="AIGC-raw")
+
+
+def _find(d: memoryview, needle: bytes, start: int) -> int:
+    """``bytes.find`` on the buffer behind ``d`` without copying it; -1 when absent."""
+    raw = d.obj if isinstance(d.obj, bytes) and len(d.obj) == len(d) else bytes(d)
+    return raw.find(needle, start)
 
 
 def _jpeg_trailer(d: memoryview, start: int, blocks: list[Block]) -> None:
@@ -325,7 +331,7 @@ _GIF_XMP = b"\x21\xff\x0bXMP DataXMP"
 
 def _walk_gif(d: memoryview, blocks: list[Block], issues: list[MetadataIssue]) -> None:
     """XMP in the GIF Application Extension ``XMP DataXMP`` (raw packet + magic trailer)."""
-    raw = bytes(d)
+    raw = d.obj if isinstance(d.obj, bytes) else bytes(d)
     start = raw.find(_GIF_XMP)
     if start < 0:
         return

@@ -26,6 +26,7 @@ from trueclaim.forensics.xmp import XmpPacket, parse_xmp
 __all__ = ["Metadata", "TextEntry", "read_metadata"]
 
 METADATA_VERSION = "1"
+MAX_FILE_BYTES = 128 * 1024 * 1024  # metadata is read from this much of a file at most
 
 _IIM_NAMES = {
     5: "ObjectName",
@@ -137,8 +138,18 @@ def read_metadata(data: bytes) -> Metadata:
         raise InvalidParameter(f"read_metadata takes bytes, got {type(data).__name__}.")
     data = bytes(data)
     fmt = sniff_format(data)
-    walk = walk_container(data, fmt)
+    scanned = data if len(data) <= MAX_FILE_BYTES else data[:MAX_FILE_BYTES]
+    walk = walk_container(scanned, fmt)
     issues = list(walk.issues)
+    if scanned is not data:
+        issues.append(
+            MetadataIssue(
+                "file",
+                MAX_FILE_BYTES,
+                f"file is {len(data):,} bytes; metadata "
+                f"was read from the first {MAX_FILE_BYTES:,} only",
+            )
+        )
     exifs: list[ExifData] = []
     packets: list[XmpPacket] = []
     texts: list[TextEntry] = []
@@ -189,7 +200,7 @@ def read_metadata(data: bytes) -> Metadata:
         or _has_remote_manifest(packets)
         or (fmt in ("HEIF", "AVIF", "ISOBMFF") and C2PA_BMFF_UUID in data)
     ):
-        c2pa = read_c2pa(data, fmt)
+        c2pa = read_c2pa(scanned, fmt)
     return Metadata(
         format=fmt,
         blocks=walk.blocks,
