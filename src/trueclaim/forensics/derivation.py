@@ -169,7 +169,12 @@ def _analyse(
         ref_rgb = next(r for r in refs if r.index == i).analysis.pixels  # type: ignore[union-attr]
         H = result.matches[i].homography
         assert H is not None
-        cmap = localize_changes(ref_rgb, rgb, H, work_side=p.work_side)
+        # The content box keeps screenshot chrome out of the comparison. When the reference
+        # itself has plain borders (a listing shot on white), the evidence's plain margins may
+        # be the reference's own background, where a chunk "missing" from the product shows:
+        # then the warped reference's footprint alone bounds the comparison.
+        frame = None if preps[i].content.framed else box
+        cmap = localize_changes(ref_rgb, rgb, H, content=frame, work_side=p.work_side)
         if result.change_map is None or cmap.explained_fraction > result.change_map.explained_fraction:
             result.best_reference, result.change_map = i, cmap
         if (

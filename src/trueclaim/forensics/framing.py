@@ -106,20 +106,26 @@ def _strip(
     max_bar: float,
     tol: int,
 ) -> int:
-    """Rows to strip from the start: runs of one colour that are borders or short UI bars."""
+    """Rows to strip from the start: uniform borders, and UI bars no longer than ``max_bar``.
+
+    Near the edge (status and navigation bars, with their clock, icons and labels) a row is
+    bar-like at a lower share of one colour than further in.
+    """
     n = len(scores)
-    i = 0
-    while i < n and scores[i] >= bar:
-        j = i + 1
-        while j < n and scores[j] >= bar and (np.abs(colours[j] - colours[i]) <= tol).all():
-            j += 1
-        run_uniform = float(tight[i:j].mean()) >= uniform
-        if not run_uniform and j - i > max_bar * n:
-            break  # a long, not quite uniform run: part of the photo (sky, a wall)
-        if j >= n:
+    edge_bar = min(bar, 0.6)
+    i, bar_start = 0, -1
+    while i < n:
+        if tight[i] >= uniform:
+            bar_start = -1
+        elif scores[i] >= (edge_bar if i < 0.12 * n else bar):
+            if bar_start < 0:
+                bar_start = i
+            if i - bar_start + 1 > max_bar * n:
+                return bar_start  # a long, not quite uniform run: part of the photo (sky, a wall)
+        else:
             break
-        i = j
-    return i
+        i += 1
+    return i if i < n else 0
 
 
 def _keep(a: int, b: int, n: int, keep: float) -> tuple[int, int]:

@@ -4,7 +4,7 @@ Steps (all at a working size, longest side ``work_side``):
 
 1. Warp the reference onto the evidence with the homography (the reference is first reduced
    with area averaging when it is larger, so the warp does not alias).
-2. Match blur: the reference is blurred by the amount (0, 1, 2 px) that best explains the
+2. Match blur: the reference is blurred by the amount (0 to 3 px) that best explains the
    evidence, so a softened or rescaled copy does not light up at every edge.
 3. Match colours with a robust affine-plus-quadratic per-channel fit (colour filters, white
    balance, gamma), refitted without its outliers (the painted damage).
@@ -111,17 +111,17 @@ def localize_changes(
         rsize = (max(8, round(reference.shape[1] * f)), max(8, round(reference.shape[0] * f)))
         ref = cv2.resize(reference, rsize, interpolation=cv2.INTER_AREA)
         Hw = Hw @ np.diag([reference.shape[1] / rsize[0], reference.shape[0] / rsize[1], 1.0])
+    box = np.zeros((wsize[1], wsize[0]), bool)
+    cx, cy, cw, ch = content or (0, 0, ew, eh)
+    box[round(cy * s) : round((cy + ch) * s), round(cx * s) : round((cx + cw) * s)] = True
     warped = cv2.warpPerspective(ref, Hw, wsize, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     ones = np.full(ref.shape[:2], 255, np.uint8)
     footprint = cv2.warpPerspective(ones, Hw, wsize, flags=cv2.INTER_NEAREST, borderValue=0) > 0
-    correction, flow_points, flow_residuals = _refine(warped, ev, footprint)
+    correction, flow_points, flow_residuals = _refine(warped, ev, footprint & box)
     if correction is not None:
         Hw = correction @ Hw
         warped = cv2.warpPerspective(ref, Hw, wsize, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         footprint = cv2.warpPerspective(ones, Hw, wsize, flags=cv2.INTER_NEAREST, borderValue=0) > 0
-    box = np.zeros(footprint.shape, bool)
-    cx, cy, cw, ch = content or (0, 0, ew, eh)
-    box[round(cy * s) : round((cy + ch) * s), round(cx * s) : round((cx + cw) * s)] = True
     # Stay clear of the footprint's and the content box's edges: JPEG ringing lives there.
     valid = cv2.erode((footprint & box).astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
     compared = float(valid.sum()) / max(1.0, float(box.sum()))
@@ -139,7 +139,8 @@ def localize_changes(
     product = valid & ~_background(warped, valid)
     if product.sum() < 0.1 * valid.sum():
         product = valid
-    explained = _explained_fraction(reff, evf, valid)
+    agree = _agreement(reff, evf)
+    explained = _explained_fraction(agree, valid)
 
     d_col = _min_shift_distance(evf, reff)
     grads = _gradients(reff)
@@ -161,7 +162,7 @@ def localize_changes(
     regions = _regions(small, z, ev, reff, product, (cx * s, cy * s, cw * s, ch * s), 1.0 / s)
     changed = float((small & product).sum()) / max(1.0, float(product.sum()))
     floor = float(np.median(floor_c[product]))
-    motion = _residual_motion(flow_points, flow_residuals, small)
+    motion = _residual_motion(flow_points, flow_residuals, agree & ~small)
     return ChangeMap(mask, regions, explained, compared, changed, floor, motion, work_side)
 
 
@@ -202,14 +203,17 @@ def _refine(warped: RGBImage, ev: RGBImage, footprint: Mask) -> tuple[np.ndarray
     return H, src, residual
 
 
-def _residual_motion(points: np.ndarray, residuals: np.ndarray, changed: Mask) -> float:
-    """75th percentile of the flow residuals away from the changed regions."""
+def _residual_motion(points: np.ndarray, residuals: np.ndarray, where: Mask) -> float:
+    """75th percentile of the flow residuals where the images agree and nothing changed.
+
+    Flow inside an edit, an occlusion or screenshot chrome is meaningless, so only windows
+    whose structure matches count; parallax of a 3-D scene still shows there.
+    """
     if residuals.size == 0:
         return 0.0
-    near = cv2.dilate(changed.astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool)
-    xs = np.clip(points[:, 0].astype(int), 0, changed.shape[1] - 1)
-    ys = np.clip(points[:, 1].astype(int), 0, changed.shape[0] - 1)
-    keep = ~near[ys, xs]
+    xs = np.clip(points[:, 0].astype(int), 0, where.shape[1] - 1)
+    ys = np.clip(points[:, 1].astype(int), 0, where.shape[0] - 1)
+    keep = where[ys, xs]
     if keep.sum() < 20:
         return 0.0
     return float(np.percentile(residuals[keep], 75))
@@ -227,7 +231,7 @@ def _local_scale(H: np.ndarray, ref_shape: tuple[int, ...]) -> float:
 def _match_blur(ref: FloatImage, ev: FloatImage, valid: Mask) -> FloatImage:
     best, best_err = ref, np.inf
     ge = cv2.cvtColor(ev, cv2.COLOR_RGB2GRAY)
-    for sigma in (0.0, 1.0, 2.0):
+    for sigma in (0.0, 0.7, 1.4, 2.1, 3.0):
         cand = cv2.GaussianBlur(ref, (0, 0), sigma) if sigma else ref
         gr = cv2.cvtColor(cand, cv2.COLOR_RGB2GRAY)
         # Gradient agreement is what blur changes; colours are matched afterwards.
@@ -275,10 +279,8 @@ def _background(warped: RGBImage, valid: Mask) -> Mask:
     return near & valid
 
 
-def _explained_fraction(
-    ref: FloatImage, ev: FloatImage, valid: Mask, k: int = 15, min_correlation: float = 0.8
-) -> float:
-    """Share of windows the reference reproduces: structure correlates, or both flat and alike.
+def _agreement(ref: FloatImage, ev: FloatImage, k: int = 15, min_correlation: float = 0.8) -> Mask:
+    """Per pixel: does the window around it agree (structure correlates, or flat and alike)?
 
     A re-photograph of a flat object from another viewpoint still fits a homography, but its
     light, focus and sensor noise differ, so its windows correlate at about 0.8 where a
@@ -293,12 +295,16 @@ def _explained_fraction(
     ncc = cov / np.sqrt(vr * ve + 1e-6)
     flat = (vr < 9.0) & (ve < 9.0)
     same = np.abs(mr - me) < 12.0
-    ok = np.where(flat, same, ncc > min_correlation)
-    step = max(1, k // 2)
+    ok: Mask = np.where(flat, same, ncc > min_correlation)
+    return ok
+
+
+def _explained_fraction(agree: Mask, valid: Mask, step: int = 7) -> float:
+    """Share of the compared area whose windows the reference reproduces."""
     sample = valid[::step, ::step]
     if not sample.any():
         return 0.0
-    return float(ok[::step, ::step][sample].mean())
+    return float(agree[::step, ::step][sample].mean())
 
 
 def _texture_change(ev: FloatImage, ref: FloatImage, k: int = 7) -> FloatImage:

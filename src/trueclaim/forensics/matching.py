@@ -146,7 +146,7 @@ def fit_homography(
     *,
     content: tuple[int, int, int, int] | None = None,
     ratio: float = 0.8,
-    threshold_fraction: float = 0.006,
+    threshold_fraction: float = 0.003,
 ) -> GeometricMatch:
     """Match features and fit one homography (USAC MAGSAC++), with coverage statistics.
 
@@ -158,7 +158,9 @@ def fit_homography(
     ratio : float, optional
         Lowe's ratio test threshold.
     threshold_fraction : float, optional
-        Inlier threshold as a fraction of the evidence's longest side.
+        Inlier threshold as a fraction of the evidence's longest side (at least 1.5 px). A
+        loose threshold lets a skewed model with many near-misses (coarse-level ORB points of
+        a blurred copy) beat the exact one.
 
     Returns
     -------
@@ -170,8 +172,8 @@ def fit_homography(
     if n < _MIN_MATCHES:
         return GeometricMatch(None, n, 0, 0.0, 0.0, 1.0, evidence.mirrored)
     eh, ew = evidence.shape
-    thr = threshold_fraction * max(eh, ew)
-    H, inl = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, thr, maxIters=2000, confidence=0.999)
+    thr = max(1.5, threshold_fraction * max(eh, ew))
+    H, inl = _best_fit(src, dst, thr)
     if H is None or inl is None or not _plausible(H, reference.shape, evidence.shape):
         return GeometricMatch(None, n, 0, 0.0, 0.0, 1.0, evidence.mirrored)
     if evidence.mirrored:
@@ -193,6 +195,26 @@ def fit_homography(
         reprojection_error=err / float(np.hypot(eh, ew)),
         mirrored=evidence.mirrored,
     )
+
+
+def _best_fit(src: Points, dst: Points, thr: float) -> tuple[Homography | None, np.ndarray | None]:
+    """MAGSAC++ at ``thr`` and at ``thr / 2``; keep the model with more tight inliers.
+
+    With many near-miss matches (coarse ORB levels, a blurred copy) the loose fit can settle
+    on a slightly skewed model; the exact one wins on matches within half the threshold.
+    """
+    best: tuple[Homography | None, np.ndarray | None] = (None, None)
+    best_tight = -1
+    for t in (thr, thr / 2):
+        H, inl = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, t, maxIters=2000, confidence=0.999)
+        if H is None or inl is None:
+            continue
+        proj = cv2.perspectiveTransform(src.reshape(-1, 1, 2).astype(np.float64), H).reshape(-1, 2)
+        err = np.linalg.norm(proj - dst, axis=1)
+        tight = int((err < thr / 2).sum())
+        if tight > best_tight:
+            best, best_tight = (H, (err < thr).astype(np.uint8)), tight
+    return best
 
 
 def _unmirrored(f: Features) -> Points:
