@@ -222,6 +222,18 @@ def test_malformed_blocks_become_issues(small: np.ndarray) -> None:
     assert any("loops" in i.message for i in meta.issues)
 
 
+def test_truncated_jpeg_and_bomb_header(photo: np.ndarray, small: np.ndarray) -> None:
+    exif = Image.Exif()
+    exif[0x010F] = "Canon"
+    jpeg = encode(photo, "JPEG", exif=exif.tobytes())
+    meta = read_metadata(jpeg[: len(jpeg) // 2])
+    assert meta.exif is not None and meta.exif.text("Make") == "Canon"
+    assert any("end-of-image" in i.message for i in meta.issues)
+    png = bytearray(encode(small, "PNG"))
+    png[16:24] = struct.pack(">II", 100_000, 100_000)  # a 10^5 x 10^5 header: nothing is decoded
+    assert read_metadata(bytes(png)).format == "PNG"
+
+
 def test_empty_unknown_and_wrong_type() -> None:
     assert read_metadata(b"") == Metadata(format=None)
     assert read_metadata(b"not an image at all").blocks == ()
