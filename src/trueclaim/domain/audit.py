@@ -10,9 +10,22 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 GENESIS = "0" * 64
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """An event to append, stored in the same transaction as the change it records."""
+
+    tenant_id: str
+    stream: str
+    kind: str
+    actor: str
+    data: Mapping[str, Any]
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,8 @@ from sqlalchemy import Engine, func, insert, select, update
 from trueclaim.adapters.sql import tables as t
 from trueclaim.adapters.sql.engine import is_postgresql
 from trueclaim.adapters.sql.errors import translate_errors
+from trueclaim.adapters.sql.events import append_in
+from trueclaim.domain.audit import PendingEvent
 from trueclaim.domain.buyers import BuyerRecord
 from trueclaim.domain.claims import (
     Claim,
@@ -27,6 +29,13 @@ from trueclaim.domain.decisions import FORGERY_REASONS, Appeal, Decision, Outcom
 from trueclaim.domain.errors import ClaimNotFound, Conflict, NotFound
 
 _PULL_RETRIES = 50
+_EVENT_RETRIES = 20
+
+
+class _StaleVersion(Exception):
+    """The claim's version moved on; no retry can help."""
+
+
 _TIMED = (ClaimStatus.AWAITING_MERCHANT, ClaimStatus.MORE_EVIDENCE, ClaimStatus.IN_REVIEW)
 
 
@@ -34,11 +43,13 @@ class SqlClaimRepository:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def add_claim(self, claim: Claim, evidence: Sequence[Evidence]) -> None:
+    def add_claim(self, claim: Claim, evidence: Sequence[Evidence], events: Sequence[PendingEvent] = ()) -> None:
         with translate_errors("storing claim"), self._engine.begin() as c:
             c.execute(insert(t.claims).values(id=claim.id, **_claim_values(claim)))
             for e in evidence:
                 c.execute(insert(t.evidence).values(**_evidence_values(e)))
+            for event in events:
+                append_in(c, event)
 
     def get_claim(self, tenant_id: str, claim_id: str) -> Claim:
         with translate_errors("reading claim"), self._engine.connect() as c:
@@ -62,16 +73,27 @@ class SqlClaimRepository:
                                                    & (t.claims.c.tenant_id == tenant_id))).first()
         return None if row is None else _claim(row)
 
-    def save_claim(self, claim: Claim, expected_version: int) -> None:
-        """Store a changed claim if nobody changed it since ``expected_version``."""
+    def save_claim(self, claim: Claim, expected_version: int, events: Sequence[PendingEvent] = ()) -> None:
+        """Store a changed claim if nobody changed it since ``expected_version``, together with
+        the events that record the change (one transaction)."""
         c_ = t.claims.c
-        with translate_errors("updating claim"), self._engine.begin() as c:
-            done = c.execute(update(t.claims).where(
-                (c_.id == claim.id) & (c_.tenant_id == claim.tenant_id) & (c_.version == expected_version)
-            ).values(**_claim_values(claim))).rowcount
-        if done != 1:
-            raise Conflict(f"Claim {claim.id} was changed by someone else (expected version "
-                           f"{expected_version}); reload it and try again.")
+        for _ in range(_EVENT_RETRIES):
+            try:
+                with translate_errors("updating claim"), self._engine.begin() as c:
+                    done = c.execute(update(t.claims).where(
+                        (c_.id == claim.id) & (c_.tenant_id == claim.tenant_id) & (c_.version == expected_version)
+                    ).values(**_claim_values(claim))).rowcount
+                    if done != 1:
+                        raise _StaleVersion
+                    for event in events:
+                        append_in(c, event)
+                return
+            except _StaleVersion:
+                break
+            except Conflict:
+                continue  # another event took the stream position; retry the transaction
+        raise Conflict(f"Claim {claim.id} was changed by someone else (expected version "
+                       f"{expected_version}); reload it and try again.")
 
     def list_claims(self, tenant_id: str, *, merchant_id: str | None = None,
                     status: ClaimStatus | None = None) -> list[Claim]:

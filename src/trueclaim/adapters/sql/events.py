@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from trueclaim.adapters.sql import tables as t
 from trueclaim.adapters.sql.errors import translate_errors
-from trueclaim.domain.audit import GENESIS, Event, event_hash
+from trueclaim.domain.audit import GENESIS, Event, PendingEvent, event_hash
 from trueclaim.domain.errors import Conflict
 
 _RETRIES = 20
@@ -26,26 +26,13 @@ class SqlEventLog:
 
     def append(self, tenant_id: str, stream: str, kind: str, actor: str,
                data: Mapping[str, Any], at: datetime) -> Event:
-        # A JSON round trip makes the hashed data equal to what a reader will load.
-        clean = json.loads(json.dumps(dict(data), ensure_ascii=False, sort_keys=True))
-        at_iso = at.astimezone(UTC).isoformat()
-        e_ = t.events.c
+        pending = PendingEvent(tenant_id, stream, kind, actor, data, at)
         for _ in range(_RETRIES):
-            with translate_errors("reading the event chain"), self._engine.connect() as c:
-                head = c.execute(select(e_.seq, e_.hash).where(e_.stream == stream)
-                                 .order_by(e_.seq.desc()).limit(1)).first()
-            seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
-            digest = event_hash(tenant_id=tenant_id, stream=stream, seq=seq, kind=kind, actor=actor,
-                                at=at_iso, data=clean, prev_hash=prev)
             try:
                 with translate_errors("appending an event"), self._engine.begin() as c:
-                    c.execute(insert(t.events).values(
-                        tenant_id=tenant_id, stream=stream, seq=seq, kind=kind, actor=actor, at=at_iso,
-                        data_json=json.dumps(clean, ensure_ascii=False, sort_keys=True),
-                        prev_hash=prev, hash=digest))
+                    return append_in(c, pending)
             except Conflict:
                 continue
-            return Event(stream, seq, kind, actor, at_iso, clean, prev, digest, tenant_id)
         raise Conflict(f"Could not append to event stream {stream} after {_RETRIES} tries; "
                        "too many concurrent writers.")
 
@@ -56,3 +43,22 @@ class SqlEventLog:
                              .order_by(e_.seq)).all()
         return [Event(r.stream, r.seq, r.kind, r.actor, r.at, json.loads(r.data_json), r.prev_hash,
                       r.hash, r.tenant_id) for r in rows]
+
+
+def append_in(c: Connection, pending: PendingEvent) -> Event:
+    """Append inside the caller's transaction; a concurrent writer makes the insert fail on
+    ``UNIQUE(stream, seq)`` and the caller retries its whole transaction."""
+    # A JSON round trip makes the hashed data equal to what a reader will load.
+    clean = json.loads(json.dumps(dict(pending.data), ensure_ascii=False, sort_keys=True))
+    at_iso = pending.at.astimezone(UTC).isoformat()
+    e_ = t.events.c
+    head = c.execute(select(e_.seq, e_.hash).where(e_.stream == pending.stream)
+                     .order_by(e_.seq.desc()).limit(1)).first()
+    seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
+    digest = event_hash(tenant_id=pending.tenant_id, stream=pending.stream, seq=seq, kind=pending.kind,
+                        actor=pending.actor, at=at_iso, data=clean, prev_hash=prev)
+    c.execute(insert(t.events).values(
+        tenant_id=pending.tenant_id, stream=pending.stream, seq=seq, kind=pending.kind,
+        actor=pending.actor, at=at_iso, data_json=json.dumps(clean, ensure_ascii=False, sort_keys=True),
+        prev_hash=prev, hash=digest))
+    return Event(pending.stream, seq, pending.kind, pending.actor, at_iso, clean, prev, digest, pending.tenant_id)

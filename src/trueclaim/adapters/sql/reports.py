@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,30 +11,40 @@ from sqlalchemy import Engine, insert, select, update
 
 from trueclaim.adapters.sql import tables as t
 from trueclaim.adapters.sql.errors import translate_errors
+from trueclaim.adapters.sql.events import append_in
+from trueclaim.domain.audit import PendingEvent
 from trueclaim.domain.errors import Conflict
 from trueclaim.domain.ports import Job, StoredReport
+
+_RETRIES = 20
 
 
 class SqlReportRepository:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def add_report_once(self, report: StoredReport) -> tuple[StoredReport, bool]:
-        """Insert unless a report with this job key exists; returns (stored, created)."""
+    def add_report_once(self, report: StoredReport, events: Sequence[PendingEvent] = ()) -> tuple[StoredReport, bool]:
+        """Insert (with ``events``, one transaction) unless a report with this job key exists;
+        returns (stored, created)."""
         r = report
-        try:
-            with translate_errors("storing report"), self._engine.begin() as c:
-                c.execute(insert(t.reports).values(
-                    id=r.id, tenant_id=r.tenant_id, claim_id=r.claim_id, round=r.round,
-                    job_key=r.job_key, risk=r.risk, verdict=r.verdict, report_json=r.report_json,
-                    html_sha256=r.html_sha256, routing_signals_json=json.dumps(dict(r.routing_signals)),
-                    created_at=r.created_at))
-        except Conflict:
-            existing = self._by_job_key(r.job_key)
-            if existing is None:
-                raise
-            return existing, False
-        return report, True
+        for _ in range(_RETRIES):
+            try:
+                with translate_errors("storing report"), self._engine.begin() as c:
+                    c.execute(insert(t.reports).values(
+                        id=r.id, tenant_id=r.tenant_id, claim_id=r.claim_id, round=r.round,
+                        job_key=r.job_key, risk=r.risk, verdict=r.verdict, report_json=r.report_json,
+                        html_sha256=r.html_sha256, routing_signals_json=json.dumps(dict(r.routing_signals)),
+                        created_at=r.created_at))
+                    for event in events:
+                        append_in(c, event)
+                return report, True
+            except Conflict:
+                existing = self._by_job_key(r.job_key)
+                if existing is not None:
+                    return existing, False
+                # the event stream moved on under us; try again
+        raise Conflict(f"Could not store the report for job {r.job_key}: the claim's event stream "
+                       "kept changing. The job will be retried.")
 
     def latest_report(self, tenant_id: str, claim_id: str) -> StoredReport | None:
         found = self.list_reports(tenant_id, claim_id)

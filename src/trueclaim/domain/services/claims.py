@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from trueclaim.domain.claims import Claim, ClaimStatus, ClaimType, Evidence, EvidenceSource
 from trueclaim.domain.errors import ClaimNotFound, Conflict, ValidationFailed
 from trueclaim.domain.ports import StoredReport
-from trueclaim.domain.services.context import Services, UploadedFile, move, new_id, require
+from trueclaim.domain.audit import PendingEvent
+from trueclaim.domain.services.context import Services, UploadedFile, claim_event, move, new_id, require
+from trueclaim.domain.states import transition
 from trueclaim.domain.tenants import Principal, Role
 
 
@@ -60,13 +62,20 @@ def submit_claim(
         status=ClaimStatus.SUBMITTED, created_at=at, updated_at=at,
         idempotency_key=idempotency_key, request_sha256=fingerprint,
     )
-    evidence = _store_files(svc, claim, files, EvidenceSource.BUYER)
-    svc.repos.claims.add_claim(claim, evidence)
-    svc.repos.events.append(claim.tenant_id, claim.id, "claim.submitted", principal.actor, {
+    evidence = store_files(svc, claim, files, EvidenceSource.BUYER, claim.round)
+    submitted = claim_event(claim, "claim.submitted", principal.actor, {
         "order_id": order.id, "type": type.value, "amount_minor": amount_minor,
         "buyer_ref": claim.buyer_ref,
     }, at)
-    _log_uploads(svc, claim, evidence, principal.actor)
+    try:
+        svc.repos.claims.add_claim(claim, evidence, [submitted, *upload_events(claim, evidence, principal.actor)])
+    except Conflict:
+        if idempotency_key is None:
+            raise
+        # A concurrent request with the same key won the race: replay it.
+        return submit_claim(svc, principal, order_id=order_id, type=type, reason=reason,
+                            amount_minor=amount_minor, statement=statement, files=files,
+                            idempotency_key=idempotency_key)
     claim = move(svc, claim, ClaimStatus.VERIFYING, actor_kind="system", actor="system")
     svc.queue.enqueue_verification(claim.tenant_id, claim.id, claim.round,
                                    job_key(claim.id, claim.round, [e.id for e in evidence]))
@@ -81,11 +90,11 @@ def add_evidence(
     claim = get_claim(svc, principal, claim_id)
     if not files:
         raise ValidationFailed("Send at least one evidence file.", {"files": "at least one file"})
+    transition(claim, ClaimStatus.VERIFYING, actor_kind="buyer", at=svc.now())  # check before storing
+    evidence = store_files(svc, claim, files, EvidenceSource.BUYER, claim.round + 1)
     moved = move(svc, claim, ClaimStatus.VERIFYING, actor_kind="buyer", actor=principal.actor,
-                 round=claim.round + 1, due_at=None)
-    evidence = _store_files(svc, moved, files, EvidenceSource.BUYER)
+                 before=upload_events(claim, evidence, principal.actor), round=claim.round + 1, due_at=None)
     svc.repos.claims.add_evidence(evidence)
-    _log_uploads(svc, moved, evidence, principal.actor)
     svc.queue.enqueue_verification(moved.tenant_id, moved.id, moved.round,
                                    job_key(moved.id, moved.round, [e.id for e in evidence]))
     return moved
@@ -109,24 +118,28 @@ def latest_report(svc: Services, principal: Principal, claim_id: str) -> StoredR
     return svc.repos.reports.latest_report(claim.tenant_id, claim.id)
 
 
-def _store_files(
-    svc: Services, claim: Claim, files: Sequence[UploadedFile], source: EvidenceSource
+def store_files(
+    svc: Services, claim: Claim, files: Sequence[UploadedFile], source: EvidenceSource, round: int
 ) -> list[Evidence]:
+    """Store the originals byte for byte (content-addressed) and describe them."""
     at = svc.now()
     out = []
     for f in files:
         sha = svc.blobs.put(f.data)
-        out.append(Evidence(new_id("evi"), claim.tenant_id, claim.id, claim.round, source, sha,
+        out.append(Evidence(new_id("evi"), claim.tenant_id, claim.id, round, source, sha,
                             len(f.data), f.content_type, f.filename, at))
     return out
 
 
-def _log_uploads(svc: Services, claim: Claim, evidence: Sequence[Evidence], actor: str) -> None:
-    for e in evidence:
-        svc.repos.events.append(claim.tenant_id, claim.id, "evidence.uploaded", actor, {
+def upload_events(claim: Claim, evidence: Sequence[Evidence], actor: str) -> list[PendingEvent]:
+    """One ``evidence.uploaded`` event per stored file."""
+    return [
+        claim_event(claim, "evidence.uploaded", actor, {
             "evidence_id": e.id, "sha256": e.sha256, "size_bytes": e.size_bytes,
             "filename": e.filename, "source": e.source.value, "round": e.round,
         }, e.uploaded_at)
+        for e in evidence
+    ]
 
 
 def _fingerprint(*parts: object) -> str:

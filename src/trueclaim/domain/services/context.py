@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from trueclaim.domain.audit import PendingEvent
 from trueclaim.domain.claims import Claim, ClaimStatus
 from trueclaim.domain.errors import PermissionDenied
 from trueclaim.domain.policy import RoutingPolicy
@@ -76,19 +78,19 @@ def move(
     actor_kind: str,
     actor: str,
     data: dict[str, Any] | None = None,
+    before: Sequence[PendingEvent] = (),
     **changes: object,
 ) -> Claim:
-    """Apply a transition, store it (optimistic lock) and append the event."""
+    """Apply a transition and store it (optimistic lock) with its event, and the ``before``
+    events that explain it, in one transaction."""
     at = svc.now()
     moved = transition(claim, target, actor_kind=actor_kind, at=at, **changes)
-    svc.repos.claims.save_claim(moved, expected_version=claim.version)
-    svc.repos.events.append(
-        claim.tenant_id,
-        claim.id,
-        "claim.status_changed",
-        actor,
-        {"from": claim.status.value, "to": target.value, **(data or {})},
-        at,
-    )
+    status_event = PendingEvent(claim.tenant_id, claim.id, "claim.status_changed", actor,
+                                {"from": claim.status.value, "to": target.value, **(data or {})}, at)
+    svc.repos.claims.save_claim(moved, expected_version=claim.version, events=(*before, status_event))
     return moved
 
+
+def claim_event(claim: Claim, kind: str, actor: str, data: dict[str, Any], at: datetime) -> PendingEvent:
+    """An event in the claim's own stream."""
+    return PendingEvent(claim.tenant_id, claim.id, kind, actor, data, at)

@@ -8,8 +8,16 @@ from dataclasses import replace
 from trueclaim.domain.claims import Claim, ClaimStatus, EvidenceSource, MerchantResponse, ResponseKind, Stance
 from trueclaim.domain.decisions import Appeal, Decision, Outcome, ReasonCode
 from trueclaim.domain.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from trueclaim.domain.services.claims import _log_uploads, _store_files, get_claim
-from trueclaim.domain.services.context import Services, UploadedFile, actor_kind, move, new_id, require
+from trueclaim.domain.services.claims import get_claim, store_files, upload_events
+from trueclaim.domain.services.context import (
+    Services,
+    UploadedFile,
+    actor_kind,
+    claim_event,
+    move,
+    new_id,
+    require,
+)
 from trueclaim.domain.states import DECIDED
 from trueclaim.domain.tenants import Principal, Role
 
@@ -32,22 +40,22 @@ def respond_as_merchant(
                                 "the merchant may respond only while the claim awaits it.")
     if kind is not ResponseKind.STATEMENT and not files:
         raise ValidationFailed(f"A {kind.value} response needs at least one file.", {"files": "required"})
-    evidence = _store_files(svc, claim, files, EvidenceSource.MERCHANT)
-    svc.repos.claims.add_evidence(evidence)
-    _log_uploads(svc, claim, evidence, principal.actor)
+    evidence = store_files(svc, claim, files, EvidenceSource.MERCHANT, claim.round)
     response = MerchantResponse(new_id("rsp"), claim.tenant_id, claim.id, claim.merchant_id, stance,
                                 kind, statement, tuple(e.id for e in evidence), svc.now())
-    svc.repos.claims.add_response(response)
-    svc.repos.events.append(claim.tenant_id, claim.id, "merchant.responded", principal.actor, {
-        "response_id": response.id, "stance": stance.value, "kind": kind.value,
-        "evidence_ids": list(response.evidence_ids),
-    }, response.created_at)
+    events = [*upload_events(claim, evidence, principal.actor),
+              claim_event(claim, "merchant.responded", principal.actor, {
+                  "response_id": response.id, "stance": stance.value, "kind": kind.value,
+                  "statement": statement, "evidence_ids": list(response.evidence_ids),
+              }, response.created_at)]
     if stance is Stance.ACCEPT:
         moved = move(svc, claim, ClaimStatus.APPROVED, actor_kind="merchant", actor=principal.actor,
-                     due_at=None)
+                     before=events, due_at=None)
     else:
         moved = move(svc, claim, ClaimStatus.IN_REVIEW, actor_kind="merchant", actor=principal.actor,
-                     due_at=svc.now() + svc.policy.review_sla, assignee_id=None)
+                     before=events, due_at=svc.now() + svc.policy.review_sla, assignee_id=None)
+    svc.repos.claims.add_evidence(evidence)
+    svc.repos.claims.add_response(response)
     return moved, response
 
 
@@ -85,16 +93,16 @@ def decide(
         raise ValidationFailed("A partial approval must be above 0 and below the claimed amount.",
                                {"approved_amount_minor": f"between 1 and {claim.amount_minor - 1}"})
     due = svc.now() + svc.policy.more_evidence_window if outcome is Outcome.MORE_EVIDENCE else None
-    moved = move(svc, claim, outcome.status, actor_kind=actor_kind(principal), actor=principal.actor,
-                 data={"reason_code": reason_code.value}, due_at=due)
     decision = Decision(new_id("dec"), claim.tenant_id, claim.id, principal.key_id, outcome,
                         reason_code, note, svc.now(), claim.appeal_count, approved_amount_minor)
-    svc.repos.claims.add_decision(decision)
-    svc.repos.events.append(claim.tenant_id, claim.id, "decision.recorded", principal.actor, {
+    recorded = claim_event(claim, "decision.recorded", principal.actor, {
         "decision_id": decision.id, "outcome": outcome.value, "reason_code": reason_code.value,
         "note": note, "appeal_round": decision.appeal_round,
         "approved_amount_minor": approved_amount_minor,
     }, decision.decided_at)
+    moved = move(svc, claim, outcome.status, actor_kind=actor_kind(principal), actor=principal.actor,
+                 data={"reason_code": reason_code.value}, before=[recorded], due_at=due)
+    svc.repos.claims.add_decision(decision)
     return moved, decision
 
 
@@ -116,12 +124,12 @@ def appeal(svc: Services, principal: Principal, claim_id: str, statement: str) -
     last = decisions[-1]
     item = Appeal(new_id("apl"), claim.tenant_id, claim.id, actor_kind(principal), statement,
                   svc.now(), last.reviewer_id)
-    moved = move(svc, claim, ClaimStatus.APPEALED, actor_kind=actor_kind(principal),
-                 actor=principal.actor, data={"appeal_id": item.id})
-    svc.repos.claims.add_appeal(item)
-    svc.repos.events.append(claim.tenant_id, claim.id, "appeal.filed", principal.actor, {
+    filed = claim_event(claim, "appeal.filed", principal.actor, {
         "appeal_id": item.id, "statement": statement, "excluded_reviewer_id": last.reviewer_id,
     }, item.created_at)
+    moved = move(svc, claim, ClaimStatus.APPEALED, actor_kind=actor_kind(principal),
+                 actor=principal.actor, data={"appeal_id": item.id}, before=[filed])
+    svc.repos.claims.add_appeal(item)
     excluded = tuple(dict.fromkeys((*moved.excluded_reviewers, *(d.reviewer_id for d in decisions))))
     moved = move(svc, moved, ClaimStatus.IN_REVIEW, actor_kind="system", actor="system",
                  assignee_id=None, excluded_reviewers=excluded, appeal_count=moved.appeal_count + 1,
@@ -142,8 +150,7 @@ def expire_due(svc: Services) -> list[Claim]:
         elif claim.status is ClaimStatus.IN_REVIEW:
             updated = replace(claim, assignee_id=None, due_at=now + svc.policy.review_sla,
                               version=claim.version + 1, updated_at=now)
-            svc.repos.claims.save_claim(updated, expected_version=claim.version)
-            svc.repos.events.append(claim.tenant_id, claim.id, "review.sla_breached", "system",
-                                    {"previous_assignee": claim.assignee_id}, now)
+            svc.repos.claims.save_claim(updated, expected_version=claim.version, events=[
+                claim_event(claim, "review.sla_breached", "system", {"previous_assignee": claim.assignee_id}, now)])
             changed.append(updated)
     return changed

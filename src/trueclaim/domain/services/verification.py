@@ -14,7 +14,7 @@ from trueclaim.domain.claims import Claim, ClaimStatus, EvidenceSource
 from trueclaim.domain.errors import Conflict
 from trueclaim.domain.policy import Route, route_claim
 from trueclaim.domain.ports import Job, StoredReport
-from trueclaim.domain.services.context import Services, move, new_id
+from trueclaim.domain.services.context import Services, claim_event, move, new_id
 from trueclaim.domain.verdicts import ReportSignals, signals_from_report
 from trueclaim.forensics.types import CaseContext
 
@@ -71,13 +71,13 @@ def _make_report(svc: Services, claim: Claim, key: str) -> StoredReport:
                          "reference_ids": [r.id for r in references]},
         created_at=svc.now(),
     )
-    stored, created = svc.repos.reports.add_report_once(candidate)
-    if created:
-        svc.repos.events.append(claim.tenant_id, claim.id, "report.created", "system", {
-            "report_id": stored.id, "round": stored.round, "risk": round(float(stored.risk), 4),
-            "verdict": stored.verdict, "report_sha256": hashlib.sha256(stored.report_json.encode("utf-8")).hexdigest(),
-            "html_sha256": stored.html_sha256,
-        }, stored.created_at)
+    created_event = claim_event(claim, "report.created", "system", {
+        "report_id": candidate.id, "round": candidate.round, "risk": round(float(candidate.risk), 4),
+        "verdict": candidate.verdict,
+        "report_sha256": hashlib.sha256(candidate.report_json.encode("utf-8")).hexdigest(),
+        "html_sha256": candidate.html_sha256,
+    }, candidate.created_at)
+    stored, _ = svc.repos.reports.add_report_once(candidate, [created_event])
     return stored
 
 
