@@ -14,8 +14,9 @@ import json
 import multiprocessing
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -159,32 +160,55 @@ def _results(
         for case in cases:
             yield run_case(case, results_dir, params)
         return
+    yield from _pooled(cases, results_dir, jobs, params)
+
+
+def _pooled(
+    cases: Sequence[BenchCase], results_dir: Path, jobs: int, params: EngineParams | None
+) -> Iterator[Result]:
+    """Run in worker processes; if one dies (a native crash), find the culprit and go on."""
     ctx = multiprocessing.get_context("spawn")  # no forked copies of native thread pools
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        queue: Iterable[BenchCase] = iter(cases)
+    queue = list(reversed(cases))
+    while queue:
         running: dict[Future[Result], BenchCase] = {}
+        suspects: list[BenchCase] = []
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            try:
+                while queue and len(running) < jobs * 2:
+                    case = queue.pop()
+                    running[pool.submit(run_case, case, results_dir, params)] = case
+                while running:
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        case = running.pop(fut)
+                        try:
+                            result = fut.result()
+                        except BrokenProcessPool:
+                            suspects.append(case)
+                            raise
+                        yield result
+                        if queue:
+                            nxt = queue.pop()
+                            running[pool.submit(run_case, nxt, results_dir, params)] = nxt
+            except BrokenProcessPool:
+                suspects.extend(running.values())
+        for case in suspects:  # one at a time, each in a fresh process
+            yield _isolated(case, results_dir, params, ctx)
 
-        def submit_next() -> None:
-            case = next(queue, None)  # type: ignore[call-overload]
-            if case is not None:
-                running[pool.submit(run_case, case, results_dir, params)] = case
 
-        for _ in range(jobs * 2):
-            submit_next()
-        while running:
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for fut in done:
-                case = running.pop(fut)
-                try:
-                    yield fut.result()
-                except Exception as exc:  # the worker process itself died
-                    yield {
-                        "id": case.id,
-                        "risk": None,
-                        "verdict": None,
-                        "codes": [],
-                        "mask": None,
-                        "elapsed_ms": None,
-                        "error": f"worker failed: {type(exc).__name__}: {exc}",
-                    }
-                submit_next()
+def _isolated(
+    case: BenchCase, results_dir: Path, params: EngineParams | None, ctx: Any
+) -> Result:
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        try:
+            return pool.submit(run_case, case, results_dir, params).result()
+        except BrokenProcessPool as exc:
+            return {
+                "id": case.id,
+                "risk": None,
+                "verdict": None,
+                "codes": [],
+                "mask": None,
+                "elapsed_ms": None,
+                "error": f"the worker process died on this case (a crash in native code?): {exc}",
+            }
