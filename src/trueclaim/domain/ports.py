@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -109,7 +109,10 @@ class ClaimRepository(Protocol):
     def list_claims(
         self, tenant_id: str, *, merchant_id: str | None = None, status: ClaimStatus | None = None
     ) -> list[Claim]: ...
-    def pull_next_for_review(self, tenant_id: str, reviewer_id: str, at: datetime) -> Claim | None: ...
+    def pull_next_for_review(
+        self, tenant_id: str, reviewer_id: str, at: datetime,
+        event_for: Callable[[Claim], PendingEvent] | None = None,
+    ) -> Claim | None: ...
     def due_claims(self, at: datetime) -> list[Claim]: ...
     def buyer_record(self, tenant_id: str, buyer_ref: str, since: datetime) -> BuyerRecord: ...
     def add_evidence(self, evidence: Sequence[Evidence]) -> None: ...

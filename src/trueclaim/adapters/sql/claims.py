@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -106,7 +106,10 @@ class SqlClaimRepository:
             rows = c.execute(q.order_by(t.claims.c.created_at, t.claims.c.id)).all()
         return [_claim(r) for r in rows]
 
-    def pull_next_for_review(self, tenant_id: str, reviewer_id: str, at: datetime) -> Claim | None:
+    def pull_next_for_review(
+        self, tenant_id: str, reviewer_id: str, at: datetime,
+        event_for: Callable[[Claim], PendingEvent] | None = None,
+    ) -> Claim | None:
         """Assign the most urgent unassigned claim. One row is locked at a time (SELECT ... FOR
         UPDATE SKIP LOCKED on PostgreSQL) and the update checks the version everywhere, so two
         reviewers never get the same claim; a reviewer who loses a race tries the next one."""
@@ -119,16 +122,30 @@ class SqlClaimRepository:
         if is_postgresql(self._engine):
             q = q.with_for_update(skip_locked=True)
         for _ in range(_PULL_RETRIES):
-            with translate_errors("pulling from the review queue"), self._engine.begin() as c:
-                row = c.execute(q).first()
-                if row is None:
-                    return None
-                done = c.execute(update(t.claims).where((c_.id == row.id) & (c_.version == row.version))
-                                 .values(assignee_id=reviewer_id, version=row.version + 1,
-                                         updated_at=at)).rowcount
-                if done == 1:
-                    return self._reload(c, row.id)
+            try:
+                claim = self._assign_one(q, reviewer_id, at, event_for)
+            except Conflict:
+                continue  # the claim's event stream moved on; nothing was assigned, try again
+            if claim is None or isinstance(claim, Claim):
+                return claim
         return None
+
+    def _assign_one(self, q: Any, reviewer_id: str, at: datetime,
+                    event_for: Callable[[Claim], PendingEvent] | None) -> Claim | None | bool:
+        """One attempt: the claim assigned, None when the queue is empty, False on a lost race."""
+        c_ = t.claims.c
+        with translate_errors("pulling from the review queue"), self._engine.begin() as c:
+            row = c.execute(q).first()
+            if row is None:
+                return None
+            done = c.execute(update(t.claims).where((c_.id == row.id) & (c_.version == row.version))
+                             .values(assignee_id=reviewer_id, version=row.version + 1, updated_at=at)).rowcount
+            if done != 1:
+                return False
+            claim = self._reload(c, row.id)
+            if event_for is not None:
+                append_in(c, event_for(claim))
+            return claim
 
     def due_claims(self, at: datetime) -> list[Claim]:
         c_ = t.claims.c

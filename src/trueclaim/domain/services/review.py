@@ -62,10 +62,12 @@ def respond_as_merchant(
 def pull_next(svc: Services, principal: Principal) -> Claim | None:
     """Assign the most urgent unassigned claim to this reviewer (never to two reviewers)."""
     require(principal, Role.REVIEWER)
-    claim = svc.repos.claims.pull_next_for_review(principal.tenant_id, principal.key_id, svc.now())
-    if claim is not None:
-        svc.repos.events.append(claim.tenant_id, claim.id, "review.assigned", principal.actor,
-                                {"reviewer_id": principal.key_id}, svc.now())
+    now = svc.now()
+    claim = svc.repos.claims.pull_next_for_review(
+        principal.tenant_id, principal.key_id, now,
+        event_for=lambda c: claim_event(c, "review.assigned", principal.actor,
+                                        {"reviewer_id": principal.key_id}, now),
+    )
     return claim
 
 
