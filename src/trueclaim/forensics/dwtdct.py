@@ -14,11 +14,13 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from trueclaim.forensics.errors import InvalidParameter
 from trueclaim.forensics.types import RGBImage
 
 SCALE = 36.0
 BLOCK = 4
 MIN_SIDE = 256
+STRIPE_ROWS = 512  # rows per conversion stripe (a multiple of 8); bounds memory
 _HAAR_TAP = 0.7071067811865476  # pywt.Wavelet('haar').dec_lo
 
 
@@ -99,23 +101,41 @@ def haar_ll(channel: npt.NDArray[np.generic]) -> npt.NDArray[np.floating]:
 
 
 def block_bits(
-    image: npt.NDArray[np.generic], code: int = cv2.COLOR_BGR2YUV
+    image: npt.NDArray[np.generic],
+    code: int = cv2.COLOR_BGR2YUV,
+    *,
+    as_float: bool | None = None,
+    stripe_rows: int = STRIPE_ROWS,
 ) -> npt.NDArray[np.uint8]:
     """Per-block bits (raster order) of an image as the reference decoder reads it.
 
     ``image`` is what the decoder was handed (uint8 or float32); the reference converts it
     with ``COLOR_BGR2YUV``. Passing an RGB array with ``code=COLOR_RGB2YUV`` equals handing
-    its BGR copy to the reference, without the copy.
+    its BGR copy to the reference, without the copy. ``as_float=True`` converts a uint8 image
+    to float32 first (the float path of the reference), one stripe at a time. Blocks cover
+    8x8 pixels, so stripes of a multiple of 8 rows give exactly the whole-image result while
+    bounding memory on large photos.
     """
+    if stripe_rows <= 0 or stripe_rows % 8:
+        raise InvalidParameter(f"stripe_rows must be a positive multiple of 8, got {stripe_rows}.")
+    to_float = image.dtype == np.float32 if as_float is None else as_float
     h, w = image.shape[:2]
-    u = cv2.cvtColor(image, code)[: h // 4 * 4, : w // 4 * 4, 1]
-    ll = haar_ll(u)
-    nb_i, nb_j = ll.shape[0] // BLOCK, ll.shape[1] // BLOCK
-    blocks = ll[: nb_i * BLOCK, : nb_j * BLOCK].reshape(nb_i, BLOCK, nb_j, BLOCK)
-    blocks = blocks.transpose(0, 2, 1, 3).reshape(nb_i * nb_j, BLOCK * BLOCK)
-    pos = np.argmax(np.abs(blocks[:, 1:]), axis=1) + 1
-    values = blocks[np.arange(len(blocks)), pos]
-    return (np.abs(values) % SCALE > SCALE / 2).astype(np.uint8)
+    rows = h // 8 * 8
+    cols = w // 8 * 8
+    out = []
+    for y0 in range(0, rows, stripe_rows):
+        stripe = image[y0 : min(rows, y0 + stripe_rows), :cols]
+        if to_float and stripe.dtype != np.float32:
+            stripe = stripe.astype(np.float32)
+        u = cv2.cvtColor(np.ascontiguousarray(stripe), code)[:, :, 1]
+        ll = haar_ll(u)
+        nb_i, nb_j = ll.shape[0] // BLOCK, ll.shape[1] // BLOCK
+        blocks = ll[: nb_i * BLOCK, : nb_j * BLOCK].reshape(nb_i, BLOCK, nb_j, BLOCK)
+        blocks = blocks.transpose(0, 2, 1, 3).reshape(nb_i * nb_j, BLOCK * BLOCK)
+        pos = np.argmax(np.abs(blocks[:, 1:]), axis=1) + 1
+        values = blocks[np.arange(len(blocks)), pos]
+        out.append((np.abs(values) % SCALE > SCALE / 2).astype(np.uint8))
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.uint8)
 
 
 def vote(bits: npt.NDArray[np.uint8], n_bits: int) -> tuple[int, ...]:
@@ -135,17 +155,15 @@ def decode_all(rgb: RGBImage) -> list[DecodeResult]:
     h, w = rgb.shape[:2]
     if h < MIN_SIDE or w < MIN_SIDE:
         return []
-    rgb = np.ascontiguousarray(rgb)
-    as_float = rgb.astype(np.float32)
-    variants = {  # name: (array, conversion) -- "BGR" = the true BGR order handed to the decoder
-        "uint8-BGR": (rgb, cv2.COLOR_RGB2YUV),
-        "uint8-RGB": (rgb, cv2.COLOR_BGR2YUV),
-        "float32-BGR": (as_float, cv2.COLOR_RGB2YUV),
-        "float32-RGB": (as_float, cv2.COLOR_BGR2YUV),
+    variants = {  # name: (float path, conversion) -- "BGR" = true BGR order handed to the decoder
+        "uint8-BGR": (False, cv2.COLOR_RGB2YUV),
+        "uint8-RGB": (False, cv2.COLOR_BGR2YUV),
+        "float32-BGR": (True, cv2.COLOR_RGB2YUV),
+        "float32-RGB": (True, cv2.COLOR_BGR2YUV),
     }
     best: dict[str, DecodeResult] = {}
-    for name, (arr, code) in variants.items():
-        bits = block_bits(arr, code)
+    for name, (as_float, code) in variants.items():
+        bits = block_bits(rgb, code, as_float=as_float)
         for payload in PAYLOADS:
             decoded = vote(bits, len(payload.bits))
             matching = int(sum(a == b for a, b in zip(decoded, payload.bits)))

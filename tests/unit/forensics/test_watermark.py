@@ -95,8 +95,9 @@ def test_haar_ll_equals_pywavelets(photo: np.ndarray) -> None:
 
 
 def test_block_bits_equal_reference_loop(photo: np.ndarray) -> None:
-    bgr = np.ascontiguousarray(photo[:256, :256, ::-1])
-    u = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV)[:, :, 1]
+    bgr = np.ascontiguousarray(photo[:262, :301, ::-1])  # sizes not multiples of 8
+    h, w = bgr.shape[:2]  # the reference snippet of ai-labels.md §4.15, verbatim in substance
+    u = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV)[: h // 4 * 4, : w // 4 * 4, 1]
     ll, _ = pywt.dwt2(u, "haar")
     expected = []
     for i in range(ll.shape[0] // 4):
@@ -105,6 +106,15 @@ def test_block_bits_equal_reference_loop(photo: np.ndarray) -> None:
             p = int(np.argmax(np.abs(f[1:]))) + 1
             expected.append(1 if abs(f[p]) % 36 > 18 else 0)
     np.testing.assert_array_equal(block_bits(bgr), np.array(expected, dtype=np.uint8))
+
+
+def test_stripes_equal_whole_image(big_photo: np.ndarray) -> None:
+    for as_float in (False, True):
+        whole = block_bits(big_photo, cv2.COLOR_RGB2YUV, as_float=as_float, stripe_rows=4096)
+        striped = block_bits(big_photo, cv2.COLOR_RGB2YUV, as_float=as_float, stripe_rows=24)
+        np.testing.assert_array_equal(whole, striped)
+    with pytest.raises(InvalidParameter, match="multiple of 8"):
+        block_bits(big_photo, stripe_rows=12)
 
 
 def test_vote_is_majority_per_bit() -> None:
