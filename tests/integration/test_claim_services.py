@@ -242,3 +242,11 @@ def test_a_job_redelivered_after_routing_half_done_finishes_it(world) -> None:
     assert world.engine.calls == 1  # the stored report was reused, the engine not run again
     assert run_verification(world.svc, claim.tenant_id, claim.id, 1, key) == "stale"
     assert len(world.svc.repos.events.list_events(claim.tenant_id, claim.id)) == events_before + 1
+
+
+def test_timers_run_per_tenant(world) -> None:
+    world.engine.reports = [AI]
+    world.claim()
+    world.clock.at += timedelta(hours=49)
+    assert review.expire_due(world.svc, "ten_other") == []
+    assert len(review.expire_due(world.svc, world.admin.tenant_id)) == 1

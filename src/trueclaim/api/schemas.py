@@ -272,3 +272,12 @@ class ReportPublic(BaseModel):
 
 class TimerRun(BaseModel):
     moved_claim_ids: list[str]
+
+
+class JobPublic(BaseModel):
+    key: str
+    round: int
+    status: str
+    attempts: int
+    last_error: str | None
+    updated_at: datetime

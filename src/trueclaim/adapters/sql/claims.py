@@ -147,9 +147,11 @@ class SqlClaimRepository:
                 append_in(c, event_for(claim))
             return claim
 
-    def due_claims(self, at: datetime) -> list[Claim]:
+    def due_claims(self, at: datetime, tenant_id: str | None = None) -> list[Claim]:
         c_ = t.claims.c
         q = select(t.claims).where(c_.status.in_([s.value for s in _TIMED]) & (c_.due_at <= at))
+        if tenant_id is not None:
+            q = q.where(c_.tenant_id == tenant_id)
         with translate_errors("reading due claims"), self._engine.connect() as c:
             return [_claim(r) for r in c.execute(q.order_by(c_.due_at, c_.id)).all()]
 

@@ -85,11 +85,21 @@ class SqlReportRepository:
     def get_job(self, key: str) -> Job | None:
         with translate_errors("reading job"), self._engine.connect() as c:
             r = c.execute(select(t.jobs).where(t.jobs.c.key == key)).first()
-        return None if r is None else Job(r.key, r.tenant_id, r.claim_id, r.round, r.status, r.attempts,
-                                          r.last_error, r.updated_at)
+        return None if r is None else _job(r)
+
+    def list_jobs(self, tenant_id: str, claim_id: str) -> list[Job]:
+        j_ = t.jobs.c
+        with translate_errors("listing jobs"), self._engine.connect() as c:
+            rows = c.execute(select(t.jobs).where((j_.tenant_id == tenant_id) & (j_.claim_id == claim_id))
+                             .order_by(j_.round, j_.key)).all()
+        return [_job(r) for r in rows]
 
 
 def _report(row: Any) -> StoredReport:
     return StoredReport(row.id, row.tenant_id, row.claim_id, row.round, row.job_key, row.risk,
                         row.verdict, row.report_json, row.html_sha256,
                         json.loads(row.routing_signals_json), row.created_at)
+
+
+def _job(r: Any) -> Job:
+    return Job(r.key, r.tenant_id, r.claim_id, r.round, r.status, r.attempts, r.last_error, r.updated_at)

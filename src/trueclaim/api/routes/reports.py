@@ -1,4 +1,4 @@
-"""The engine's report for a claim, as JSON and as the self-contained HTML page."""
+"""The engine's report for a claim (JSON and the self-contained HTML page), and its jobs."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from fastapi.responses import HTMLResponse
 
 from trueclaim.api.deps import PrincipalDep, ServicesDep
 from trueclaim.api.errors import ApiError
-from trueclaim.api.schemas import ReportPublic
+from trueclaim.api.schemas import JobPublic, ReportPublic
 from trueclaim.domain.ports import StoredReport
 from trueclaim.domain.services import claims as uc
-from trueclaim.domain.tenants import Principal
-from trueclaim.domain.services.context import Services
+from trueclaim.domain.services.context import Services, require
+from trueclaim.domain.tenants import Principal, Role
 
 router = APIRouter(tags=["reports"])
 
@@ -38,3 +38,13 @@ def get_report(claim_id: str, svc: ServicesDep, principal: PrincipalDep) -> Repo
 def get_report_html(claim_id: str, svc: ServicesDep, principal: PrincipalDep) -> HTMLResponse:
     r = _latest(svc, principal, claim_id)
     return HTMLResponse(svc.blobs.get(r.html_sha256).decode("utf-8"))
+
+
+@router.get("/claims/{claim_id}/jobs", response_model=list[JobPublic])
+def list_jobs(claim_id: str, svc: ServicesDep, principal: PrincipalDep) -> list[JobPublic]:
+    """Verification jobs of a claim: status, attempts and the last error (for operators)."""
+    require(principal, Role.PLATFORM_ADMIN, Role.REVIEWER)
+    claim = uc.get_claim(svc, principal, claim_id)
+    return [JobPublic(key=j.key, round=j.round, status=j.status, attempts=j.attempts,
+                      last_error=j.last_error, updated_at=j.updated_at)
+            for j in svc.repos.reports.list_jobs(claim.tenant_id, claim.id)]

@@ -73,5 +73,5 @@ def list_appeals(claim_id: str, svc: ServicesDep, principal: PrincipalDep) -> li
 def run_timers(svc: ServicesDep, principal: PrincipalDep) -> TimerRun:
     """Apply expired timers now (workers also do this periodically)."""
     require(principal, Role.PLATFORM_ADMIN)
-    moved = [c for c in uc.expire_due(svc) if c.tenant_id == principal.tenant_id]
+    moved = uc.expire_due(svc, principal.tenant_id)
     return TimerRun(moved_claim_ids=[c.id for c in moved])

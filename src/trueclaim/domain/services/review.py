@@ -139,12 +139,12 @@ def appeal(svc: Services, principal: Principal, claim_id: str, statement: str) -
     return moved, item
 
 
-def expire_due(svc: Services) -> list[Claim]:
+def expire_due(svc: Services, tenant_id: str | None = None) -> list[Claim]:
     """Timers: an expired merchant window or evidence request goes to review, never to a
     refund; a review past its SLA goes back to the queue for someone else."""
     now = svc.now()
     changed = []
-    for claim in svc.repos.claims.due_claims(now):
+    for claim in svc.repos.claims.due_claims(now, tenant_id):
         if claim.status in (ClaimStatus.AWAITING_MERCHANT, ClaimStatus.MORE_EVIDENCE):
             changed.append(move(svc, claim, ClaimStatus.IN_REVIEW, actor_kind="system", actor="system",
                                 data={"timer": "expired"}, due_at=now + svc.policy.review_sla,
