@@ -207,9 +207,10 @@ def _plan_photos(source_dir: Path, seed: int, skipped: list[str]) -> list[CasePl
         ev = UNEDITED_EVASIONS[n % len(UNEDITED_EVASIONS)]
         plans.append(CasePlan(f"{slug}-u0", "forged", _kind("photo-unedited", ev), path, (path,), evasion=ev))
         others = [p for p, h in usable if p != path and _distance(h, hashes) > 12]
-        for k in range(min(2, len(others))):
-            other = others[int(rng.integers(0, len(others)))]
-            ev = "resize" if k == 1 else ""
+        partners = rng.permutation(len(others))[:4] if others else []
+        for k, j in enumerate(partners):
+            other = others[int(j)]
+            ev = "resize" if k == 3 else ""
             plans.append(CasePlan(f"{slug}-g{k}", "genuine", _kind("genuine-other-photo", ev), other,
                                   (path,), evasion=ev))
     return plans

@@ -121,7 +121,7 @@ def test_make_on_a_plain_photo_folder(tmp_path: Path, photos: dict[str, np.ndarr
     assert "tiny.jpg" in made.output  # skipped sources are named
 
 
-def test_failing_case_is_recorded_not_lost(tmp_path: Path, photos: dict[str, np.ndarray]) -> None:
+def test_failing_case_is_recorded_not_lost_with_workers(tmp_path: Path, photos: dict[str, np.ndarray]) -> None:
     _save(tmp_path / "a.jpg", photos["cat"])
     manifest = tmp_path / "m.jsonl"
     manifest.write_text(
@@ -130,7 +130,7 @@ def test_failing_case_is_recorded_not_lost(tmp_path: Path, photos: dict[str, np.
         "utf-8",
     )
     results = tmp_path / "r.jsonl"
-    ran = runner.invoke(app, ["bench", "run", str(manifest), "--out", str(results), "--no-ocr"])
+    ran = runner.invoke(app, ["bench", "run", str(manifest), "--out", str(results), "--no-ocr", "--jobs", "2"])
     assert ran.exit_code == 0, ran.output
     by_id = {r["id"]: r for r in _manifest(results)}
     assert set(by_id) == {"ok", "gone"}
