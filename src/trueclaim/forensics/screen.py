@@ -73,7 +73,6 @@ class ScreenParams:
     bar_min_frac: float = 0.018  # status/navigation bar height range, fraction of height
     bar_max_frac: float = 0.075
     spectrum_window_px: int = 256
-    spectrum_max_side: int = 2048  # decode side for the moiré analysis
     recapture: bool = True
 
 
@@ -88,6 +87,8 @@ class ScreenFeatures:
     camera_exif: bool
     moire_peak: float
     moire_consistency: float
+    straight_lines: int = 0  # rows/columns holding one sharp step across >= 30 % of the side
+    greyscale: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -143,6 +144,8 @@ def measure(item: Item, params: ScreenParams = ScreenParams()) -> ScreenFeatures
         camera_exif=_camera_metadata(item),
         moire_peak=peak,
         moire_consistency=consistency,
+        straight_lines=straight_lines(rgb),
+        greyscale=bool(np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2])),
     )
 
 
@@ -218,6 +221,31 @@ def ui_flat_fraction(rgb: RGBImage, *, block_px: int = 4, n_colours: int = 3) ->
     return float(total / (hb * wb))
 
 
+def straight_lines(rgb: RGBImage, *, step: int = 24, min_frac: float = 0.3) -> int:
+    """Count rows and columns holding one unbroken sharp step over ``min_frac`` of the side.
+
+    UI dividers, card borders and window edges are exactly pixel-aligned over hundreds of
+    pixels; edges in a camera photo are tilted or curved by a fraction of a pixel and break
+    up into short runs.
+    """
+    g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.int16)
+    h, w = g.shape
+    rows = np.abs(np.diff(g, axis=0)) >= step
+    cols = (np.abs(np.diff(g, axis=1)) >= step).T
+    return int((_longest_runs(rows) >= min_frac * w).sum() + (_longest_runs(cols) >= min_frac * h).sum())
+
+
+def _longest_runs(b: np.ndarray) -> np.ndarray:
+    n = b.shape[0]
+    pad = np.zeros((n, 1), dtype=np.int8)
+    d = np.diff(np.concatenate([pad, b.astype(np.int8), pad], axis=1), axis=1)
+    starts = np.argwhere(d == 1)
+    ends = np.argwhere(d == -1)
+    out = np.zeros(n, dtype=np.int64)
+    np.maximum.at(out, starts[:, 0], ends[:, 1] - starts[:, 1])
+    return out
+
+
 def detect_bars(rgb: RGBImage, *, min_frac: float = 0.018, max_frac: float = 0.075) -> tuple[bool, bool]:
     """Find a phone status bar (top) and navigation bar (bottom).
 
@@ -262,21 +290,19 @@ def _bar(rgb: RGBImage, min_frac: float, max_frac: float, *, top: bool) -> bool:
 
 
 def _moire(item: Item, params: ScreenParams) -> tuple[float, float]:
-    """Strongest off-axis periodic peak of the high-pass spectrum, and its consistency.
+    """Periodic-peak strength of the high-pass spectrum: (strongest window, median window).
 
-    Returns (max peak, third-largest window peak) in natural-log units above the local
-    spectral background; (0, 0) when the image is too small for one window.
+    Measured at full resolution (a screen's pixel grid is finer than the analysis size can
+    hold) in five windows; per window, the mean of the 8 largest log-excesses over the
+    local spectral background. (0, 0) when the image is smaller than one window.
     """
-    from trueclaim.forensics.decode import decode_image
-
     a = item.analysis
     assert a is not None
     pixels = a.pixels
-    if max(a.width, a.height) > max(pixels.shape[:2]) and params.spectrum_max_side > max(pixels.shape[:2]):
-        try:
-            pixels = decode_image(item.data, max_side=params.spectrum_max_side).pixels
-        except Exception as exc:  # noqa: BLE001 - already decoded once; fall back to analysis
-            del exc
+    if max(a.width, a.height) > max(pixels.shape[:2]):
+        full = item.full
+        if full is not None:
+            pixels = full.pixels
     g = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
     n = params.spectrum_window_px
     h, w = g.shape
@@ -285,13 +311,11 @@ def _moire(item: Item, params: ScreenParams) -> tuple[float, float]:
     valid = _spectrum_mask(n)
     win = np.outer(np.hanning(n), np.hanning(n)).astype(np.float32)
     peaks = []
-    for fy in (0.2, 0.5, 0.8):
-        for fx in (0.2, 0.5, 0.8):
-            y = min(max(0, int(fy * h - n / 2)), h - n)
-            x = min(max(0, int(fx * w - n / 2)), w - n)
-            peaks.append(_window_peak(g[y : y + n, x : x + n], win, valid))
-    peaks.sort()
-    return float(peaks[-1]), float(peaks[-3])
+    for fy, fx in ((0.5, 0.5), (0.3, 0.3), (0.7, 0.7), (0.3, 0.7), (0.7, 0.3)):
+        y = min(max(0, int(fy * h - n / 2)), h - n)
+        x = min(max(0, int(fx * w - n / 2)), w - n)
+        peaks.append(_window_peak(g[y : y + n, x : x + n], win, valid))
+    return float(max(peaks)), float(np.median(peaks))
 
 
 def _spectrum_mask(n: int) -> np.ndarray:
@@ -312,8 +336,8 @@ def _window_peak(g: np.ndarray, win: np.ndarray, valid: np.ndarray) -> float:
     hp = f - cv2.GaussianBlur(f, (0, 0), 3)
     hp = (hp - hp.mean()) * win
     spec = np.log(np.abs(np.fft.fftshift(np.fft.fft2(hp))) + 1e-3)
-    excess = spec - ndimage.median_filter(spec, size=9)
-    return float(excess[valid].max())
+    excess = (spec - ndimage.median_filter(spec, size=9))[valid]
+    return float(np.sort(excess)[-8:].mean())
 
 
 def screenshot_score(f: ScreenFeatures, *, area_px: int = 1_000_000) -> float:
@@ -329,12 +353,13 @@ def screenshot_score(f: ScreenFeatures, *, area_px: int = 1_000_000) -> float:
     if flat >= 0.30:  # camera photos stay under ~0.2 (JPEG skies and clipped highlights)
         score = 0.55 + 0.4 * s_flat
     elif flat >= 0.18:
-        score = 0.3
+        score = 0.55 if f.straight_lines >= 6 else 0.3
     bars = int(f.status_bar) + int(f.navigation_bar)
     if bars == 2:
         score = max(score, 0.92)
     elif bars == 1:
-        score = max(score, 0.4 + (0.25 if flat >= 0.15 else 0.0) + (0.15 if f.device_size else 0.0))
+        score = max(score, 0.4 + (0.25 if flat >= 0.15 or f.straight_lines >= 6 else 0.0)
+                    + (0.15 if f.device_size else 0.0))
     if f.device_size and not f.camera_exif:
         score = max(score, 0.55) + (0.1 if flat >= 0.15 else 0.0)
     if f.camera_exif:
@@ -345,14 +370,16 @@ def screenshot_score(f: ScreenFeatures, *, area_px: int = 1_000_000) -> float:
 def recapture_score(f: ScreenFeatures) -> float:
     """Confidence in [0, 1] that the image is a camera photo of a screen.
 
-    On the development images natural photos reach a consistent peak (third-largest of
-    nine windows) of up to ~3 log units (regular foliage, fabric, test charts), so the
-    moiré cue alone is weak: it is reported at low severity and flagged only when extreme.
+    On the development images, colour camera photos keep the median window peak under
+    ~1.5 log units (regular foliage reached 2.0); grey-only images are not phone photos
+    and are not scored (their periodic textures come from scanners and thermal sensors).
     """
-    c = f.moire_consistency
-    if c < 2.0:
+    if f.greyscale:
         return 0.0
-    return float(np.clip(0.3 + 0.2 * (c - 2.0) / 1.3 + (0.1 if c >= 3.3 else 0.0), 0.0, 0.6))
+    c = f.moire_consistency
+    if c < 1.55:
+        return 0.0
+    return float(np.clip(0.5 + 0.4 * (c - 1.55) / 1.0, 0.0, 0.95))
 
 
 def _severity(score: float, flag: float) -> Severity:
@@ -396,6 +423,7 @@ def _findings(item: Item, f: ScreenFeatures, params: ScreenParams) -> list[Findi
                 score=s_rec,
                 message_en=f"Evidence photo {item.index + 1} looks like a photo of a screen: "
                 "regular moiré patterns from the display's pixel grid repeat across the frame, "
+                
                 "so it may show a picture on a monitor or phone rather than the goods themselves.",
                 message_zh=f"证据图片 {item.index + 1} 疑似翻拍屏幕:画面多处出现显示器像素网格造成的规则摩尔纹,"
                 "可能拍的是屏幕上的图片而非实物。",
@@ -413,6 +441,9 @@ def _cue_words(f: ScreenFeatures) -> tuple[str, str]:
         pct = round(100 * f.ui_flat_fraction)
         en.append(f"{pct}% of it is exactly flat colour, as in app or web pages")
         zh.append(f"画面 {pct}% 为完全均匀的纯色区域(应用或网页界面特征)")
+    if f.straight_lines >= 6:
+        en.append(f"{f.straight_lines} perfectly straight pixel-aligned edges (UI dividers and borders)")
+        zh.append(f"有 {f.straight_lines} 条严格对齐像素的直线边缘(界面分隔线和边框)")
     if f.status_bar:
         en.append("a phone status bar at the top")
         zh.append("顶部有手机状态栏")
