@@ -158,6 +158,8 @@ def localize_changes(
     small &= valid
     small = _drop_small(small, max(6, int(min_region_fraction * valid.sum())))
     small = _fill_holes(small)
+    if small.any():
+        small = _grow_into_resynthesis(small, d_col, texture, product, valid)
     mask = cv2.resize(small.astype(np.float32), (ew, eh), interpolation=cv2.INTER_LINEAR) >= 0.5
     regions = _regions(small, z, ev, reff, product, (cx * s, cy * s, cw * s, ch * s), 1.0 / s)
     changed = float((small & product).sum()) / max(1.0, float(product.sum()))
@@ -340,7 +342,33 @@ def _min_shift_distance(ev: FloatImage, ref: FloatImage) -> FloatImage:
     return best
 
 
-def _noise_floor(d: FloatImage, texture: FloatImage, where: Mask, minimum: float, bins: int = 8) -> FloatImage:
+GROW_RATIO = 2.0
+GROW_SIGMA = 3.0
+
+
+def _grow_into_resynthesis(
+    seed: Mask, d: FloatImage, texture: FloatImage, product: Mask, valid: Mask
+) -> Mask:
+    """Extend each change over the soft zone an AI editor re-synthesised around its brush.
+
+    Inside that zone the pixels were resampled and re-noised: each one differs only a little,
+    but averaged over a few pixels the difference stands at twice the typical level. Zones are
+    kept only where they touch a detected change.
+    """
+    typical = _noise_floor(d, texture, product, 1.0, spread=0.0)
+    ratio = cv2.GaussianBlur(d / typical, (0, 0), GROW_SIGMA)
+    zone = ((ratio > GROW_RATIO) & valid) | seed
+    n, labels = cv2.connectedComponents(zone.astype(np.uint8), connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[np.unique(labels[seed])] = True
+    keep[0] = False
+    grown: Mask = keep[labels]
+    return _fill_holes(grown)
+
+
+def _noise_floor(
+    d: FloatImage, texture: FloatImage, where: Mask, minimum: float, bins: int = 8, spread: float = 3.0
+) -> FloatImage:
     """Per pixel: the difference that resampling and JPEG noise reach at this much texture.
 
     Recompression and resampling errors grow with local contrast (text, edges), so the floor
@@ -351,7 +379,7 @@ def _noise_floor(d: FloatImage, texture: FloatImage, where: Mask, minimum: float
     edges = np.unique(np.quantile(t, np.linspace(0.0, 1.0, bins + 1)))
     if edges.size < 2:
         med = float(np.median(v))
-        level = max(minimum, med + 3.0 * 1.4826 * float(np.median(np.abs(v - med))))
+        level = max(minimum, med + spread * 1.4826 * float(np.median(np.abs(v - med))))
         return np.full(d.shape, level, np.float32)
     centres, floors = [], []
     which = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, edges.size - 2)
@@ -361,7 +389,7 @@ def _noise_floor(d: FloatImage, texture: FloatImage, where: Mask, minimum: float
             continue
         med = float(np.median(vb))
         centres.append(float(np.median(t[which == b])))
-        floors.append(max(minimum, med + 3.0 * 1.4826 * float(np.median(np.abs(vb - med)))))
+        floors.append(max(minimum, med + spread * 1.4826 * float(np.median(np.abs(vb - med)))))
     if not centres:
         return np.full(d.shape, minimum, np.float32)
     floors = np.maximum.accumulate(np.asarray(floors))  # more texture never means less noise
