@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, PngImagePlugin
 
+from tests.conftest import SHARED_DATA
 from trueclaim.forensics import provenance
 from trueclaim.forensics.case import Case, Item
 from trueclaim.forensics.decode import decode_image
@@ -53,11 +54,22 @@ def _seed_files() -> list[bytes]:
 
 
 SEEDS = _seed_files()
+_SHARED_SEEDS = (  # small real files: generator chunks, a C2PA manifest, a HEIC, camera EXIF
+    "ai/generator-chunks/novelai1_cropped.png",
+    "ai/generator-chunks/img2img_cropped.png",
+    "ai/generator-chunks/automatic1111_cropped.jpg",
+    "ai/c2pa-fixtures/C.jpg",
+    "camera/exifr/heic-iphone7.heic",
+    "camera/exifr/IMG_20180725_163423-tiny.jpg",
+)
+SHARED_SEEDS = [
+    (SHARED_DATA / name).read_bytes() for name in _SHARED_SEEDS if (SHARED_DATA / name).is_file()
+]
 
 
 @st.composite
-def mutated(draw: st.DrawFn) -> bytes:
-    data = bytearray(draw(st.sampled_from(SEEDS)))
+def mutated(draw: st.DrawFn, seeds: list[bytes] = SEEDS) -> bytes:
+    data = bytearray(draw(st.sampled_from(seeds)))
     for _ in range(draw(st.integers(1, 8))):
         op = draw(st.sampled_from(["flip", "cut", "insert", "truncate", "dup"]))
         pos = draw(st.integers(0, max(0, len(data) - 1)))
@@ -92,9 +104,18 @@ PILLOW_WARNINGS = pytest.mark.filterwarnings("ignore::UserWarning:PIL.*")
 
 
 @PILLOW_WARNINGS
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutated_real_files(data: bytes) -> None:
+    _check(data)
+
+
+@PILLOW_WARNINGS
+@pytest.mark.shared_data
+@pytest.mark.skipif(not SHARED_SEEDS, reason=f"shared development data not found at {SHARED_DATA}")
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated(SHARED_SEEDS or SEEDS))
+def test_mutated_shared_files(data: bytes) -> None:
     _check(data)
 
 
