@@ -24,8 +24,24 @@ def redis_or_skip() -> None:
         pytest.skip(f"Redis at {REDIS_URL} is not reachable: {exc}")
 
 
+_QUEUES: list[str] = []
+
+
 def unique_queue() -> str:
-    return f"trueclaim-test-{uuid.uuid4().hex[:10]}"
+    """A queue of its own for one test (removed from Redis by the ``workers`` fixture)."""
+    name = f"trueclaim-test-{uuid.uuid4().hex[:10]}"
+    _QUEUES.append(name)
+    return name
+
+
+def _drop_queues() -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    while _QUEUES:
+        name = _QUEUES.pop()
+        client.delete(name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
+    client.close()
 
 
 def worker_env(settings_env: Mapping[str, str]) -> dict[str, str]:
@@ -75,3 +91,4 @@ def workers(tmp_path: Path) -> Iterator[Workers]:
     w = Workers(tmp_path)
     yield w
     w.stop_all()
+    _drop_queues()

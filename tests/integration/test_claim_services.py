@@ -219,7 +219,23 @@ def test_a_failing_engine_keeps_the_job_record(world) -> None:
     (job_key, error) = world.queue.failures[0]
     job = world.svc.repos.reports.get_job(job_key)
     assert (job.status, job.attempts) == ("failed", 1)
-    assert "engine down" in job.last_error
+    assert "RuntimeError: engine down" in job.last_error and "Traceback" in job.last_error
+
+
+def test_a_transient_engine_failure_is_retried(world) -> None:
+    calls = {"n": 0}
+
+    def flaky(*args: object) -> Report:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("temporary")
+        return AI
+
+    world.svc.verifier = flaky
+    claim = world.claim()
+    assert claim.status is ClaimStatus.AWAITING_MERCHANT
+    (job,) = world.svc.repos.reports.list_jobs(claim.tenant_id, claim.id)
+    assert (job.status, job.attempts, job.last_error) == ("done", 2, None)
 
 
 def test_a_job_redelivered_after_routing_half_done_finishes_it(world) -> None:

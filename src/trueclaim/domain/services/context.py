@@ -40,7 +40,6 @@ class Services:
     buyer_key: str = "development-only-buyer-key"
     max_appeals: int = 1
     job_pause_s: float = 0.0  # test hook: sleep before saving a report (see workers)
-    hooks: dict[str, Any] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock.now()

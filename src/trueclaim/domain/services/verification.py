@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import traceback
 from datetime import timedelta
 
 from trueclaim.domain.claims import Claim, ClaimStatus, EvidenceSource
@@ -27,8 +28,8 @@ def run_verification(svc: Services, tenant_id: str, claim_id: str, round: int, k
     svc.repos.reports.start_job(Job(key, tenant_id, claim_id, round, "running", 0, None, at))
     try:
         outcome = _verify_and_route(svc, tenant_id, claim_id, round, key)
-    except Exception as exc:
-        svc.repos.reports.finish_job(key, "failed", f"{type(exc).__name__}: {exc}", svc.now())
+    except Exception:
+        svc.repos.reports.finish_job(key, "failed", traceback.format_exc(limit=20), svc.now())
         raise
     svc.repos.reports.finish_job(key, "done", None, svc.now())
     return outcome
