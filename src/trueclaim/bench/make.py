@@ -43,11 +43,11 @@ from trueclaim.forensics.types import Mask, RGBImage
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif", ".bmp"})
 SINGLE_EVASIONS: tuple[str, ...] = (
     "crop", "rescale", "rotate", "mirror", "perspective", "filter", "gamma", "noise", "blur",
-    "jpeg", "screenshot", "sticker", "text", "exif",
+    "jpeg", "screenshot", "recapture", "sticker", "text", "exif",
 )
 _CHAIN_POOL = ("crop", "rescale", "rotate", "mirror", "perspective", "filter", "gamma", "noise",
                "blur", "jpeg", "sticker", "text")
-UNEDITED_EVASIONS: tuple[str, ...] = ("crop", "mirror", "filter", "screenshot", "mixed")
+UNEDITED_EVASIONS: tuple[str, ...] = ("crop", "mirror", "filter", "screenshot", "recapture", "mixed")
 MAX_WORK_SIDE = 2048
 MIN_SIDE = 96
 TZ = timezone(timedelta(hours=8))
@@ -156,9 +156,11 @@ def _plan_products(source_dir: Path, seed: int) -> list[CasePlan]:
             refs = (listing,) if i % 2 == 0 or own is None else (own,)
             kind = "genuine-photo" if refs == (listing,) else "genuine-photo-vs-own"
             plans.append(CasePlan(f"{slug}-g{i:02d}", "genuine", kind, photo, refs, product=product.name))
-            if i % 4 == 1:
-                plans.append(CasePlan(f"{slug}-g{i:02d}r", "genuine", "genuine-photo+resize", photo,
-                                      refs, evasion="resize", product=product.name))
+            honest_edit = {1: "resize", 2: "screenshot", 3: "resize", 4: "annotate"}.get(i % 6)
+            if honest_edit is not None:  # what honest buyers do too: chat apps, screenshots, arrows
+                plans.append(CasePlan(f"{slug}-g{i:02d}{honest_edit[0]}", "genuine",
+                                      f"genuine-photo+{honest_edit}", photo, refs,
+                                      evasion=honest_edit, product=product.name))
         evasions = ("", *SINGLE_EVASIONS, "mixed")
         for k in range(8):
             ev = evasions[(cycle + k) % len(evasions)]
@@ -210,7 +212,7 @@ def _plan_photos(source_dir: Path, seed: int, skipped: list[str]) -> list[CasePl
         partners = rng.permutation(len(others))[:4] if others else []
         for k, j in enumerate(partners):
             other = others[int(j)]
-            ev = "resize" if k == 3 else ""
+            ev = {2: "screenshot" if n % 2 else "annotate", 3: "resize"}.get(k, "")
             plans.append(CasePlan(f"{slug}-g{k}", "genuine", _kind("genuine-other-photo", ev), other,
                                   (path,), evasion=ev))
     return plans
@@ -362,11 +364,16 @@ def _evasion_chain(evasion: str, rng: np.random.Generator) -> list[str]:
     if evasion == "mixed":
         n = int(rng.integers(2, 5))
         chain = [str(x) for x in rng.choice(_CHAIN_POOL, size=n, replace=False)]
-        if rng.random() < 0.3:
+        frame = rng.random()
+        if frame < 0.3:
             chain.append("screenshot")
+        elif frame < 0.45:
+            chain.append("recapture")
         if rng.random() < 0.3:
             chain.append("exif")
         return chain
+    if evasion == "annotate":  # an honest buyer pointing at the damage
+        return [str(rng.choice(["sticker", "text"]))] + (["text"] if rng.random() < 0.3 else [])
     return [evasion] if evasion else []
 
 

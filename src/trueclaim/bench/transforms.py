@@ -199,6 +199,29 @@ def screenshot(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> 
     return out, out_mask
 
 
+def recapture(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tuple[RGBImage, Mask | None]:
+    """Show the photo on a screen and photograph it: subpixel grid (moiré), slant, cast, glare."""
+    h, w = image.shape[:2]
+    up = cv2.resize(image, (w * 2, h * 2), interpolation=cv2.INTER_CUBIC).astype(np.float32)
+    yy, xx = np.mgrid[0 : h * 2, 0 : w * 2].astype(np.float32)
+    pitch = rng.uniform(2.1, 3.4)
+    theta = rng.uniform(-0.08, 0.08)
+    u = xx * np.cos(theta) + yy * np.sin(theta)
+    v = -xx * np.sin(theta) + yy * np.cos(theta)
+    rows = 0.82 + 0.18 * (np.cos(2 * np.pi * v / pitch) > -0.6)
+    for c in range(3):  # RGB stripes, a third of a pixel apart
+        stripe = 0.75 + 0.25 * np.cos(2 * np.pi * (u / pitch - c / 3.0))
+        up[..., c] *= stripe * rows
+    out = cv2.resize(up, (w, h), interpolation=cv2.INTER_LINEAR)  # aliasing makes the moiré
+    out = out * rng.uniform(0.9, 1.25, size=3) * 1.1  # screen white point, exposure
+    cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+    glare = np.exp(-(((xx[::2, ::2] - cx) / (w * 0.3)) ** 2 + ((yy[::2, ::2] - cy) / (h * 0.3)) ** 2))
+    out = out + rng.uniform(10, 60) * glare[..., None]
+    out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.5, 1.1))
+    out = out + rng.normal(0, rng.uniform(2, 5), size=out.shape)
+    return perspective(_u8(out), mask, rng)
+
+
 _STICKER_TEXT = ("broken!", "refund pls", "damaged", "received like this", "SOLD", "2025",
                  "@buyer", "what is this??", "quality issue", "very bad")
 
@@ -271,6 +294,7 @@ TRANSFORMS: dict[str, Transform] = {
     "blur": blur,
     "jpeg": jpeg,
     "screenshot": screenshot,
+    "recapture": recapture,
     "sticker": sticker,
     "text": text,
 }
