@@ -9,6 +9,7 @@
 ``label`` is ``forged``, ``genuine`` or ``unlabeled``. ``mask`` (white = edited) belongs to
 the first evidence image. Unknown ``context`` keys are ignored; unknown top-level keys are an
 error, so a typo (``"refrences"``) cannot silently turn into a case without references.
+Context times are ISO 8601; one without an offset (``"2025-11-12"``) is read as UTC.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -170,8 +171,8 @@ def _context(value: Any, fail: Any) -> CaseContext:
             raise fail(
                 f"context.{key} {text!r} is not ISO 8601; write e.g. 2025-11-12T10:00:00+08:00."
             ) from exc
-        if parsed.tzinfo is None:
-            raise fail(f"context.{key} {text!r} has no timezone; add an offset such as +08:00.")
+        if parsed.tzinfo is None:  # a date or a local time without offset: read as UTC
+            parsed = parsed.replace(tzinfo=timezone.utc)
         times[key] = parsed
     product = value.get("product")
     if product is not None and not isinstance(product, str):

@@ -73,7 +73,6 @@ def test_bad_json_names_the_line(tmp_path: Path) -> None:
         ({"evidence": [3]}, "'evidence' must be a list"),
         ({"mask": 5}, "'mask' must be a path"),
         ({"context": {"delivered_at": "yesterday"}}, "not ISO 8601"),
-        ({"context": {"delivered_at": "2025-11-12T10:00:00"}}, "no timezone"),
         ({"context": []}, "'context' must be an object"),
     ],
 )
@@ -96,3 +95,9 @@ def test_missing_or_empty_manifest(tmp_path: Path) -> None:
         load_manifest(tmp_path / "nope.jsonl")
     with pytest.raises(ManifestError, match="no cases"):
         load_manifest(_write(tmp_path, ""))
+
+
+def test_time_without_offset_is_read_as_utc(tmp_path: Path) -> None:
+    (case,) = load_manifest(_write(tmp_path, dict(CASE, context={"delivered_at": "2025-11-12"})))
+    assert case.context.delivered_at is not None
+    assert case.context.delivered_at.isoformat() == "2025-11-12T00:00:00+00:00"
