@@ -266,3 +266,27 @@ def test_timers_run_per_tenant(world) -> None:
     world.clock.at += timedelta(hours=49)
     assert review.expire_due(world.svc, "ten_other") == []
     assert len(review.expire_due(world.svc, world.admin.tenant_id)) == 1
+
+
+def test_concurrent_submissions_with_one_idempotency_key_make_one_claim(world) -> None:
+    import threading
+
+    order = create_order(world.svc, world.admin, merchant_id=world.merchant_id, external_id="race",
+                         buyer_account_id="b", items=[OrderItem("S", "t", 1, 100)], amount_minor=100,
+                         currency="CNY", shipped_at=None, delivered_at=None)
+    results: list[tuple[str, bool]] = []
+
+    def go() -> None:
+        c, created = claims.submit_claim(world.svc, world.buyer, order_id=order.id, type=ClaimType.REFUND_ONLY,
+                                         reason="r", amount_minor=100, statement="", files=[PNG],
+                                         idempotency_key="same-key")
+        results.append((c.id, created))
+
+    threads = [threading.Thread(target=go) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    world.queue.join()
+    assert len({cid for cid, _ in results}) == 1
+    assert sum(created for _, created in results) == 1

@@ -70,12 +70,15 @@ def submit_claim(
     try:
         svc.repos.claims.add_claim(claim, evidence, [submitted, *upload_events(claim, evidence, principal.actor)])
     except Conflict:
-        if idempotency_key is None:
+        winner = (svc.repos.claims.claim_by_idempotency_key(principal.tenant_id, idempotency_key)
+                  if idempotency_key is not None else None)
+        if winner is None:
             raise
-        # A concurrent request with the same key won the race: replay it.
-        return submit_claim(svc, principal, order_id=order_id, type=type, reason=reason,
-                            amount_minor=amount_minor, statement=statement, files=files,
-                            idempotency_key=idempotency_key)
+        # A concurrent request with the same key won the race: this one is its replay.
+        if winner.request_sha256 != fingerprint:
+            raise Conflict(f"Idempotency-Key {idempotency_key!r} was used for a different request; "
+                           "use a new key for a new claim.") from None
+        return winner, False
     claim = move(svc, claim, ClaimStatus.VERIFYING, actor_kind="system", actor="system")
     svc.queue.enqueue_verification(claim.tenant_id, claim.id, claim.round,
                                    job_key(claim.id, claim.round, [e.id for e in evidence]))
