@@ -15,6 +15,7 @@ from trueclaim.forensics import EngineParams, verify
 INFO_CODES = {"camera-origin", "metadata-absent"}
 AI_LABEL_CODES = {
     "c2pa-ai-generated",
+    "c2pa-ai-signer",
     "c2pa-ai-edited",
     "tc260-aigc-label",
     "tc260-label-residue",

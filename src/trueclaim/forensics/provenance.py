@@ -5,7 +5,7 @@ Strength ordering (ai-labels.md §0): signed C2PA manifest asserting AI > TC260 
 only inform (severity ``info``); a missing label is never evidence that a photo is genuine,
 so no finding here lowers the risk.
 
-Finding codes: ``c2pa-ai-generated``, ``c2pa-ai-edited``, ``c2pa-manifest-invalid``,
+Finding codes: ``c2pa-ai-generated``, ``c2pa-ai-edited``, ``c2pa-ai-signer``, ``c2pa-manifest-invalid``,
 ``c2pa-manifest-present``, ``c2pa-manifest-unreadable``, ``tc260-aigc-label``,
 ``tc260-label-nonconformant``, ``tc260-label-residue``, ``iptc-ai-source``, ``ai-edit-credit``,
 ``generator-metadata``, ``screenshot-metadata``, ``editing-software``, ``camera-origin``,
@@ -38,6 +38,7 @@ _PROVING_CODES = frozenset(
     {
         "c2pa-ai-generated",
         "c2pa-ai-edited",
+        "c2pa-ai-signer",
         "tc260-aigc-label",
         "iptc-ai-source",
         "ai-edit-credit",

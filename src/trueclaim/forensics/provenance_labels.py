@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from trueclaim.forensics.c2pa_reader import C2paInfo, C2paManifest
 from trueclaim.forensics.case import Item
 from trueclaim.forensics.metadata import Metadata
 from trueclaim.forensics.tc260 import decode_provider_code, find_labels
@@ -128,6 +129,30 @@ def c2pa_findings(meta: Metadata, item: Item, n: int) -> list[Finding]:
                 base,
             )
         )
+    signer_hit = None if ai_actions else _ai_signer(info)
+    if signer_hit is not None:
+        m, token = signer_hit
+        out.append(
+            finding(
+                "c2pa-ai-signer",
+                Severity.HIGH if intact else Severity.MEDIUM,
+                0.8 if intact else 0.6,
+                f"Photo {n}'s Content Credentials (C2PA) were written by an AI image service "
+                f"({m.claim_generator or m.common_name or m.issuer}), although no AI source type "
+                "is recorded in them.",
+                f"照片 {n} 的内容凭证(C2PA)由 AI 图像服务写入"
+                f"({m.claim_generator or m.common_name or m.issuer}),虽然其中未记录 AI 来源类型。",
+                item,
+                {
+                    **base,
+                    "token": token,
+                    "claim_generator": m.claim_generator,
+                    "issuer": m.issuer,
+                    "common_name": m.common_name,
+                    "manifest": m.label,
+                },
+            )
+        )
     if not ai_actions:
         active = next(
             (m for m in info.manifests if m.active), info.manifests[0] if info.manifests else None
@@ -155,6 +180,51 @@ def c2pa_findings(meta: Metadata, item: Item, n: int) -> list[Finding]:
             )
         )
     return out
+
+
+# AI image services whose name in a claim generator or signer identifies AI output even when
+# the manifest records no digitalSourceType (ai-labels.md §2.2, e.g. Dreamina). Camera makers
+# and general editors (Adobe Photoshop, Google's camera library) are deliberately absent.
+_AI_SIGNERS = (
+    "firefly",
+    "dall-e",
+    "dall·e",
+    "openai",
+    "chatgpt",
+    "sora",
+    "gpt-4o",
+    "gpt-image",
+    "black forest labs",
+    "flux",
+    "stability ai",
+    "dreamina",
+    "jimeng",
+    "doubao",
+    "seedream",
+    "volcengine",
+    "火山引擎",
+    "byteplus",
+    "bria",
+    "fal-ai",
+    "midjourney",
+    "imagen",
+    "generative ai",
+    "bing image creator",
+    "microsoft designer",
+    "magic media",
+    "ideogram",
+)
+
+
+def _ai_signer(info: C2paInfo) -> tuple[C2paManifest, str] | None:
+    if any(a.digital_source_type for m in info.manifests for a in m.actions):
+        return None  # the manifest states its source; trust that over names
+    for m in info.manifests:
+        names = f"{m.claim_generator} {m.issuer} {m.common_name}".lower()
+        for token in _AI_SIGNERS:
+            if token in names:
+                return m, token
+    return None
 
 
 def tc260_findings(meta: Metadata, item: Item, n: int) -> list[Finding]:

@@ -24,6 +24,7 @@ TC260_NS = "http://www.tc260.org.cn/ns/AIGC/1.0/"
 IPTC_EXT = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
 AI_LABEL_CODES = {
     "c2pa-ai-generated",
+    "c2pa-ai-signer",
     "c2pa-ai-edited",
     "tc260-aigc-label",
     "tc260-label-residue",
@@ -384,6 +385,37 @@ def test_metadata_inconsistencies(photo: np.ndarray) -> None:
     bare = _camera_exif("2025:11:10 10:00:00", exposure=False)
     f = _one(_run(encode(photo, "JPEG", exif=bare.tobytes())), "metadata-inconsistent")
     assert "camera-without-exposure" in f.data["reasons"]
+
+
+def test_c2pa_strength_and_ai_signer(rgb: np.ndarray) -> None:
+    from trueclaim.forensics.c2pa_reader import C2paAction, C2paInfo, C2paManifest
+    from trueclaim.forensics.metadata import Metadata
+    from trueclaim.forensics.provenance_labels import c2pa_findings
+
+    def store(generator: str, dst: str, codes: tuple[str, ...] = ()) -> Metadata:
+        action = C2paAction("c2pa.created", dst, "", "")
+        manifest = C2paManifest("urn:1", True, generator, "Signer Inc.", "", (action,), ())
+        return Metadata(c2pa=C2paInfo("Invalid" if codes else "Valid", codes, (manifest,)))
+
+    item = Item(0, "evidence", _png(rgb), analysis_max_side=256)
+    intact = c2pa_findings(store("Tool", "trainedAlgorithmicMedia"), item, 1)
+    assert _one(intact, "c2pa-ai-generated").severity is Severity.CRITICAL
+    broken = c2pa_findings(
+        store("Tool", "trainedAlgorithmicMedia", ("assertion.dataHash.mismatch",)), item, 1
+    )
+    assert _one(broken, "c2pa-ai-generated").severity is Severity.HIGH
+    assert "c2pa-manifest-invalid" in _codes(broken)
+    expired = c2pa_findings(
+        store("Tool", "trainedAlgorithmicMedia", ("signingCredential.expired",)), item, 1
+    )
+    assert _one(expired, "c2pa-ai-generated").severity is Severity.CRITICAL  # signer only
+    dreamina = c2pa_findings(store("Dreamina/1.0", ""), item, 1)
+    assert _one(dreamina, "c2pa-ai-signer").data["token"] == "dreamina"
+    camera = c2pa_findings(store("Dreamina/1.0", "digitalCapture"), item, 1)
+    assert "c2pa-ai-signer" not in _codes(camera)  # a stated source type wins over names
+    assert _codes(c2pa_findings(store("Adobe Photoshop 25", ""), item, 1)) == {
+        "c2pa-manifest-present"
+    }
 
 
 def test_unknown_option_rejected(rgb: np.ndarray) -> None:
