@@ -37,12 +37,24 @@ def finding(
     item: Item,
     data: Mapping[str, Any],
 ) -> Finding:
+    """A provenance finding about evidence ``item`` (the detector name filled in)."""
     return Finding(
         DETECTOR, code, severity, score, en, zh, evidence_index=item.index, data=dict(data)
     )
 
 
 def c2pa_findings(meta: Metadata, item: Item, n: int) -> list[Finding]:
+    """C2PA findings for one file: AI source types in any manifest, integrity, presence.
+
+    Parameters
+    ----------
+    meta : Metadata
+        The file's parsed metadata.
+    item : Item
+        The evidence file (for its index).
+    n : int
+        The photo's number as the reviewer sees it (index + 1).
+    """
     info = meta.c2pa
     if info is None:
         return []
@@ -228,6 +240,7 @@ def _ai_signer(info: C2paInfo) -> tuple[C2paManifest, str] | None:
 
 
 def tc260_findings(meta: Metadata, item: Item, n: int) -> list[Finding]:
+    """GB 45438 / TC260 ``AIGC`` label findings: the label, extra copies, or its residue."""
     scan = find_labels(meta, item.data)
     out: list[Finding] = []
     if scan.labels:
@@ -306,6 +319,7 @@ def tc260_findings(meta: Metadata, item: Item, n: int) -> list[Finding]:
 
 
 def iptc_findings(meta: Metadata, item: Item, n: int) -> list[Finding]:
+    """IPTC DigitalSourceType / 2025.1 AI fields and vendor AI-edit credit lines."""
     out: list[Finding] = []
     for value, packet in meta.xmp_values(IPTC_EXT_NS, "DigitalSourceType"):
         code = value.strip().rstrip("/").rsplit("/", 1)[-1]
