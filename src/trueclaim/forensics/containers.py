@@ -94,6 +94,7 @@ def add_block(
     key: str = "",
     size: int | None = None,
 ) -> None:
+    """Append a block (payload cut to ``MAX_BLOCK_BYTES``), up to ``MAX_BLOCKS`` blocks."""
     if len(blocks) < MAX_BLOCKS:
         blocks.append(
             Block(
