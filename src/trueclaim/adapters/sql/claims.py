@@ -73,9 +73,11 @@ class SqlClaimRepository:
                                                    & (t.claims.c.tenant_id == tenant_id))).first()
         return None if row is None else _claim(row)
 
-    def save_claim(self, claim: Claim, expected_version: int, events: Sequence[PendingEvent] = ()) -> None:
+    def save_claim(self, claim: Claim, expected_version: int, events: Sequence[PendingEvent] = (),
+                   records: Sequence[ClaimRecord] = ()) -> None:
         """Store a changed claim if nobody changed it since ``expected_version``, together with
-        the events that record the change (one transaction)."""
+        the rows that came with the change (evidence, response, decision, appeal) and the events
+        that record it: one transaction."""
         c_ = t.claims.c
         for _ in range(_EVENT_RETRIES):
             try:
@@ -85,6 +87,8 @@ class SqlClaimRepository:
                     ).values(**_claim_values(claim))).rowcount
                     if done != 1:
                         raise _StaleVersion
+                    for record in records:
+                        _insert_record(c, record)
                     for event in events:
                         append_in(c, event)
                 return
@@ -171,7 +175,7 @@ class SqlClaimRepository:
     def add_evidence(self, evidence: Sequence[Evidence]) -> None:
         with translate_errors("storing evidence"), self._engine.begin() as c:
             for e in evidence:
-                c.execute(insert(t.evidence).values(**_evidence_values(e)))
+                _insert_record(c, e)
 
     def list_evidence(self, tenant_id: str, claim_id: str) -> list[Evidence]:
         e_ = t.evidence.c
@@ -188,12 +192,8 @@ class SqlClaimRepository:
         raise NotFound("evidence", evidence_id)
 
     def add_response(self, response: MerchantResponse) -> None:
-        r = response
         with translate_errors("storing merchant response"), self._engine.begin() as c:
-            c.execute(insert(t.merchant_responses).values(
-                id=r.id, tenant_id=r.tenant_id, claim_id=r.claim_id, merchant_id=r.merchant_id,
-                stance=r.stance.value, kind=r.kind.value, statement=r.statement,
-                evidence_ids_json=json.dumps(list(r.evidence_ids)), created_at=r.created_at))
+            _insert_record(c, response)
 
     def list_responses(self, tenant_id: str, claim_id: str) -> list[MerchantResponse]:
         m = t.merchant_responses.c
@@ -205,13 +205,8 @@ class SqlClaimRepository:
                                  r.created_at) for r in rows]
 
     def add_decision(self, decision: Decision) -> None:
-        d = decision
         with translate_errors("storing decision"), self._engine.begin() as c:
-            c.execute(insert(t.decisions).values(
-                id=d.id, tenant_id=d.tenant_id, claim_id=d.claim_id, reviewer_id=d.reviewer_id,
-                outcome=d.outcome.value, reason_code=d.reason_code.value, note=d.note,
-                decided_at=d.decided_at, appeal_round=d.appeal_round,
-                approved_amount_minor=d.approved_amount_minor))
+            _insert_record(c, decision)
 
     def list_decisions(self, tenant_id: str, claim_id: str) -> list[Decision]:
         d_ = t.decisions.c
@@ -223,11 +218,8 @@ class SqlClaimRepository:
                          r.approved_amount_minor) for r in rows]
 
     def add_appeal(self, appeal: Appeal) -> None:
-        a = appeal
         with translate_errors("storing appeal"), self._engine.begin() as c:
-            c.execute(insert(t.appeals).values(
-                id=a.id, tenant_id=a.tenant_id, claim_id=a.claim_id, appellant=a.appellant,
-                statement=a.statement, created_at=a.created_at, excluded_reviewer_id=a.excluded_reviewer_id))
+            _insert_record(c, appeal)
 
     def list_appeals(self, tenant_id: str, claim_id: str) -> list[Appeal]:
         a_ = t.appeals.c
@@ -275,3 +267,30 @@ def _evidence_values(e: Evidence) -> dict[str, Any]:
     return {"id": e.id, "tenant_id": e.tenant_id, "claim_id": e.claim_id, "round": e.round,
             "source": e.source.value, "sha256": e.sha256, "size_bytes": e.size_bytes,
             "content_type": e.content_type, "filename": e.filename, "uploaded_at": e.uploaded_at}
+
+
+ClaimRecord = Evidence | MerchantResponse | Decision | Appeal
+
+
+def _insert_record(c: Any, record: ClaimRecord) -> None:
+    """Insert one of the rows that hang off a claim."""
+    if isinstance(record, Evidence):
+        c.execute(insert(t.evidence).values(**_evidence_values(record)))
+    elif isinstance(record, MerchantResponse):
+        r = record
+        c.execute(insert(t.merchant_responses).values(
+            id=r.id, tenant_id=r.tenant_id, claim_id=r.claim_id, merchant_id=r.merchant_id,
+            stance=r.stance.value, kind=r.kind.value, statement=r.statement,
+            evidence_ids_json=json.dumps(list(r.evidence_ids)), created_at=r.created_at))
+    elif isinstance(record, Decision):
+        d = record
+        c.execute(insert(t.decisions).values(
+            id=d.id, tenant_id=d.tenant_id, claim_id=d.claim_id, reviewer_id=d.reviewer_id,
+            outcome=d.outcome.value, reason_code=d.reason_code.value, note=d.note,
+            decided_at=d.decided_at, appeal_round=d.appeal_round,
+            approved_amount_minor=d.approved_amount_minor))
+    else:
+        a = record
+        c.execute(insert(t.appeals).values(
+            id=a.id, tenant_id=a.tenant_id, claim_id=a.claim_id, appellant=a.appellant,
+            statement=a.statement, created_at=a.created_at, excluded_reviewer_id=a.excluded_reviewer_id))

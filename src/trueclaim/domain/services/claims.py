@@ -96,8 +96,8 @@ def add_evidence(
     transition(claim, ClaimStatus.VERIFYING, actor_kind="buyer", at=svc.now())  # check before storing
     evidence = store_files(svc, claim, files, EvidenceSource.BUYER, claim.round + 1)
     moved = move(svc, claim, ClaimStatus.VERIFYING, actor_kind="buyer", actor=principal.actor,
-                 before=upload_events(claim, evidence, principal.actor), round=claim.round + 1, due_at=None)
-    svc.repos.claims.add_evidence(evidence)
+                 before=upload_events(claim, evidence, principal.actor), records=evidence,
+                 round=claim.round + 1, due_at=None)
     svc.queue.enqueue_verification(moved.tenant_id, moved.id, moved.round,
                                    job_key(moved.id, moved.round, [e.id for e in evidence]))
     return moved

@@ -78,15 +78,17 @@ def move(
     actor: str,
     data: dict[str, Any] | None = None,
     before: Sequence[PendingEvent] = (),
+    records: Sequence[Any] = (),
     **changes: object,
 ) -> Claim:
-    """Apply a transition and store it (optimistic lock) with its event, and the ``before``
-    events that explain it, in one transaction."""
+    """Apply a transition and store it (optimistic lock) with its event, the ``before`` events
+    that explain it and the ``records`` that came with it, in one transaction."""
     at = svc.now()
     moved = transition(claim, target, actor_kind=actor_kind, at=at, **changes)
     status_event = PendingEvent(claim.tenant_id, claim.id, "claim.status_changed", actor,
                                 {"from": claim.status.value, "to": target.value, **(data or {})}, at)
-    svc.repos.claims.save_claim(moved, expected_version=claim.version, events=(*before, status_event))
+    svc.repos.claims.save_claim(moved, expected_version=claim.version, events=(*before, status_event),
+                                records=records)
     return moved
 
 

@@ -50,12 +50,11 @@ def respond_as_merchant(
               }, response.created_at)]
     if stance is Stance.ACCEPT:
         moved = move(svc, claim, ClaimStatus.APPROVED, actor_kind="merchant", actor=principal.actor,
-                     before=events, due_at=None)
+                     before=events, records=[*evidence, response], due_at=None)
     else:
         moved = move(svc, claim, ClaimStatus.IN_REVIEW, actor_kind="merchant", actor=principal.actor,
-                     before=events, due_at=svc.now() + svc.policy.review_sla, assignee_id=None)
-    svc.repos.claims.add_evidence(evidence)
-    svc.repos.claims.add_response(response)
+                     before=events, records=[*evidence, response],
+                     due_at=svc.now() + svc.policy.review_sla, assignee_id=None)
     return moved, response
 
 
@@ -103,8 +102,7 @@ def decide(
         "approved_amount_minor": approved_amount_minor,
     }, decision.decided_at)
     moved = move(svc, claim, outcome.status, actor_kind=actor_kind(principal), actor=principal.actor,
-                 data={"reason_code": reason_code.value}, before=[recorded], due_at=due)
-    svc.repos.claims.add_decision(decision)
+                 data={"reason_code": reason_code.value}, before=[recorded], records=[decision], due_at=due)
     return moved, decision
 
 
@@ -130,8 +128,7 @@ def appeal(svc: Services, principal: Principal, claim_id: str, statement: str) -
         "appeal_id": item.id, "statement": statement, "excluded_reviewer_id": last.reviewer_id,
     }, item.created_at)
     moved = move(svc, claim, ClaimStatus.APPEALED, actor_kind=actor_kind(principal),
-                 actor=principal.actor, data={"appeal_id": item.id}, before=[filed])
-    svc.repos.claims.add_appeal(item)
+                 actor=principal.actor, data={"appeal_id": item.id}, before=[filed], records=[item])
     excluded = tuple(dict.fromkeys((*moved.excluded_reviewers, *(d.reviewer_id for d in decisions))))
     moved = move(svc, moved, ClaimStatus.IN_REVIEW, actor_kind="system", actor="system",
                  assignee_id=None, excluded_reviewers=excluded, appeal_count=moved.appeal_count + 1,
