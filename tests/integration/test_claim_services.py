@@ -65,13 +65,17 @@ class World:
     reviewers: tuple[Principal, Principal]
     merchant_id: str
     queue: object
+    made: int = 0
 
-    def claim(self, amount: int = 1000, account: str = "buyer-1"):
+    def claim(self, amount: int = 1000, account: str = "buyer-1", file: UploadedFile | None = None):
+        """File a claim (with a file of its own unless ``file`` is given) and let it verify."""
+        self.made += 1
+        file = file or UploadedFile("e.png", "image/png", PNG.data + str(self.made).encode())
         order = create_order(self.svc, self.admin, merchant_id=self.merchant_id, external_id=f"o{self.engine.calls}-{amount}-{account}-{self.clock.at.timestamp()}",
                              buyer_account_id=account, items=[OrderItem("S", "thing", 1, 50_000)],
                              amount_minor=50_000, currency="CNY", shipped_at=None, delivered_at=None)
         c, _ = claims.submit_claim(self.svc, self.buyer, order_id=order.id, type=ClaimType.REFUND_ONLY,
-                                   reason="broken", amount_minor=amount, statement="", files=[PNG],
+                                   reason="broken", amount_minor=amount, statement="", files=[file],
                                    idempotency_key=None)
         self.queue.join()
         return self.svc.repos.claims.get_claim(c.tenant_id, c.id)
@@ -290,3 +294,12 @@ def test_concurrent_submissions_with_one_idempotency_key_make_one_claim(world) -
     world.queue.join()
     assert len({cid for cid, _ in results}) == 1
     assert sum(created for _, created in results) == 1
+
+
+def test_the_same_file_in_a_second_claim_is_not_auto_approved(world) -> None:
+    first = world.claim(account="a", file=PNG)
+    assert first.status is ClaimStatus.AUTO_APPROVED
+    second = world.claim(account="b", file=PNG)  # byte-identical evidence file, another buyer
+    assert second.status is ClaimStatus.AWAITING_MERCHANT
+    assert "evidence-reused" in second.routing_reasons
+    assert world.svc.repos.claims.claims_sharing_evidence(second.tenant_id, second.id) == [first.id]

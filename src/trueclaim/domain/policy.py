@@ -74,11 +74,13 @@ def route_claim(
     merchant_good_standing: bool,
     earlier: Sequence[ReportSignals] = (),
     back_from_review: bool = False,
+    evidence_reused: bool = False,
 ) -> RoutingDecision:
     """Decide where a verified claim goes; the hard rules override every setting.
 
     ``earlier`` are the claim's previous rounds: a label or derivation found once keeps
-    blocking. A claim that returns with evidence a reviewer asked for goes back to review.
+    blocking. ``evidence_reused``: a file of this claim was already submitted with another claim.
+    A claim that returns with evidence a reviewer asked for goes back to review.
     """
     blockers: list[str] = []
     if signals.ai_label_found or any(s.ai_label_found for s in earlier):
@@ -87,6 +89,8 @@ def route_claim(
         blockers.append("derived-from-reference")
     if signals.unreadable_evidence:
         blockers.append("evidence-unreadable")
+    if evidence_reused:
+        blockers.append("evidence-reused")
     if signals.verdict != "genuine-likely":
         blockers.append(f"verdict-{signals.verdict}")
     if signals.risk > policy.auto_approve_max_risk:

@@ -139,3 +139,9 @@ def test_earlier_rounds_keep_blocking_and_returning_claims_go_to_review() -> Non
     back = route_claim(LAX, CLEAN, amount_minor=1, buyer=GOOD, merchant_good_standing=True,
                        back_from_review=True)
     assert back.route is Route.REVIEW and "more-evidence-received" in back.reasons
+
+
+def test_reused_evidence_blocks_auto_approval() -> None:
+    decision = route_claim(LAX, CLEAN, amount_minor=1, buyer=GOOD, merchant_good_standing=True,
+                           evidence_reused=True)
+    assert decision.route is Route.MERCHANT and "evidence-reused" in decision.reasons

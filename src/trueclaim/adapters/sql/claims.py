@@ -177,6 +177,17 @@ class SqlClaimRepository:
             for e in evidence:
                 _insert_record(c, e)
 
+    def claims_sharing_evidence(self, tenant_id: str, claim_id: str) -> list[str]:
+        """Other claims of the tenant with a buyer file byte-identical to one of this claim's."""
+        e_ = t.evidence.c
+        mine = select(e_.sha256).where((e_.claim_id == claim_id) & (e_.source == EvidenceSource.BUYER.value))
+        q = (select(e_.claim_id).distinct()
+             .where((e_.tenant_id == tenant_id) & (e_.claim_id != claim_id)
+                    & (e_.source == EvidenceSource.BUYER.value) & e_.sha256.in_(mine))
+             .order_by(e_.claim_id))
+        with translate_errors("finding reused evidence"), self._engine.connect() as c:
+            return [r.claim_id for r in c.execute(q).all()]
+
     def list_evidence(self, tenant_id: str, claim_id: str) -> list[Evidence]:
         e_ = t.evidence.c
         with translate_errors("listing evidence"), self._engine.connect() as c:

@@ -90,7 +90,8 @@ def _route(svc: Services, claim: Claim, stored: StoredReport) -> str:
     buyer = svc.repos.claims.buyer_record(claim.tenant_id, claim.buyer_ref, svc.now() - _BUYER_HISTORY)
     decision = route_claim(svc.policy, signals, amount_minor=claim.amount_minor, buyer=buyer,
                            merchant_good_standing=merchant.good_standing, earlier=earlier,
-                           back_from_review=claim.round > 1)
+                           back_from_review=claim.round > 1,
+                           evidence_reused=bool(svc.repos.claims.claims_sharing_evidence(claim.tenant_id, claim.id)))
     routed = claim
     try:
         if claim.status is ClaimStatus.VERIFYING:
