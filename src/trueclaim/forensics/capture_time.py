@@ -51,9 +51,7 @@ def capture_time(meta: Metadata) -> CaptureTime | None:
                 return CaptureTime(
                     dt.replace(tzinfo=tz), True, f"exif:{tag}+{offset_tag}", str(raw)
                 )
-            naive = naive or CaptureTime(
-                dt.replace(tzinfo=UTC), False, f"exif:{tag}", str(raw)
-            )
+            naive = naive or CaptureTime(dt.replace(tzinfo=UTC), False, f"exif:{tag}", str(raw))
         gps = _gps_time(meta)
         if gps is not None:
             return gps
@@ -69,9 +67,7 @@ def capture_time(meta: Metadata) -> CaptureTime | None:
                 continue
             if dt.tzinfo is not None:
                 return CaptureTime(dt, True, f"xmp:{name}", value)
-            naive = naive or CaptureTime(
-                dt.replace(tzinfo=UTC), False, f"xmp:{name}", value
-            )
+            naive = naive or CaptureTime(dt.replace(tzinfo=UTC), False, f"xmp:{name}", value)
     return naive
 
 
@@ -80,7 +76,8 @@ def _parse_exif(raw: str | None) -> datetime | None:
     if not m:
         return None
     try:
-        return datetime(*(int(g) for g in m.groups()))
+        y, mo, d, h, mi, s = (int(g) for g in m.groups())
+        return datetime(y, mo, d, h, mi, s)
     except ValueError:
         return None
 

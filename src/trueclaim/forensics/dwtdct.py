@@ -9,6 +9,7 @@ bit = ``|v| mod 36 > 18``, block ``k`` votes for bit ``k mod n``. See ai-labels.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -83,7 +84,7 @@ class DecodeResult:
         return self.matching >= self.payload.min_matching
 
 
-def haar_ll(channel: npt.NDArray[np.generic]) -> npt.NDArray[np.floating]:
+def haar_ll(channel: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """The LL band of a one-level Haar DWT, bit-identical to ``pywt.dwt2(channel, "haar")[0]``.
 
     PyWavelets filters along axis 0, then axis 1, with taps ``1/sqrt(2)``, in float64 for
@@ -91,13 +92,14 @@ def haar_ll(channel: npt.NDArray[np.generic]) -> npt.NDArray[np.floating]:
     the same rounding (so ``|v| mod 36`` falls on the same side of 18 as in the reference
     library), at a fraction of PyWavelets' cost on large photos. Checked in the tests.
     """
-    dtype = np.float32 if channel.dtype == np.float32 else np.float64
-    k = dtype(_HAAR_TAP)
+    dtype: Any = np.float32 if channel.dtype == np.float32 else np.float64
+    k: Any = dtype(_HAAR_TAP)
     h, w = channel.shape[0] // 2 * 2, channel.shape[1] // 2 * 2
     c = channel[:h, :w]
     a, b = c[0::2, 0::2].astype(dtype), c[0::2, 1::2].astype(dtype)
     lo, lo2 = c[1::2, 0::2].astype(dtype), c[1::2, 1::2].astype(dtype)
-    return (a * k + lo * k) * k + (b * k + lo2 * k) * k  # type: ignore[no-any-return]
+    ll: npt.NDArray[Any] = (a * k + lo * k) * k + (b * k + lo2 * k) * k
+    return ll
 
 
 def block_bits(
@@ -130,8 +132,8 @@ def block_bits(
         u = cv2.cvtColor(np.ascontiguousarray(stripe), code)[:, :, 1]
         ll = haar_ll(u)
         nb_i, nb_j = ll.shape[0] // BLOCK, ll.shape[1] // BLOCK
-        blocks = ll[: nb_i * BLOCK, : nb_j * BLOCK].reshape(nb_i, BLOCK, nb_j, BLOCK)
-        blocks = blocks.transpose(0, 2, 1, 3).reshape(nb_i * nb_j, BLOCK * BLOCK)
+        grid = ll[: nb_i * BLOCK, : nb_j * BLOCK].reshape(nb_i, BLOCK, nb_j, BLOCK)
+        blocks = grid.transpose(0, 2, 1, 3).reshape(nb_i * nb_j, BLOCK * BLOCK)
         pos = np.argmax(np.abs(blocks[:, 1:]), axis=1) + 1
         values = blocks[np.arange(len(blocks)), pos]
         out.append((np.abs(values) % SCALE > SCALE / 2).astype(np.uint8))

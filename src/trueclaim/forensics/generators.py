@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from trueclaim.forensics.exif import decode_user_comment
 from trueclaim.forensics.metadata import Metadata
@@ -80,7 +82,9 @@ def find_traces(meta: Metadata) -> list[Trace]:
     return _dedupe(out)
 
 
-def _png_text_traces(key: str, value: str, container: str, texts: dict[str, object]) -> list[Trace]:
+def _png_text_traces(
+    key: str, value: str, container: str, texts: Mapping[str, object]
+) -> list[Trace]:
     v = value.lstrip()
     k = key.lower()
     hits: list[Trace] = []
@@ -102,7 +106,14 @@ def _png_text_traces(key: str, value: str, container: str, texts: dict[str, obje
             hits.append(Trace("ComfyUI", key, container, v[:200]))
     elif k in ("invokeai_metadata", "invokeai_workflow", "invokeai_graph", "sd-metadata", "dream"):
         hits.append(Trace("InvokeAI", key, container, v[:200]))
-    elif k == "software" and "novelai" in v.lower() or k == "title" and v == "AI generated image" or k == "comment" and '"signed_hash"' in v:
+    elif (
+        k == "software"
+        and "novelai" in v.lower()
+        or k == "title"
+        and v == "AI generated image"
+        or k == "comment"
+        and '"signed_hash"' in v
+    ):
         hits.append(Trace("NovelAI", key, container, v[:200]))
     elif k == "description" and re.search(r"Job ID: [0-9a-f-]{36}", v):
         hits.append(Trace("Midjourney", key, container, v[:200]))
@@ -186,7 +197,8 @@ def _bytedance(text: str, field: str) -> list[Trace]:
         return []
     if not isinstance(obj, dict):
         return []
-    info = obj.get("aigc_info") if isinstance(obj.get("aigc_info"), dict) else {}
+    raw_info = obj.get("aigc_info")
+    info: dict[str, Any] = raw_info if isinstance(raw_info, dict) else {}
     product = str(obj.get("product", ""))
     ai = (
         info.get("aigc_type") == 1

@@ -15,11 +15,14 @@ from typing import Any
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from trueclaim.forensics.types import RGBImage
 
 GENERIC = re.compile(r"(A[Il1]|人工智能).{0,4}(生成|合成)", re.IGNORECASE)
-GENERIC_EN = re.compile(r"\bA[Il1][ -]generated\b|\bgenerated\s+(by|with)\s+A[Il1]\b", re.IGNORECASE)
+GENERIC_EN = re.compile(
+    r"\bA[Il1][ -]generated\b|\bgenerated\s+(by|with)\s+A[Il1]\b", re.IGNORECASE
+)
 WORDMARKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Doubao 豆包", re.compile(r"豆包\s*A[Il1]")),
     ("Jimeng 即梦 / Dreamina", re.compile(r"即梦\s*A[Il1]|Dreamina", re.IGNORECASE)),
@@ -90,11 +93,11 @@ def read_edge_marks(
     hits: list[TextHit] = []
     lines: list[str] = []
     for name, y0 in (("top", 0), ("bottom", max(0, h - band))):
-        crop = rgb[y0 : y0 + band]
+        crop: npt.NDArray[np.uint8] = rgb[y0 : y0 + band]
         scale = min(1.0, max_side_px / max(crop.shape[:2]))
         if scale < 1.0:
             size = (max(1, int(crop.shape[1] * scale)), max(1, int(crop.shape[0] * scale)))
-            crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+            crop = np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
         result, _ = engine(np.ascontiguousarray(crop[:, :, ::-1]), use_cls=False)
         for box, text, conf in result or []:
             lines.append(str(text))
