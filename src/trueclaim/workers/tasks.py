@@ -7,6 +7,7 @@ Start a worker with ``trueclaim worker``; it builds ``Settings`` from the enviro
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
 from trueclaim.adapters.queue.celery import SWEEP_TASK, VERIFY_TASK, make_celery
@@ -21,17 +22,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _runtime: Runtime | None = None
+_runtime_lock = threading.Lock()
 
 
 def _services_for(settings: Settings) -> Any:
+    """The worker process's services, built once (worker threads share them)."""
     global _runtime
-    if _runtime is None:
-        from trueclaim.adapters.queue.celery import CeleryJobQueue
-        from trueclaim.wiring import build_runtime
+    with _runtime_lock:
+        if _runtime is None:
+            from trueclaim.adapters.queue.celery import CeleryJobQueue
+            from trueclaim.wiring import build_runtime
 
-        app = make_celery(settings)
-        _runtime = build_runtime(settings, queue=CeleryJobQueue(app))
-    return _runtime.services
+            _runtime = build_runtime(settings, queue=CeleryJobQueue(make_celery(settings)))
+        return _runtime.services
 
 
 def create_worker_app(settings: Settings) -> Celery:
