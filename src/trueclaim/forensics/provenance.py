@@ -90,13 +90,14 @@ def _item_findings(item: Item, context: CaseContext, params: ProvenanceParams) -
     for generator, traces in by_generator.items():
         strong = any(t.strong for t in traces)
         where = ", ".join(f"{t.field} in {t.container}" for t in traces[:3])
+        where_zh = "、".join(f"{t.container} 的 {t.field}" for t in traces[:3])
         out.append(
             finding(
                 "generator-metadata",
                 Severity.HIGH if strong else Severity.MEDIUM,
                 0.9 if strong else 0.55,
                 f"Photo {n} carries metadata written by the AI image generator {generator} ({where}).",
-                f"照片 {n} 含有 AI 图像生成工具 {generator} 写入的元数据({where})。",
+                f"照片 {n} 含有 AI 图像生成工具 {generator} 写入的元数据({where_zh})。",
                 item,
                 {
                     "generator": generator,
