@@ -42,22 +42,42 @@ def main() -> int:
         out = args.out / name
         manifest = out / "manifest.jsonl"
         if not manifest.exists():
-            make = ["bench", "make", str(SHARED / name), str(out), "--seed", str(args.seed),
-                    "--damage-dir", str(SHARED / "damage" / "magnetic-tile")]
+            make = [
+                "bench",
+                "make",
+                str(SHARED / name),
+                str(out),
+                "--seed",
+                str(args.seed),
+                "--damage-dir",
+                str(SHARED / "damage" / "magnetic-tile"),
+            ]
             if args.limit:
                 make += ["--limit", str(args.limit)]
             _trueclaim(*make)
         results = out / "results.jsonl"
         _trueclaim("bench", "run", str(manifest), "--out", str(results), "--jobs", str(args.jobs))
         score = subprocess.run(
-            [*_CLI, "bench", "score", str(manifest), str(results),
-             "--json", "--plot", str(out / "roc.png")],
-            check=True, capture_output=True, text=True,
+            [
+                *_CLI,
+                "bench",
+                "score",
+                str(manifest),
+                str(results),
+                "--json",
+                "--plot",
+                str(out / "roc.png"),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         (out / "score.json").write_text(score, encoding="utf-8")
         s = json.loads(score)
         rows.append(_row(f"{name}, seed {args.seed}", s))
-    print("| set | engine | date | forged / genuine | ROC AUC | TPR @ 1% FPR | TPR @ 0.1% FPR | mask IoU | p50 / p95 s |")
+    print(
+        "| set | engine | date | forged / genuine | ROC AUC | TPR @ 1% FPR | TPR @ 0.1% FPR | mask IoU | p50 / p95 s |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(row)
@@ -72,11 +92,17 @@ def _row(label: str, s: dict[str, object]) -> str:
         return f"{100 * v:.1f}%" if pct else f"{v:.3f}"
 
     p50, p95 = s.get("latency_p50_ms"), s.get("latency_p95_ms")
-    lat = f"{p50 / 1000:.2f} / {p95 / 1000:.2f}" if isinstance(p50, float) and isinstance(p95, float) else "–"
+    lat = (
+        f"{p50 / 1000:.2f} / {p95 / 1000:.2f}"
+        if isinstance(p50, float) and isinstance(p95, float)
+        else "–"
+    )
     engine = ", ".join(s.get("engine_versions") or []) or "–"  # type: ignore[arg-type]
-    return (f"| {label} | {engine} | {date.today().isoformat()} | {s['forged']} / {s['genuine']} | "
-            f"{f('roc_auc')} | {f('tpr_at_fpr_1pct', True)} | {f('tpr_at_fpr_0_1pct', True)} | "
-            f"{f('mean_mask_iou')} | {lat} |")
+    return (
+        f"| {label} | {engine} | {date.today().isoformat()} | {s['forged']} / {s['genuine']} | "
+        f"{f('roc_auc')} | {f('tpr_at_fpr_1pct', True)} | {f('tpr_at_fpr_0_1pct', True)} | "
+        f"{f('mean_mask_iou')} | {lat} |"
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,15 @@ from scipy import ndimage
 from trueclaim.forensics.types import Mask, RGBImage
 
 DAMAGES: tuple[str, ...] = (
-    "crack", "shatter", "stain", "tear", "hole", "dent", "burn", "missing", "texture",
+    "crack",
+    "shatter",
+    "stain",
+    "tear",
+    "hole",
+    "dent",
+    "burn",
+    "missing",
+    "texture",
 )
 
 
@@ -64,7 +72,11 @@ def load_textures(damage_dir: Path) -> tuple[DamageTexture, ...]:
         pad = 6
         y0, y1 = max(0, ys.min() - pad), min(mask.shape[0], ys.max() + pad + 1)
         x0, x1 = max(0, xs.min() - pad), min(mask.shape[1], xs.max() + pad + 1)
-        out.append(DamageTexture(f"{jpg.parent.parent.name}/{jpg.stem}", grey[y0:y1, x0:x1], mask[y0:y1, x0:x1]))
+        out.append(
+            DamageTexture(
+                f"{jpg.parent.parent.name}/{jpg.stem}", grey[y0:y1, x0:x1], mask[y0:y1, x0:x1]
+            )
+        )
     return tuple(out)
 
 
@@ -73,8 +85,15 @@ def foreground_mask(image: RGBImage) -> Mask:
     h, w = image.shape[:2]
     if max(h, w) > 512:  # the product's outline needs no more than this
         f = 512 / max(h, w)
-        small = cv2.resize(image, (max(8, round(w * f)), max(8, round(h * f))), interpolation=cv2.INTER_AREA)
-        return cv2.resize(foreground_mask(small).astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+        small = cv2.resize(
+            image, (max(8, round(w * f)), max(8, round(h * f))), interpolation=cv2.INTER_AREA
+        )
+        return (
+            cv2.resize(
+                foreground_mask(small).astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST
+            )
+            > 0
+        )
     border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]]).astype(np.float32)
     bg = np.median(border, axis=0)
     spread = np.median(np.abs(border - bg))
@@ -151,7 +170,9 @@ def paint_damage(
     diff = np.abs(out_u8.astype(np.int16) - image.astype(np.int16)).max(axis=2)
     mask = ndimage.binary_fill_holes(mask | (diff >= 3))
     out_u8 = np.where(mask[..., None], out_u8, image)
-    if not mask.any() or diff[mask].max(initial=0) < 3:  # e.g. a stain on pure black: fall back to a visible crack
+    if (
+        not mask.any() or diff[mask].max(initial=0) < 3
+    ):  # e.g. a stain on pure black: fall back to a visible crack
         return paint_damage(image, rng, damage="crack", regenerate=False)
     return Painted(out_u8, mask, damage, regenerated)
 
@@ -162,7 +183,9 @@ def _blur(x: np.ndarray, ksize: tuple[int, int], sigma: float) -> np.ndarray:
         return cv2.GaussianBlur(x, ksize, sigma)
     h, w = x.shape[:2]
     f = 4.0 / sigma
-    small = cv2.resize(x, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        x, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA
+    )
     small = cv2.GaussianBlur(small, (0, 0), 4.0)
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
@@ -176,8 +199,13 @@ def _dilate(mask: Mask, px: int) -> Mask:
     return cv2.dilate(mask.astype(np.uint8), np.ones((2 * px + 1, 2 * px + 1), np.uint8)) > 0
 
 
-def _blob(shape: tuple[int, int], centre: tuple[float, float], radius: float, rng: np.random.Generator,
-          elongation: float = 1.0) -> np.ndarray:
+def _blob(
+    shape: tuple[int, int],
+    centre: tuple[float, float],
+    radius: float,
+    rng: np.random.Generator,
+    elongation: float = 1.0,
+) -> np.ndarray:
     """An irregular filled shape (float 0/1) around ``centre``."""
     h, w = shape
     n = 48
@@ -188,7 +216,7 @@ def _blob(shape: tuple[int, int], centre: tuple[float, float], radius: float, rn
     r = radius * np.clip(1 + wobble, 0.35, 1.8)
     theta = rng.uniform(0, np.pi)
     x = r * np.cos(angles) * elongation
-    y = r * np.sin(angles) / max(1.0, elongation ** 0.5)
+    y = r * np.sin(angles) / max(1.0, elongation**0.5)
     px = centre[0] + x * np.cos(theta) - y * np.sin(theta)
     py = centre[1] + x * np.sin(theta) + y * np.cos(theta)
     canvas = np.zeros((h, w), dtype=np.uint8)
@@ -196,8 +224,14 @@ def _blob(shape: tuple[int, int], centre: tuple[float, float], radius: float, rn
     return canvas.astype(np.float32) / 255.0
 
 
-def _walk(start: tuple[float, float], theta: float, length: float, rng: np.random.Generator,
-          paths: list[np.ndarray], depth: int = 0) -> None:
+def _walk(
+    start: tuple[float, float],
+    theta: float,
+    length: float,
+    rng: np.random.Generator,
+    paths: list[np.ndarray],
+    depth: int = 0,
+) -> None:
     steps = max(4, int(length / 3))
     step = length / steps
     pts = [start]
@@ -207,20 +241,34 @@ def _walk(start: tuple[float, float], theta: float, length: float, rng: np.rando
         x, y = x + step * np.cos(theta), y + step * np.sin(theta)
         pts.append((x, y))
         if depth < 2 and rng.random() < 0.06:
-            _walk((x, y), theta + rng.choice([-1, 1]) * rng.uniform(0.4, 1.0),
-                  length * rng.uniform(0.2, 0.5), rng, paths, depth + 1)
+            _walk(
+                (x, y),
+                theta + rng.choice([-1, 1]) * rng.uniform(0.4, 1.0),
+                length * rng.uniform(0.2, 0.5),
+                rng,
+                paths,
+                depth + 1,
+            )
     paths.append(np.array(pts))
 
 
-def _draw_cracks(img: np.ndarray, paths: list[np.ndarray], radius: float,
-                 rng: np.random.Generator) -> tuple[np.ndarray, Mask]:
+def _draw_cracks(
+    img: np.ndarray, paths: list[np.ndarray], radius: float, rng: np.random.Generator
+) -> tuple[np.ndarray, Mask]:
     h, w = img.shape[:2]
     scale = 4  # draw at 4x with sub-pixel precision for anti-aliasing
-    thick = max(1, int(round(max(radius / 20, min(h, w) / 250))))
+    thick = max(1, round(max(radius / 20, min(h, w) / 250)))
     line = np.zeros((h, w), dtype=np.uint8)
     for p in paths:
-        cv2.polylines(line, [(p * scale).round().astype(np.int32)], False, 255,
-                      thickness=thick, lineType=cv2.LINE_AA, shift=2)
+        cv2.polylines(
+            line,
+            [(p * scale).round().astype(np.int32)],
+            False,
+            255,
+            thickness=thick,
+            lineType=cv2.LINE_AA,
+            shift=2,
+        )
     alpha = line.astype(np.float32) / 255.0
     shift = np.float32([[1, 0, rng.choice([-1, 1])], [0, 1, rng.choice([-1, 1])]])
     light = cv2.warpAffine(alpha, shift, (w, h)) * (1 - alpha)
@@ -229,7 +277,9 @@ def _draw_cracks(img: np.ndarray, paths: list[np.ndarray], radius: float,
     return out, (alpha > 0.08) | (light > 0.15)
 
 
-def _crack(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Generator) -> tuple[np.ndarray, Mask]:
+def _crack(
+    img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Generator
+) -> tuple[np.ndarray, Mask]:
     paths: list[np.ndarray] = []
     theta = rng.uniform(0, 2 * np.pi)
     _walk(c, theta, r * rng.uniform(1.2, 2.2), rng, paths)
@@ -237,7 +287,9 @@ def _crack(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Gen
     return _draw_cracks(img, paths, r, rng)
 
 
-def _shatter(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Generator) -> tuple[np.ndarray, Mask]:
+def _shatter(
+    img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Generator
+) -> tuple[np.ndarray, Mask]:
     n = int(rng.integers(7, 15))
     angles = np.sort(rng.uniform(0, 2 * np.pi, n))
     paths: list[np.ndarray] = []
@@ -262,17 +314,34 @@ def _shatter(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.G
     return out, mask | (spot > 0.1)
 
 
-def _stain(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Generator) -> tuple[np.ndarray, Mask]:
+def _stain(
+    img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Generator
+) -> tuple[np.ndarray, Mask]:
     shape = img.shape[:2]
     blob = _blob(shape, c, r, rng)
     for _ in range(int(rng.integers(0, 4))):  # satellite drops
         off = rng.normal(0, r * 0.8, 2)
-        blob = np.maximum(blob, _blob(shape, (c[0] + off[0], c[1] + off[1]), r * rng.uniform(0.1, 0.3), rng))
+        blob = np.maximum(
+            blob, _blob(shape, (c[0] + off[0], c[1] + off[1]), r * rng.uniform(0.1, 0.3), rng)
+        )
     soft = _blur(blob, (0, 0), max(1.0, r / 10))
-    ring = np.clip(soft - _blur(cv2.erode(blob, np.ones((3, 3), np.uint8), iterations=max(1, int(r / 12))), (0, 0), max(1.0, r / 10)), 0, 1)
+    ring = np.clip(
+        soft
+        - _blur(
+            cv2.erode(blob, np.ones((3, 3), np.uint8), iterations=max(1, int(r / 12))),
+            (0, 0),
+            max(1.0, r / 10),
+        ),
+        0,
+        1,
+    )
     tints = {
-        "coffee": (120, 78, 40), "wine": (130, 30, 60), "grease": (200, 170, 90),
-        "water": (150, 150, 150), "ink": (40, 50, 110), "rust": (150, 80, 30),
+        "coffee": (120, 78, 40),
+        "wine": (130, 30, 60),
+        "grease": (200, 170, 90),
+        "water": (150, 150, 150),
+        "ink": (40, 50, 110),
+        "rust": (150, 80, 30),
     }
     tint = np.array(tints[str(rng.choice(list(tints)))], dtype=np.float32) / 255.0
     strength = rng.uniform(0.5, 0.85)
@@ -281,14 +350,21 @@ def _stain(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Gen
     return out, soft > 0.06
 
 
-def _tear(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Generator,
-          elongation: float | None = None) -> tuple[np.ndarray, Mask]:
+def _tear(
+    img: np.ndarray,
+    c: tuple[float, float],
+    r: float,
+    rng: np.random.Generator,
+    elongation: float | None = None,
+) -> tuple[np.ndarray, Mask]:
     shape = img.shape[:2]
     hole = _blob(shape, c, r * 0.6, rng, elongation=elongation or rng.uniform(2.0, 3.5))
     inside = hole > 0.5
     rim_w = max(2, int(r / 10))
     rim = (_dilate(inside, rim_w) & ~inside).astype(np.float32)
-    fill = np.array(rng.choice([[25, 20, 18], [45, 38, 30], [70, 60, 50], [15, 15, 18]]), dtype=np.float32)
+    fill = np.array(
+        rng.choice([[25, 20, 18], [45, 38, 30], [70, 60, 50], [15, 15, 18]]), dtype=np.float32
+    )
     tex = rng.normal(0, 8, size=(*shape, 1)).astype(np.float32)
     interior = _blur(hole, (0, 0), max(1.0, r / 8))  # darker towards the middle
     dark = fill * (0.7 + 0.3 * (1 - interior[..., None])) + tex
@@ -301,11 +377,15 @@ def _tear(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Gene
     return out, inside | (rim > 0)
 
 
-def _hole(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Generator) -> tuple[np.ndarray, Mask]:
+def _hole(
+    img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Generator
+) -> tuple[np.ndarray, Mask]:
     return _tear(img, c, r * 0.8, rng, elongation=rng.uniform(1.0, 1.4))
 
 
-def _dent(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Generator) -> tuple[np.ndarray, Mask]:
+def _dent(
+    img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Generator
+) -> tuple[np.ndarray, Mask]:
     h, w = img.shape[:2]
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     dx, dy = xx - c[0], yy - c[1]
@@ -322,7 +402,9 @@ def _dent(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Gene
     return out, g > 0.2
 
 
-def _burn(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Generator) -> tuple[np.ndarray, Mask]:
+def _burn(
+    img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Generator
+) -> tuple[np.ndarray, Mask]:
     blob = _blob(img.shape[:2], c, r, rng)
     inside = (blob > 0.5).astype(np.uint8)
     dist = cv2.distanceTransform(inside, cv2.DIST_L2, 5)
@@ -331,7 +413,11 @@ def _burn(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Gene
     brown = np.array([70, 40, 18], np.float32)
     tan = np.array([165, 115, 60], np.float32)
     tt = t[..., None]
-    colour = np.where(tt > 0.45, char + (brown - char) * (1 - (tt - 0.45) / 0.55), brown + (tan - brown) * (1 - tt / 0.45))
+    colour = np.where(
+        tt > 0.45,
+        char + (brown - char) * (1 - (tt - 0.45) / 0.55),
+        brown + (tan - brown) * (1 - tt / 0.45),
+    )
     grain = _blur(rng.normal(0, 1, img.shape[:2]).astype(np.float32), (0, 0), 1.2)
     colour = colour * (1 + 0.25 * grain[..., None])
     alpha = _blur(np.clip(t * 4, 0, 1) * inside, (0, 0), max(1.0, r / 12))
@@ -341,7 +427,9 @@ def _burn(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Gene
     return out, (alpha > 0.05) | (halo > 0.04)
 
 
-def _missing(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Generator) -> tuple[np.ndarray, Mask]:
+def _missing(
+    img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Generator
+) -> tuple[np.ndarray, Mask]:
     h, w = img.shape[:2]
     region = _blob((h, w), c, r * 0.8, rng, elongation=rng.uniform(1.0, 2.0)) > 0.5
     ys, xs = np.nonzero(region)
@@ -354,7 +442,9 @@ def _missing(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.G
     win = np.clip(img[y0:y1, x0:x1], 0, 255).astype(np.uint8)
     sw, sh = max(4, round((x1 - x0) * f)), max(4, round((y1 - y0) * f))
     small = cv2.resize(win, (sw, sh), interpolation=cv2.INTER_AREA)
-    small_region = cv2.resize(region[y0:y1, x0:x1].astype(np.uint8) * 255, (sw, sh), interpolation=cv2.INTER_NEAREST)
+    small_region = cv2.resize(
+        region[y0:y1, x0:x1].astype(np.uint8) * 255, (sw, sh), interpolation=cv2.INTER_NEAREST
+    )
     small_region = cv2.dilate(small_region, np.ones((3, 3), np.uint8))
     method = cv2.INPAINT_TELEA if rng.random() < 0.5 else cv2.INPAINT_NS
     filled = cv2.inpaint(small, small_region, 3.0, method)
@@ -365,14 +455,21 @@ def _missing(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.G
     return out, region
 
 
-def _texture(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.Generator,
-             textures: Sequence[DamageTexture]) -> tuple[np.ndarray, Mask]:
+def _texture(
+    img: np.ndarray,
+    c: tuple[float, float],
+    r: float,
+    rng: np.random.Generator,
+    textures: Sequence[DamageTexture],
+) -> tuple[np.ndarray, Mask]:
     tex = textures[int(rng.integers(0, len(textures)))]
     h, w = img.shape[:2]
     scale = 2 * r / max(tex.grey.shape)
     th, tw = max(4, int(tex.grey.shape[0] * scale)), max(4, int(tex.grey.shape[1] * scale))
     grey = cv2.resize(tex.grey, (tw, th), interpolation=cv2.INTER_AREA).astype(np.float32)
-    tmask = cv2.resize(tex.mask.astype(np.uint8) * 255, (tw, th), interpolation=cv2.INTER_LINEAR) > 127
+    tmask = (
+        cv2.resize(tex.mask.astype(np.uint8) * 255, (tw, th), interpolation=cv2.INTER_LINEAR) > 127
+    )
     if rng.random() < 0.5:
         grey, tmask = grey.T.copy(), tmask.T.copy()
         th, tw = tw, th
@@ -387,13 +484,17 @@ def _texture(img: np.ndarray, c: tuple[float, float], r: float, rng: np.random.G
     strength = rng.uniform(0.8, 1.3)
     out = img.copy()
     patch = out[ay0:ay1, ax0:ax1]
-    out[ay0:ay1, ax0:ax1] = patch * (1 - a) + patch * np.clip(1 + strength * (ratio[sl][..., None] - 1), 0.05, 2.0) * a
+    out[ay0:ay1, ax0:ax1] = (
+        patch * (1 - a) + patch * np.clip(1 + strength * (ratio[sl][..., None] - 1), 0.05, 2.0) * a
+    )
     mask = np.zeros((h, w), dtype=bool)
     mask[ay0:ay1, ax0:ax1] = soft[sl] > 0.1
     return out, mask
 
 
-def _regenerate(img: np.ndarray, mask: Mask, radius: float, rng: np.random.Generator) -> tuple[np.ndarray, Mask]:
+def _regenerate(
+    img: np.ndarray, mask: Mask, radius: float, rng: np.random.Generator
+) -> tuple[np.ndarray, Mask]:
     """The brush region an AI editor re-synthesises: resampled, re-noised, feathered."""
     h, w = img.shape[:2]
     region = _dilate(mask, max(2, int(radius * rng.uniform(0.2, 0.6))))
@@ -406,7 +507,12 @@ def _regenerate(img: np.ndarray, mask: Mask, radius: float, rng: np.random.Gener
     return out, mask | (soft[..., 0] > 0.5)
 
 
-_PAINTERS: dict[str, Callable[[np.ndarray, tuple[float, float], float, np.random.Generator], tuple[np.ndarray, Mask]]] = {
+_PAINTERS: dict[
+    str,
+    Callable[
+        [np.ndarray, tuple[float, float], float, np.random.Generator], tuple[np.ndarray, Mask]
+    ],
+] = {
     "crack": _crack,
     "shatter": _shatter,
     "stain": _stain,

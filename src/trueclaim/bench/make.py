@@ -52,12 +52,29 @@ from trueclaim.forensics.errors import ForensicsError
 from trueclaim.forensics.types import Mask, RGBImage
 
 __all__ = [
-    "IMAGE_SUFFIXES", "SINGLE_EVASIONS", "UNEDITED_EVASIONS", "CasePlan", "MakeError",
-    "MakeSummary", "make_bench",
+    "IMAGE_SUFFIXES",
+    "SINGLE_EVASIONS",
+    "UNEDITED_EVASIONS",
+    "CasePlan",
+    "MakeError",
+    "MakeSummary",
+    "make_bench",
 ]
 
-_CHAIN_POOL = ("crop", "rescale", "rotate", "mirror", "perspective", "filter", "gamma", "noise",
-               "blur", "jpeg", "sticker", "text")
+_CHAIN_POOL = (
+    "crop",
+    "rescale",
+    "rotate",
+    "mirror",
+    "perspective",
+    "filter",
+    "gamma",
+    "noise",
+    "blur",
+    "jpeg",
+    "sticker",
+    "text",
+)
 MAX_WORK_SIDE = 2048
 TZ = timezone(timedelta(hours=8))
 
@@ -89,7 +106,9 @@ def make_bench(
     summary = MakeSummary(out_dir)
     textures = load_textures(damage_dir) if damage_dir is not None else ()
     if damage_dir is not None and not textures:
-        raise MakeError(f"no damage textures (*.jpg with a same-name *.png mask) under {damage_dir}.")
+        raise MakeError(
+            f"no damage textures (*.jpg with a same-name *.png mask) under {damage_dir}."
+        )
     if is_product_layout(source_dir):
         plans = plan_products(source_dir, seed)
     else:
@@ -99,11 +118,15 @@ def make_bench(
     if limit is not None:
         plans = select_cases(plans, limit, seed)
     if not plans:
-        raise MakeError(f"no cases to make from {source_dir} (check --kinds and the folder layout).")
+        raise MakeError(
+            f"no cases to make from {source_dir} (check --kinds and the folder layout)."
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     ref_names: dict[Path, str] = {}
-    with (out_dir / "manifest.jsonl").open("w", encoding="utf-8") as manifest, \
-         (out_dir / "generation.jsonl").open("w", encoding="utf-8") as details:
+    with (
+        (out_dir / "manifest.jsonl").open("w", encoding="utf-8") as manifest,
+        (out_dir / "generation.jsonl").open("w", encoding="utf-8") as details,
+    ):
         for plan in plans:
             try:
                 line, detail = _render(plan, out_dir, seed, textures, ref_names)
@@ -124,7 +147,11 @@ def _case_rng(seed: int, case_id: str) -> np.random.Generator:
 
 
 def _render(
-    plan: CasePlan, out_dir: Path, seed: int, textures: Sequence[DamageTexture], ref_names: dict[Path, str]
+    plan: CasePlan,
+    out_dir: Path,
+    seed: int,
+    textures: Sequence[DamageTexture],
+    ref_names: dict[Path, str],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     rng = _case_rng(seed, plan.id)
     case_dir = out_dir / "cases" / plan.id
@@ -132,10 +159,16 @@ def _render(
         shutil.rmtree(case_dir)
     case_dir.mkdir(parents=True)
     refs = [_copy_reference(r, out_dir, ref_names) for r in plan.references]
-    delivered = datetime(2025, 1, 1, tzinfo=TZ) + timedelta(minutes=int(rng.integers(0, 365 * 24 * 60)))
+    delivered = datetime(2025, 1, 1, tzinfo=TZ) + timedelta(
+        minutes=int(rng.integers(0, 365 * 24 * 60))
+    )
     detail: dict[str, Any] = {
-        "id": plan.id, "label": plan.label, "kind": plan.kind, "source": str(plan.base),
-        "seed": seed, "evasion": plan.evasion,
+        "id": plan.id,
+        "label": plan.label,
+        "kind": plan.kind,
+        "source": str(plan.base),
+        "seed": seed,
+        "evasion": plan.evasion,
     }
     mask_rel: str | None = None
     raw = plan.base.read_bytes()
@@ -154,7 +187,9 @@ def _render(
             detail.update(damage=painted.damage, regenerated=painted.regenerated)
         names = _evasion_chain(plan.evasion, rng)
         detail["transforms"] = names
-        image, mask = apply_transforms(image, mask, [n for n in names if n not in ("exif", "resize")], rng)
+        image, mask = apply_transforms(
+            image, mask, [n for n in names if n not in ("exif", "resize")], rng
+        )
         if "resize" in names:
             image = _chat_app_resize(image, rng)
         with_exif = "exif" in names or (plan.label == "forged" and rng.random() < 0.15)
@@ -233,10 +268,14 @@ def _chat_app_resize(image: RGBImage, rng: np.random.Generator) -> RGBImage:
     h, w = image.shape[:2]
     target = int(rng.choice([1080, 1280, 800, 640]))
     f = min(1.0, target / max(h, w)) * (rng.uniform(0.6, 0.9) if max(h, w) <= target else 1.0)
-    return cv2.resize(image, (max(16, round(w * f)), max(16, round(h * f))), interpolation=cv2.INTER_AREA)
+    return cv2.resize(
+        image, (max(16, round(w * f)), max(16, round(h * f))), interpolation=cv2.INTER_AREA
+    )
 
 
-def _encode(image: RGBImage, rng: np.random.Generator, names: list[str], taken: datetime | None) -> tuple[bytes, str]:
+def _encode(
+    image: RGBImage, rng: np.random.Generator, names: list[str], taken: datetime | None
+) -> tuple[bytes, str]:
     buf = io.BytesIO()
     pil = Image.fromarray(image)
     if taken is not None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -81,8 +81,10 @@ def load_manifest(path: Path) -> tuple[BenchCase, ...]:
         case = parse_case_line(raw, base=base, path=path, line=number)
         if case.id in seen:
             raise ManifestError(
-                path, number, f"duplicate id {case.id!r} (first used on line {seen[case.id]}); "
-                "every case needs its own id."
+                path,
+                number,
+                f"duplicate id {case.id!r} (first used on line {seen[case.id]}); "
+                "every case needs its own id.",
             )
         seen[case.id] = number
         cases.append(case)
@@ -96,14 +98,14 @@ def parse_case_line(raw: str, *, base: Path, path: Path, line: int) -> BenchCase
     try:
         obj = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise ManifestError(path, line, f"not valid JSON ({exc.msg} at column {exc.colno}).") from exc
+        raise ManifestError(
+            path, line, f"not valid JSON ({exc.msg} at column {exc.colno})."
+        ) from exc
     if not isinstance(obj, dict):
         raise ManifestError(path, line, f"expected a JSON object, got {type(obj).__name__}.")
     unknown = sorted(set(obj) - set(KEYS))
     if unknown:
-        raise ManifestError(
-            path, line, f"unknown key(s) {unknown}; allowed keys are {list(KEYS)}."
-        )
+        raise ManifestError(path, line, f"unknown key(s) {unknown}; allowed keys are {list(KEYS)}.")
     missing = [k for k in REQUIRED_KEYS if k not in obj]
     if missing:
         raise ManifestError(path, line, f"missing required key(s) {missing}.")
@@ -172,7 +174,7 @@ def _context(value: Any, fail: Any) -> CaseContext:
                 f"context.{key} {text!r} is not ISO 8601; write e.g. 2025-11-12T10:00:00+08:00."
             ) from exc
         if parsed.tzinfo is None:  # a date or a local time without offset: read as UTC
-            parsed = parsed.replace(tzinfo=timezone.utc)
+            parsed = parsed.replace(tzinfo=UTC)
         times[key] = parsed
     product = value.get("product")
     if product is not None and not isinstance(product, str):

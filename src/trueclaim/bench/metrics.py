@@ -42,11 +42,15 @@ class OperatingPoint:
     tpr: float
 
 
-def _split(labels: Sequence[bool] | npt.ArrayLike, scores: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+def _split(
+    labels: Sequence[bool] | npt.ArrayLike, scores: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
     y = np.asarray(labels, dtype=bool)
     s = np.asarray(scores, dtype=np.float64)
     if y.shape != s.shape or y.ndim != 1:
-        raise MetricError(f"labels and scores must be 1-D of equal length, got {y.shape} and {s.shape}.")
+        raise MetricError(
+            f"labels and scores must be 1-D of equal length, got {y.shape} and {s.shape}."
+        )
     if np.isnan(s).any():
         raise MetricError("scores contain NaN; drop failed cases before computing metrics.")
     pos, neg = s[y], s[~y]

@@ -20,12 +20,34 @@ from trueclaim.forensics.decode import decode_image
 from trueclaim.forensics.errors import ForensicsError
 from trueclaim.forensics.types import RGBImage
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif", ".bmp"})
-SINGLE_EVASIONS: tuple[str, ...] = (
-    "crop", "rescale", "rotate", "mirror", "perspective", "filter", "gamma", "noise", "blur",
-    "jpeg", "screenshot", "recapture", "sticker", "text", "exif",
+IMAGE_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif", ".avif", ".bmp"}
 )
-UNEDITED_EVASIONS: tuple[str, ...] = ("crop", "mirror", "filter", "screenshot", "recapture", "mixed")
+SINGLE_EVASIONS: tuple[str, ...] = (
+    "crop",
+    "rescale",
+    "rotate",
+    "mirror",
+    "perspective",
+    "filter",
+    "gamma",
+    "noise",
+    "blur",
+    "jpeg",
+    "screenshot",
+    "recapture",
+    "sticker",
+    "text",
+    "exif",
+)
+UNEDITED_EVASIONS: tuple[str, ...] = (
+    "crop",
+    "mirror",
+    "filter",
+    "screenshot",
+    "recapture",
+    "mixed",
+)
 MIN_SIDE = 96
 
 
@@ -55,7 +77,9 @@ def is_product_layout(source_dir: Path) -> bool:
 def _images(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    return sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+    )
 
 
 def slug(text: str) -> str:
@@ -77,26 +101,65 @@ def plan_products(source_dir: Path, seed: int) -> list[CasePlan]:
         for i, photo in enumerate(p for p in photos if p != own):
             refs = (listing,) if i % 2 == 0 or own is None else (own,)
             kind = "genuine-photo" if refs == (listing,) else "genuine-photo-vs-own"
-            plans.append(CasePlan(f"{stem}-g{i:02d}", "genuine", kind, photo, refs, product=product.name))
+            plans.append(
+                CasePlan(f"{stem}-g{i:02d}", "genuine", kind, photo, refs, product=product.name)
+            )
             honest_edit = {1: "resize", 2: "screenshot", 3: "resize", 4: "annotate"}.get(i % 6)
             if honest_edit is not None:  # what honest buyers do too: chat apps, screenshots, arrows
-                plans.append(CasePlan(f"{stem}-g{i:02d}{honest_edit[0]}", "genuine",
-                                      f"genuine-photo+{honest_edit}", photo, refs,
-                                      evasion=honest_edit, product=product.name))
+                plans.append(
+                    CasePlan(
+                        f"{stem}-g{i:02d}{honest_edit[0]}",
+                        "genuine",
+                        f"genuine-photo+{honest_edit}",
+                        photo,
+                        refs,
+                        evasion=honest_edit,
+                        product=product.name,
+                    )
+                )
         evasions = ("", *SINGLE_EVASIONS, "mixed")
         for k in range(8):
             ev = evasions[(cycle + k) % len(evasions)]
-            plans.append(CasePlan(f"{stem}-f{k:02d}", "forged", _kind("listing-damage", ev), listing,
-                                  (listing,), damage=True, evasion=ev, product=product.name))
+            plans.append(
+                CasePlan(
+                    f"{stem}-f{k:02d}",
+                    "forged",
+                    _kind("listing-damage", ev),
+                    listing,
+                    (listing,),
+                    damage=True,
+                    evasion=ev,
+                    product=product.name,
+                )
+            )
         for k in range(2):
             ev = UNEDITED_EVASIONS[(cycle + k) % len(UNEDITED_EVASIONS)]
-            plans.append(CasePlan(f"{stem}-u{k:02d}", "forged", _kind("listing-unedited", ev), listing,
-                                  (listing,), evasion=ev, product=product.name))
+            plans.append(
+                CasePlan(
+                    f"{stem}-u{k:02d}",
+                    "forged",
+                    _kind("listing-unedited", ev),
+                    listing,
+                    (listing,),
+                    evasion=ev,
+                    product=product.name,
+                )
+            )
         if own is not None:
             for k in range(3):
                 ev = evasions[((cycle // 8) * 3 + k) % len(evasions)]
-                plans.append(CasePlan(f"{stem}-o{k:02d}", "forged", _kind("own-photo-damage", ev), own,
-                                      (own,), damage=True, evasion=ev, product=product.name))
+                plans.append(
+                    CasePlan(
+                        f"{stem}-o{k:02d}",
+                        "forged",
+                        _kind("own-photo-damage", ev),
+                        own,
+                        (own,),
+                        damage=True,
+                        evasion=ev,
+                        product=product.name,
+                    )
+                )
         cycle += 8
     return plans
 
@@ -127,17 +190,36 @@ def plan_photos(source_dir: Path, seed: int, skipped: list[str]) -> list[CasePla
         stem = slug(str(path.relative_to(source_dir).with_suffix("")))
         for k in range(3):
             ev = evasions[(n * 3 + k) % len(evasions)]
-            plans.append(CasePlan(f"{stem}-f{k}", "forged", _kind("photo-damage", ev), path, (path,),
-                                  damage=True, evasion=ev))
+            plans.append(
+                CasePlan(
+                    f"{stem}-f{k}",
+                    "forged",
+                    _kind("photo-damage", ev),
+                    path,
+                    (path,),
+                    damage=True,
+                    evasion=ev,
+                )
+            )
         ev = UNEDITED_EVASIONS[n % len(UNEDITED_EVASIONS)]
-        plans.append(CasePlan(f"{stem}-u0", "forged", _kind("photo-unedited", ev), path, (path,), evasion=ev))
+        plans.append(
+            CasePlan(f"{stem}-u0", "forged", _kind("photo-unedited", ev), path, (path,), evasion=ev)
+        )
         others = [p for p, h in usable if p != path and _distance(h, hashes) > 12]
         partners = rng.permutation(len(others))[:4] if others else []
         for k, j in enumerate(partners):
             other = others[int(j)]
             ev = {2: "screenshot" if n % 2 else "annotate", 3: "resize"}.get(k, "")
-            plans.append(CasePlan(f"{stem}-g{k}", "genuine", _kind("genuine-other-photo", ev), other,
-                                  (path,), evasion=ev))
+            plans.append(
+                CasePlan(
+                    f"{stem}-g{k}",
+                    "genuine",
+                    _kind("genuine-other-photo", ev),
+                    other,
+                    (path,),
+                    evasion=ev,
+                )
+            )
     return plans
 
 
@@ -148,7 +230,9 @@ def _dihedral_hashes(rgb: RGBImage) -> np.ndarray:
     for flip in (False, True):
         g = grey[:, ::-1] if flip else grey
         for k in range(4):
-            small = cv2.resize(np.ascontiguousarray(np.rot90(g, k)), (9, 8), interpolation=cv2.INTER_AREA)
+            small = cv2.resize(
+                np.ascontiguousarray(np.rot90(g, k)), (9, 8), interpolation=cv2.INTER_AREA
+            )
             out.append((small[:, 1:] > small[:, :-1]).ravel())
     return np.array(out)
 

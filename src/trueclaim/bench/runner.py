@@ -74,7 +74,7 @@ def run_case(case: BenchCase, results_dir: Path, params: EngineParams | None = N
             "timings_ms": {k: round(v, 2) for k, v in report.timings_ms.items()},
             "engine_version": report.engine_version,
         }
-    except Exception as exc:  # one bad case must not stop a run of thousands
+    except Exception as exc:  # noqa: BLE001 - one bad case must not stop a run of thousands
         return {
             "id": case.id,
             "risk": None,
@@ -125,7 +125,9 @@ def _prepare_results(path: Path, retry_errors: bool) -> set[str]:
     return {str(r["id"]) for r in kept}
 
 
-def pending_cases(cases: Sequence[BenchCase], results_path: Path, *, retry_errors: bool = False) -> list[BenchCase]:
+def pending_cases(
+    cases: Sequence[BenchCase], results_path: Path, *, retry_errors: bool = False
+) -> list[BenchCase]:
     """The cases of a manifest that a results file does not hold yet."""
     done = _prepare_results(results_path, retry_errors)
     return [c for c in cases if c.id not in done]
@@ -196,9 +198,7 @@ def _pooled(
             yield _isolated(case, results_dir, params, ctx)
 
 
-def _isolated(
-    case: BenchCase, results_dir: Path, params: EngineParams | None, ctx: Any
-) -> Result:
+def _isolated(case: BenchCase, results_dir: Path, params: EngineParams | None, ctx: Any) -> Result:
     with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
         try:
             return pool.submit(run_case, case, results_dir, params).result()

@@ -31,7 +31,9 @@ def _warp_mask(mask: Mask | None, fn: Callable[[np.ndarray], np.ndarray]) -> Mas
     return fn(mask.astype(np.uint8) * 255) > 127
 
 
-def crop(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tuple[RGBImage, Mask | None]:
+def crop(
+    image: RGBImage, mask: Mask | None, rng: np.random.Generator
+) -> tuple[RGBImage, Mask | None]:
     """Cut a random window (55-95% of each side) that keeps the painted region in view."""
     h, w = image.shape[:2]
     ch = max(16, int(h * rng.uniform(0.55, 0.95)))
@@ -53,7 +55,9 @@ def crop(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tuple[
     return np.ascontiguousarray(image[y0 : y0 + ch, x0 : x0 + cw]), out_mask
 
 
-def rescale(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tuple[RGBImage, Mask | None]:
+def rescale(
+    image: RGBImage, mask: Mask | None, rng: np.random.Generator
+) -> tuple[RGBImage, Mask | None]:
     """Resize by 0.4-1.6 (area filter down, cubic up), as apps and editors do."""
     h, w = image.shape[:2]
     f = float(rng.choice([rng.uniform(0.4, 0.85), rng.uniform(1.15, 1.6)]))
@@ -63,7 +67,9 @@ def rescale(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tup
     return out, _warp_mask(mask, lambda m: cv2.resize(m, size, interpolation=cv2.INTER_LINEAR))
 
 
-def rotate(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tuple[RGBImage, Mask | None]:
+def rotate(
+    image: RGBImage, mask: Mask | None, rng: np.random.Generator
+) -> tuple[RGBImage, Mask | None]:
     """Rotate by 1-8 degrees either way and crop away the empty corners."""
     h, w = image.shape[:2]
     angle = float(rng.uniform(1, 8) * rng.choice([-1, 1]))
@@ -81,13 +87,17 @@ def rotate(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tupl
     return np.ascontiguousarray(out), out_mask
 
 
-def mirror(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tuple[RGBImage, Mask | None]:
+def mirror(
+    image: RGBImage, mask: Mask | None, rng: np.random.Generator
+) -> tuple[RGBImage, Mask | None]:
     """Flip left-right, which defeats naive pixel comparison with the listing."""
     out_mask = None if mask is None else np.ascontiguousarray(mask[:, ::-1])
     return np.ascontiguousarray(image[:, ::-1]), out_mask
 
 
-def perspective(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tuple[RGBImage, Mask | None]:
+def perspective(
+    image: RGBImage, mask: Mask | None, rng: np.random.Generator
+) -> tuple[RGBImage, Mask | None]:
     """Move each corner by up to 8% of the size: a photo "taken" at a slant."""
     h, w = image.shape[:2]
     src = np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]])
@@ -95,11 +105,17 @@ def perspective(image: RGBImage, mask: Mask | None, rng: np.random.Generator) ->
     sign = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]])
     dst = np.float32(src + sign * jitter * rng.choice([0, 1], size=(4, 1), p=[0.2, 0.8]))
     m = cv2.getPerspectiveTransform(dst, src)  # stretch an inner quad to the full frame
-    out = cv2.warpPerspective(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return out, _warp_mask(mask, lambda x: cv2.warpPerspective(x, m, (w, h), flags=cv2.INTER_LINEAR))
+    out = cv2.warpPerspective(
+        image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    return out, _warp_mask(
+        mask, lambda x: cv2.warpPerspective(x, m, (w, h), flags=cv2.INTER_LINEAR)
+    )
 
 
-def colour_filter(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tuple[RGBImage, Mask | None]:
+def colour_filter(
+    image: RGBImage, mask: Mask | None, rng: np.random.Generator
+) -> tuple[RGBImage, Mask | None]:
     """An app filter: white-balance gains, saturation, contrast and a tone curve."""
     img = image.astype(np.float32)
     gains = rng.uniform(0.85, 1.15, size=3)
@@ -112,26 +128,34 @@ def colour_filter(image: RGBImage, mask: Mask | None, rng: np.random.Generator) 
     return _u8(img), mask
 
 
-def gamma(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tuple[RGBImage, Mask | None]:
+def gamma(
+    image: RGBImage, mask: Mask | None, rng: np.random.Generator
+) -> tuple[RGBImage, Mask | None]:
     """Brighten or darken with a gamma of 0.6-1.6."""
     g = float(rng.choice([rng.uniform(0.6, 0.9), rng.uniform(1.15, 1.6)]))
     lut = np.clip(255.0 * (np.arange(256) / 255.0) ** g, 0, 255).astype(np.uint8)
     return lut[image], mask
 
 
-def noise(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tuple[RGBImage, Mask | None]:
+def noise(
+    image: RGBImage, mask: Mask | None, rng: np.random.Generator
+) -> tuple[RGBImage, Mask | None]:
     """Add Gaussian sensor-like noise (sigma 2-9), sometimes per channel."""
     sigma = rng.uniform(2, 9)
     shape = image.shape if rng.random() < 0.5 else (*image.shape[:2], 1)
     return _u8(image.astype(np.float32) + rng.normal(0, sigma, size=shape)), mask
 
 
-def blur(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tuple[RGBImage, Mask | None]:
+def blur(
+    image: RGBImage, mask: Mask | None, rng: np.random.Generator
+) -> tuple[RGBImage, Mask | None]:
     """Soften with a Gaussian (sigma 0.6-1.8), as beauty filters and resampling do."""
     return cv2.GaussianBlur(image, (0, 0), float(rng.uniform(0.6, 1.8))), mask
 
 
-def jpeg(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tuple[RGBImage, Mask | None]:
+def jpeg(
+    image: RGBImage, mask: Mask | None, rng: np.random.Generator
+) -> tuple[RGBImage, Mask | None]:
     """Recompress at low quality (25-60), once or twice, as chat apps do."""
     out = image
     for _ in range(int(rng.integers(1, 3))):
@@ -141,7 +165,9 @@ def jpeg(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tuple[
     return np.ascontiguousarray(out), mask
 
 
-def screenshot(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tuple[RGBImage, Mask | None]:
+def screenshot(
+    image: RGBImage, mask: Mask | None, rng: np.random.Generator
+) -> tuple[RGBImage, Mask | None]:
     """Frame the photo as a phone screenshot: status bar, app chrome, nav bar, borders."""
     width = int(rng.choice([720, 828, 1080]))
     height = int(width * rng.uniform(1.9, 2.2))
@@ -157,9 +183,15 @@ def screenshot(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> 
     clock = f"{int(rng.integers(0, 24))}:{int(rng.integers(0, 60)):02d}"
     draw.text((int(12 * unit), int(4 * unit)), clock, fill=fg, font=small)
     bx = width - int(40 * unit)  # battery
-    draw.rectangle((bx, int(7 * unit), bx + int(22 * unit), int(17 * unit)), outline=fg, width=max(1, int(unit)))
+    draw.rectangle(
+        (bx, int(7 * unit), bx + int(22 * unit), int(17 * unit)),
+        outline=fg,
+        width=max(1, int(unit)),
+    )
     level = rng.uniform(0.15, 1.0)
-    draw.rectangle((bx + 2, int(9 * unit), bx + 2 + int(18 * unit * level), int(15 * unit)), fill=fg)
+    draw.rectangle(
+        (bx + 2, int(9 * unit), bx + 2 + int(18 * unit * level), int(15 * unit)), fill=fg
+    )
     draw.text((bx - int(40 * unit), int(4 * unit)), f"{int(level * 100)}%", fill=fg, font=small)
     for i in range(4):  # signal bars
         x = int((70 + i * 5) * unit)
@@ -168,7 +200,9 @@ def screenshot(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> 
     chrome = bool(rng.random() < 0.75)
     if chrome:
         draw.text((int(14 * unit), y + int(12 * unit)), "<", fill=fg, font=big)
-        title = str(rng.choice(["Photo", "Order details", "IMG_2048.JPG", "Refund request", "Album"]))
+        title = str(
+            rng.choice(["Photo", "Order details", "IMG_2048.JPG", "Refund request", "Album"])
+        )
         draw.text((int(44 * unit), y + int(12 * unit)), title, fill=fg, font=big)
         draw.text((width - int(40 * unit), y + int(12 * unit)), "...", fill=fg, font=big)
         y += title_h
@@ -186,7 +220,12 @@ def screenshot(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> 
             draw.text((int((24 + i * 84) * unit), ty), label, fill=fg, font=small)
     ny = height - nav_h // 2
     draw.rounded_rectangle(
-        (width // 2 - int(60 * unit), ny - int(2 * unit), width // 2 + int(60 * unit), ny + int(2 * unit)),
+        (
+            width // 2 - int(60 * unit),
+            ny - int(2 * unit),
+            width // 2 + int(60 * unit),
+            ny + int(2 * unit),
+        ),
         radius=max(1, int(2 * unit)),
         fill=fg,
     )
@@ -199,7 +238,9 @@ def screenshot(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> 
     return out, out_mask
 
 
-def recapture(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tuple[RGBImage, Mask | None]:
+def recapture(
+    image: RGBImage, mask: Mask | None, rng: np.random.Generator
+) -> tuple[RGBImage, Mask | None]:
     """Show the photo on a screen and photograph it: subpixel grid (moiré), slant, cast, glare."""
     h, w = image.shape[:2]
     up = cv2.resize(image, (w * 2, h * 2), interpolation=cv2.INTER_CUBIC).astype(np.float32)
@@ -215,18 +256,32 @@ def recapture(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> t
     out = cv2.resize(up, (w, h), interpolation=cv2.INTER_LINEAR)  # aliasing makes the moiré
     out = out * rng.uniform(0.9, 1.25, size=3) * 1.1  # screen white point, exposure
     cx, cy = rng.uniform(0, w), rng.uniform(0, h)
-    glare = np.exp(-(((xx[::2, ::2] - cx) / (w * 0.3)) ** 2 + ((yy[::2, ::2] - cy) / (h * 0.3)) ** 2))
+    glare = np.exp(
+        -(((xx[::2, ::2] - cx) / (w * 0.3)) ** 2 + ((yy[::2, ::2] - cy) / (h * 0.3)) ** 2)
+    )
     out = out + rng.uniform(10, 60) * glare[..., None]
     out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.5, 1.1))
     out = out + rng.normal(0, rng.uniform(2, 5), size=out.shape)
     return perspective(_u8(out), mask, rng)
 
 
-_STICKER_TEXT = ("broken!", "refund pls", "damaged", "received like this", "SOLD", "2025",
-                 "@buyer", "what is this??", "quality issue", "very bad")
+_STICKER_TEXT = (
+    "broken!",
+    "refund pls",
+    "damaged",
+    "received like this",
+    "SOLD",
+    "2025",
+    "@buyer",
+    "what is this??",
+    "quality issue",
+    "very bad",
+)
 
 
-def sticker(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tuple[RGBImage, Mask | None]:
+def sticker(
+    image: RGBImage, mask: Mask | None, rng: np.random.Generator
+) -> tuple[RGBImage, Mask | None]:
     """Put 1-3 emoji-like stickers or arrows on the photo, away from the damage."""
     canvas = Image.fromarray(image)
     draw = ImageDraw.Draw(canvas)
@@ -236,17 +291,27 @@ def sticker(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tup
         x, y = _free_spot(mask, r, rng, (h, w))
         colour = tuple(int(c) for c in rng.integers(0, 256, size=3))
         if rng.random() < 0.6:
-            draw.ellipse((x - r, y - r, x + r, y + r), fill=colour, outline=(0, 0, 0), width=max(1, r // 8))
+            draw.ellipse(
+                (x - r, y - r, x + r, y + r), fill=colour, outline=(0, 0, 0), width=max(1, r // 8)
+            )
             draw.ellipse((x - r // 2, y - r // 3, x - r // 4, y), fill=(0, 0, 0))
             draw.ellipse((x + r // 4, y - r // 3, x + r // 2, y), fill=(0, 0, 0))
-            draw.arc((x - r // 2, y - r // 4, x + r // 2, y + r // 2), 20, 160, fill=(0, 0, 0), width=max(1, r // 8))
+            draw.arc(
+                (x - r // 2, y - r // 4, x + r // 2, y + r // 2),
+                20,
+                160,
+                fill=(0, 0, 0),
+                width=max(1, r // 8),
+            )
         else:
             draw.line((x - r, y + r, x + r, y - r), fill=colour, width=max(2, r // 4))
             draw.polygon([(x + r, y - r), (x + r // 3, y - r), (x + r, y - r // 3)], fill=colour)
     return _keep_mask(np.asarray(canvas, dtype=np.uint8), image, mask)
 
 
-def text(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tuple[RGBImage, Mask | None]:
+def text(
+    image: RGBImage, mask: Mask | None, rng: np.random.Generator
+) -> tuple[RGBImage, Mask | None]:
     """Write a caption, handle or date on the photo, away from the damage."""
     canvas = Image.fromarray(image)
     draw = ImageDraw.Draw(canvas)
@@ -255,18 +320,27 @@ def text(image: RGBImage, mask: Mask | None, rng: np.random.Generator) -> tuple[
     font = ImageFont.load_default(size=size)
     caption = str(rng.choice(_STICKER_TEXT))
     x, y = _free_spot(mask, size * 2, rng, (h, w))
-    colour = tuple(int(c) for c in rng.choice([[255, 255, 255], [255, 40, 40], [250, 220, 0], [0, 0, 0]]))
-    draw.text((max(0, x - size * 2), y), caption, fill=colour, font=font,
-              stroke_width=max(1, size // 12), stroke_fill=(0, 0, 0) if colour != (0, 0, 0) else (255, 255, 255))
+    colour = tuple(
+        int(c) for c in rng.choice([[255, 255, 255], [255, 40, 40], [250, 220, 0], [0, 0, 0]])
+    )
+    draw.text(
+        (max(0, x - size * 2), y),
+        caption,
+        fill=colour,
+        font=font,
+        stroke_width=max(1, size // 12),
+        stroke_fill=(0, 0, 0) if colour != (0, 0, 0) else (255, 255, 255),
+    )
     return _keep_mask(np.asarray(canvas, dtype=np.uint8), image, mask)
 
 
-def _free_spot(mask: Mask | None, r: int, rng: np.random.Generator, shape: tuple[int, int]) -> tuple[int, int]:
+def _free_spot(
+    mask: Mask | None, r: int, rng: np.random.Generator, shape: tuple[int, int]
+) -> tuple[int, int]:
     h, w = shape
     best = (int(rng.integers(0, w)), int(rng.integers(0, h)))
     if mask is None or not mask.any():
         return best
-    ys, xs = np.nonzero(mask)
     for _ in range(30):
         x, y = int(rng.integers(r, max(r + 1, w - r))), int(rng.integers(r, max(r + 1, h - r)))
         if not mask[max(0, y - 2 * r) : y + 2 * r, max(0, x - 3 * r) : x + 3 * r].any():
@@ -309,15 +383,24 @@ def apply_transforms(
         try:
             fn = TRANSFORMS[name]
         except KeyError:
-            raise ValueError(f"unknown transform {name!r}; choose from {sorted(TRANSFORMS)}") from None
+            raise ValueError(
+                f"unknown transform {name!r}; choose from {sorted(TRANSFORMS)}"
+            ) from None
         image, mask = fn(image, mask, rng)
     return image, mask
 
 
 _CAMERAS = (
-    ("Apple", "iPhone 14 Pro"), ("Apple", "iPhone 13"), ("Apple", "iPhone 15 Pro Max"),
-    ("Xiaomi", "23078RKD5C"), ("HUAWEI", "ALN-AL00"), ("HUAWEI", "P40 Pro"),
-    ("OPPO", "PHB110"), ("vivo", "V2309A"), ("samsung", "SM-S9180"), ("Google", "Pixel 8"),
+    ("Apple", "iPhone 14 Pro"),
+    ("Apple", "iPhone 13"),
+    ("Apple", "iPhone 15 Pro Max"),
+    ("Xiaomi", "23078RKD5C"),
+    ("HUAWEI", "ALN-AL00"),
+    ("HUAWEI", "P40 Pro"),
+    ("OPPO", "PHB110"),
+    ("vivo", "V2309A"),
+    ("samsung", "SM-S9180"),
+    ("Google", "Pixel 8"),
 )
 
 
@@ -333,6 +416,8 @@ def fake_camera_exif(rng: np.random.Generator, when: datetime) -> Image.Exif:
     sub = exif.get_ifd(0x8769)
     sub[0x9003] = stamp  # DateTimeOriginal
     sub[0x9004] = stamp  # DateTimeDigitized
-    sub[0x829A] = TiffImagePlugin.IFDRational(1, int(rng.choice([30, 60, 100, 120, 250])))  # ExposureTime
+    sub[0x829A] = TiffImagePlugin.IFDRational(
+        1, int(rng.choice([30, 60, 100, 120, 250]))
+    )  # ExposureTime
     sub[0x8827] = int(rng.choice([50, 100, 200, 400]))  # ISO
     return exif

@@ -100,7 +100,9 @@ def test_every_transform_keeps_the_mask_on_the_painted_pixels(photo: np.ndarray,
 
 
 def test_unedited_photo_keeps_no_mask(photo: np.ndarray) -> None:
-    img, out = apply_transforms(photo, None, ["crop", "rotate", "screenshot"], np.random.default_rng(0))
+    img, out = apply_transforms(
+        photo, None, ["crop", "rotate", "screenshot"], np.random.default_rng(0)
+    )
     assert out is None and img.ndim == 3
 
 

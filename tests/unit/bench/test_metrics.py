@@ -7,7 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from trueclaim.bench.metrics import MetricError, mask_iou, percentile, roc_auc, roc_curve, tpr_at_fpr
+from trueclaim.bench.metrics import (
+    MetricError,
+    mask_iou,
+    percentile,
+    roc_auc,
+    roc_curve,
+    tpr_at_fpr,
+)
 
 
 def test_auc_perfect_and_inverted() -> None:
@@ -32,9 +39,9 @@ def test_auc_matches_pairwise_count() -> None:
     y = rng.random(60) < 0.4
     s = rng.integers(0, 5, 60) / 4.0  # many ties
     pos, neg = s[y], s[~y]
-    expected = ((pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()) / (
-        pos.size * neg.size
-    )
+    expected = (
+        (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    ) / (pos.size * neg.size)
     assert roc_auc(y, s) == pytest.approx(expected)
 
 

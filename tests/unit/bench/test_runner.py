@@ -11,8 +11,10 @@ from trueclaim.forensics import CaseContext
 
 
 def _cases(*ids: str) -> list[BenchCase]:
-    return [BenchCase(i, (Path("x.jpg"),), (), "forged", "k", None, CaseContext(), n + 1)
-            for n, i in enumerate(ids)]
+    return [
+        BenchCase(i, (Path("x.jpg"),), (), "forged", "k", None, CaseContext(), n + 1)
+        for n, i in enumerate(ids)
+    ]
 
 
 def test_done_ids_are_skipped_and_a_torn_last_line_is_dropped(tmp_path: Path) -> None:
@@ -27,7 +29,10 @@ def test_done_ids_are_skipped_and_a_torn_last_line_is_dropped(tmp_path: Path) ->
 def test_retry_errors_runs_failed_cases_again(tmp_path: Path) -> None:
     results = tmp_path / "r.jsonl"
     results.write_text(
-        json.dumps({"id": "a", "risk": 0.5}) + "\n" + json.dumps({"id": "b", "risk": None, "error": "x"}) + "\n"
+        json.dumps({"id": "a", "risk": 0.5})
+        + "\n"
+        + json.dumps({"id": "b", "risk": None, "error": "x"})
+        + "\n"
     )
     assert [c.id for c in pending_cases(_cases("a", "b"), results)] == []
     assert [c.id for c in pending_cases(_cases("a", "b"), results, retry_errors=True)] == ["b"]

@@ -26,8 +26,12 @@ def _save(path: Path, rgb: np.ndarray, side: int = 240) -> None:
 def photos() -> dict[str, np.ndarray]:
     from skimage import data
 
-    return {"cat": data.chelsea(), "coffee": data.coffee(), "astronaut": data.astronaut(),
-            "rocket": data.rocket()}
+    return {
+        "cat": data.chelsea(),
+        "coffee": data.coffee(),
+        "astronaut": data.astronaut(),
+        "rocket": data.rocket(),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +44,9 @@ def products(tmp_path_factory: pytest.TempPathFactory, photos: dict[str, np.ndar
         _save(root / product / "listing" / f"{product}_Iconic.jpg", photos[listing])
         for i, name in enumerate(others):
             rgb = photos[name][:, ::-1] if i % 2 else photos[name]
-            _save(root / product / "photos" / f"{product}_{i:03d}.jpg", np.ascontiguousarray(rgb), 200)
+            _save(
+                root / product / "photos" / f"{product}_{i:03d}.jpg", np.ascontiguousarray(rgb), 200
+            )
     return root
 
 
@@ -50,7 +56,9 @@ def _manifest(path: Path) -> list[dict[str, object]]:
 
 def test_make_run_score_resume(tmp_path: Path, products: Path) -> None:
     out = tmp_path / "set"
-    made = runner.invoke(app, ["bench", "make", str(products), str(out), "--seed", "3", "--limit", "8"])
+    made = runner.invoke(
+        app, ["bench", "make", str(products), str(out), "--seed", "3", "--limit", "8"]
+    )
     assert made.exit_code == 0, made.output
     cases = _manifest(out / "manifest.jsonl")
     assert len(cases) == 8
@@ -66,14 +74,22 @@ def test_make_run_score_resume(tmp_path: Path, products: Path) -> None:
         assert c["label"] == "genuine" or str(c["kind"]).startswith("listing-")
 
     # the same seed gives the same set, byte for byte
-    again = runner.invoke(app, ["bench", "make", str(products), str(tmp_path / "set2"), "--seed", "3", "--limit", "8"])
+    again = runner.invoke(
+        app, ["bench", "make", str(products), str(tmp_path / "set2"), "--seed", "3", "--limit", "8"]
+    )
     assert again.exit_code == 0
-    assert (out / "manifest.jsonl").read_text() == (tmp_path / "set2" / "manifest.jsonl").read_text()
+    assert (out / "manifest.jsonl").read_text() == (
+        tmp_path / "set2" / "manifest.jsonl"
+    ).read_text()
     first = cases[0]
-    assert (out / first["evidence"][0]).read_bytes() == (tmp_path / "set2" / first["evidence"][0]).read_bytes()  # type: ignore[index]
+    assert (out / first["evidence"][0]).read_bytes() == (
+        tmp_path / "set2" / first["evidence"][0]
+    ).read_bytes()  # type: ignore[index]
 
     results = tmp_path / "run" / "results.jsonl"
-    ran = runner.invoke(app, ["bench", "run", str(out / "manifest.jsonl"), "--out", str(results), "--no-ocr"])
+    ran = runner.invoke(
+        app, ["bench", "run", str(out / "manifest.jsonl"), "--out", str(results), "--no-ocr"]
+    )
     assert ran.exit_code == 0, ran.output
     lines = _manifest(results)
     assert [r["id"] for r in lines] == [c["id"] for c in cases]
@@ -88,8 +104,18 @@ def test_make_run_score_resume(tmp_path: Path, products: Path) -> None:
     assert rerun.exit_code == 0 and "nothing to run" in rerun.output
     assert len(_manifest(results)) == 8
 
-    scored = runner.invoke(app, ["bench", "score", str(out / "manifest.jsonl"), str(results), "--json",
-                                 "--plot", str(tmp_path / "roc.png")])
+    scored = runner.invoke(
+        app,
+        [
+            "bench",
+            "score",
+            str(out / "manifest.jsonl"),
+            str(results),
+            "--json",
+            "--plot",
+            str(tmp_path / "roc.png"),
+        ],
+    )
     assert scored.exit_code == 0, scored.output
     figures = json.loads(scored.stdout)
     assert figures["cases"] == 8 and figures["errors"] == 0 and figures["missing"] == 0
@@ -108,7 +134,9 @@ def test_make_on_a_plain_photo_folder(tmp_path: Path, photos: dict[str, np.ndarr
         _save(src / f"{name}.jpg", rgb, 256)
     (src / "tiny.jpg").write_bytes(b"not an image")
     out = tmp_path / "set"
-    made = runner.invoke(app, ["bench", "make", str(src), str(out), "--kinds", "photo-damage*,genuine-*"])
+    made = runner.invoke(
+        app, ["bench", "make", str(src), str(out), "--kinds", "photo-damage*,genuine-*"]
+    )
     assert made.exit_code == 0, made.output
     cases = _manifest(out / "manifest.jsonl")
     kinds = {str(c["kind"]) for c in cases}
@@ -121,16 +149,22 @@ def test_make_on_a_plain_photo_folder(tmp_path: Path, photos: dict[str, np.ndarr
     assert "tiny.jpg" in made.output  # skipped sources are named
 
 
-def test_failing_case_is_recorded_not_lost_with_workers(tmp_path: Path, photos: dict[str, np.ndarray]) -> None:
+def test_failing_case_is_recorded_not_lost_with_workers(
+    tmp_path: Path, photos: dict[str, np.ndarray]
+) -> None:
     _save(tmp_path / "a.jpg", photos["cat"])
     manifest = tmp_path / "m.jsonl"
     manifest.write_text(
-        json.dumps({"id": "ok", "evidence": ["a.jpg"], "label": "genuine"}) + "\n"
-        + json.dumps({"id": "gone", "evidence": ["missing.jpg"], "label": "forged", "kind": "x"}) + "\n",
+        json.dumps({"id": "ok", "evidence": ["a.jpg"], "label": "genuine"})
+        + "\n"
+        + json.dumps({"id": "gone", "evidence": ["missing.jpg"], "label": "forged", "kind": "x"})
+        + "\n",
         "utf-8",
     )
     results = tmp_path / "r.jsonl"
-    ran = runner.invoke(app, ["bench", "run", str(manifest), "--out", str(results), "--no-ocr", "--jobs", "2"])
+    ran = runner.invoke(
+        app, ["bench", "run", str(manifest), "--out", str(results), "--no-ocr", "--jobs", "2"]
+    )
     assert ran.exit_code == 0, ran.output
     by_id = {r["id"]: r for r in _manifest(results)}
     assert set(by_id) == {"ok", "gone"}
@@ -141,13 +175,19 @@ def test_failing_case_is_recorded_not_lost_with_workers(tmp_path: Path, photos: 
     assert json.loads(scored.stdout)["errors"] == 1
 
 
-def test_bad_manifest_exits_2_with_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_manifest_exits_2_with_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from trueclaim.cli.errors import error_handler
 
     manifest = tmp_path / "m.jsonl"
-    manifest.write_text('{"id": "a", "evidence": ["x.jpg"], "label": "forged"}\n{"id": "b", "oops": 1}\n')
-    for argv in (["bench", "run", str(manifest), "--out", str(tmp_path / "r.jsonl")],
-                 ["bench", "score", str(manifest), str(tmp_path / "r.jsonl")]):
+    manifest.write_text(
+        '{"id": "a", "evidence": ["x.jpg"], "label": "forged"}\n{"id": "b", "oops": 1}\n'
+    )
+    for argv in (
+        ["bench", "run", str(manifest), "--out", str(tmp_path / "r.jsonl")],
+        ["bench", "score", str(manifest), str(tmp_path / "r.jsonl")],
+    ):
         with pytest.raises(SystemExit) as info, error_handler():
             app(argv, standalone_mode=False)
         assert info.value.code == 2

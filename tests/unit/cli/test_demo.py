@@ -17,8 +17,14 @@ def test_demo_writes_photos_and_reports(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     result = runner.invoke(app, ["demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    for name in ("listing.jpg", "claim-forged.jpg", "claim-genuine.jpg", "claim-forged-mask.png",
-                 "report.html", "report-genuine.html"):
+    for name in (
+        "listing.jpg",
+        "claim-forged.jpg",
+        "claim-genuine.jpg",
+        "claim-forged-mask.png",
+        "report.html",
+        "report-genuine.html",
+    ):
         assert (out / name).is_file(), name
     page = (out / "report.html").read_text("utf-8")
     assert page.startswith("<!doctype html>") and "data:image/jpeg;base64," in page
@@ -34,4 +40,6 @@ def test_demo_is_seeded(tmp_path: Path) -> None:
     a = runner.invoke(app, ["demo", "--out", str(tmp_path / "a")])
     b = runner.invoke(app, ["demo", "--out", str(tmp_path / "b")])
     assert a.exit_code == b.exit_code == 0
-    assert (tmp_path / "a" / "claim-forged.jpg").read_bytes() == (tmp_path / "b" / "claim-forged.jpg").read_bytes()
+    assert (tmp_path / "a" / "claim-forged.jpg").read_bytes() == (
+        tmp_path / "b" / "claim-forged.jpg"
+    ).read_bytes()

@@ -32,7 +32,9 @@ def _load(manifest: Path):  # type: ignore[no-untyped-def]
 @app.command("run")
 def run(
     manifest: Annotated[Path, typer.Argument(help="The case manifest (JSON Lines).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Results file (JSON Lines); appended to.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Results file (JSON Lines); appended to.")
+    ],
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
     retry_errors: Annotated[
         bool, typer.Option("--retry-errors", help="Run again the cases that failed last time.")
@@ -54,8 +56,13 @@ def run(
     params = EngineParams(detector_options={"watermark": {"ocr": False}}) if no_ocr else None
     failed = 0
     with Progress(
-        TextColumn("[bold]bench run"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        TextColumn("{task.fields[last]}"), console=console, transient=False,
+        TextColumn("[bold]bench run"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[last]}"),
+        console=console,
+        transient=False,
     ) as progress:
         task = progress.add_task("run", total=len(todo), last="")
 
@@ -67,8 +74,9 @@ def run(
         run_cases(todo, out, jobs=jobs, params=params, on_result=step)
     skipped = len(cases) - len(todo)
     console.print(
-        f"ran {len(todo)} case(s)" + (f", skipped {skipped} already done" if skipped else "")
-        + (f", [red]{failed} failed[/] (see \"error\" in {out})" if failed else "")
+        f"ran {len(todo)} case(s)"
+        + (f", skipped {skipped} already done" if skipped else "")
+        + (f', [red]{failed} failed[/] (see "error" in {out})' if failed else "")
         + f"; results in {out}"
     )
 
@@ -78,7 +86,9 @@ def score(
     manifest: Annotated[Path, typer.Argument(help="The case manifest (JSON Lines).")],
     results: Annotated[Path, typer.Argument(help="Results written by `trueclaim bench run`.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
-    plot: Annotated[Path | None, typer.Option("--plot", help="Write the ROC curve as a PNG.")] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write the ROC curve as a PNG.")
+    ] = None,
 ) -> None:
     """Print ROC AUC, TPR at 1% / 0.1% FPR, share flagged per kind, mask IoU and latency."""
     from trueclaim.bench.runner import load_results
@@ -90,7 +100,9 @@ def score(
     try:
         summary = summarize(cases, load_results(results), results.resolve().parent)
     except FileNotFoundError as exc:
-        raise InputError(f"a mask file is missing: {exc.filename}. Check the manifest's mask paths.") from exc
+        raise InputError(
+            f"a mask file is missing: {exc.filename}. Check the manifest's mask paths."
+        ) from exc
     if plot is not None:
         if summary.roc is None:
             raise CLIError("no ROC curve to plot: the run needs both forged and genuine cases.")
@@ -114,22 +126,39 @@ def _print_summary(summary, plot: Path | None) -> None:  # type: ignore[no-untyp
     head = Table(title="trueclaim bench", show_header=False)
     head.add_column("figure")
     head.add_column("value", justify="right")
-    head.add_row("cases (forged / genuine / unlabeled)",
-                 f"{summary.cases} ({summary.forged} / {summary.genuine} / {summary.unlabeled})")
+    head.add_row(
+        "cases (forged / genuine / unlabeled)",
+        f"{summary.cases} ({summary.forged} / {summary.genuine} / {summary.unlabeled})",
+    )
     if summary.errors or summary.missing:
         head.add_row("failed / missing", f"{summary.errors} / {summary.missing}")
     head.add_row("ROC AUC", _fmt(summary.auc))
-    head.add_row("TPR at 1% FPR", f"{_fmt(summary.tpr_at_1pct, True)}  (risk ≥ {_fmt(summary.threshold_1pct)})")
-    head.add_row("TPR at 0.1% FPR", f"{_fmt(summary.tpr_at_0_1pct, True)}  (risk ≥ {_fmt(summary.threshold_0_1pct)})")
+    head.add_row(
+        "TPR at 1% FPR",
+        f"{_fmt(summary.tpr_at_1pct, True)}  (risk ≥ {_fmt(summary.threshold_1pct)})",
+    )
+    head.add_row(
+        "TPR at 0.1% FPR",
+        f"{_fmt(summary.tpr_at_0_1pct, True)}  (risk ≥ {_fmt(summary.threshold_0_1pct)})",
+    )
     head.add_row(f"mean mask IoU ({summary.mask_cases} masks)", _fmt(summary.mean_mask_iou))
-    head.add_row("latency p50 / p95", f"{_fmt(summary.latency_p50_ms and summary.latency_p50_ms / 1000)} s / "
-                 f"{_fmt(summary.latency_p95_ms and summary.latency_p95_ms / 1000)} s")
+    head.add_row(
+        "latency p50 / p95",
+        f"{_fmt(summary.latency_p50_ms and summary.latency_p50_ms / 1000)} s / "
+        f"{_fmt(summary.latency_p95_ms and summary.latency_p95_ms / 1000)} s",
+    )
     for stage, (p50, p95) in summary.stage_latency_ms.items():
         head.add_row(f"  {stage} p50 / p95", f"{p50:.0f} ms / {p95:.0f} ms")
     head.add_row("engine", ", ".join(summary.engine_versions) or "–")
     console.print(head)
     kinds = Table(title="share flagged at the 1%-FPR threshold, per kind")
-    for col, just in (("kind", "left"), ("label", "left"), ("cases", "right"), ("flagged", "right"), ("mean risk", "right")):
+    for col, just in (
+        ("kind", "left"),
+        ("label", "left"),
+        ("cases", "right"),
+        ("flagged", "right"),
+        ("mean risk", "right"),
+    ):
         kinds.add_column(col, justify=just)  # type: ignore[arg-type]
     for k in summary.by_kind:
         kinds.add_row(k.kind, k.label, str(k.cases), _fmt(k.share_flagged, True), _fmt(k.mean_risk))
@@ -142,15 +171,23 @@ def _print_summary(summary, plot: Path | None) -> None:  # type: ignore[no-untyp
 
 @app.command("make")
 def make(
-    source_dir: Annotated[Path, typer.Argument(help="Folder of real photos (products layout or any photos).")],
+    source_dir: Annotated[
+        Path, typer.Argument(help="Folder of real photos (products layout or any photos).")
+    ],
     out_dir: Annotated[Path, typer.Argument(help="Where manifest.jsonl and the case files go.")],
     seed: Annotated[int, typer.Option(help="Seed of every random choice.")] = 0,
-    limit: Annotated[int | None, typer.Option(min=1, help="At most this many cases (balanced).")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="At most this many cases (balanced).")
+    ] = None,
     kinds: Annotated[
-        str | None, typer.Option(help="Comma-separated kinds or patterns, e.g. 'listing-damage*,genuine-*'.")
+        str | None,
+        typer.Option(help="Comma-separated kinds or patterns, e.g. 'listing-damage*,genuine-*'."),
     ] = None,
     damage_dir: Annotated[
-        Path | None, typer.Option(help="Real damage photos with masks, e.g. ../shared/data/damage/magnetic-tile.")
+        Path | None,
+        typer.Option(
+            help="Real damage photos with masks, e.g. ../shared/data/damage/magnetic-tile."
+        ),
     ] = None,
 ) -> None:
     """Build a labelled case set: genuine photos and forgeries made the way buyers make them."""
@@ -162,7 +199,10 @@ def make(
     try:
         with console.status("making cases…") as status:
             summary = make_bench(
-                source_dir, out_dir, seed=seed, limit=limit,
+                source_dir,
+                out_dir,
+                seed=seed,
+                limit=limit,
                 kinds=[k.strip() for k in kinds.split(",") if k.strip()] if kinds else (),
                 damage_dir=damage_dir,
                 on_case=lambda cid: status.update(f"making cases… {cid}"),

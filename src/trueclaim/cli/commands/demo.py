@@ -23,9 +23,9 @@ _TZ = timezone(timedelta(hours=8))
 
 
 def demo(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the photos and report.")] = Path(
-        "trueclaim-demo"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder for the photos and report.")
+    ] = Path("trueclaim-demo"),
     seed: Annotated[int, typer.Option(help="Seed of the forgery generator.")] = SEED,
 ) -> None:
     """Make a forged claim from a bundled photo, check it, and write the HTML report."""
@@ -50,7 +50,9 @@ def demo(
     listing = NamedFile("listing.jpg", _jpeg(listing_px, quality=92))
 
     painted = paint_damage(listing_px, rng, damage="crack", regenerate=False)
-    forged_px, forged_mask = apply_transforms(painted.image, painted.mask, ["crop", "jpeg", "screenshot"], rng)
+    forged_px, forged_mask = apply_transforms(
+        painted.image, painted.mask, ["crop", "jpeg", "screenshot"], rng
+    )
     forged = NamedFile("claim-forged.jpg", _jpeg(forged_px, quality=80))
 
     honest_px = np.ascontiguousarray(data.coffee())
@@ -64,19 +66,28 @@ def demo(
 
     written = []
     for title, evidence, stem in (
-        ("Forged claim: listing photo with a painted crack, cropped, recompressed, screenshotted",
-         forged, "report"),
+        (
+            "Forged claim: listing photo with a painted crack, cropped, recompressed, screenshotted",
+            forged,
+            "report",
+        ),
         ("Honest claim: the buyer's own photo", honest, "report-genuine"),
     ):
         report = verify([evidence.data], [listing.data], context)
         console.rule(title)
         _print_human(report, [evidence], [listing])
         path = out / f"{stem}.html"
-        path.write_text(render_report_html(report, [evidence], [listing], title=title), encoding="utf-8")
+        path.write_text(
+            render_report_html(report, [evidence], [listing], title=title), encoding="utf-8"
+        )
         written.append(path)
     console.rule()
-    console.print("files in [bold]" + str(out) + "[/]: " + ", ".join(
-        p.name for p in sorted(out.iterdir()) if p.is_file()))
+    console.print(
+        "files in [bold]"
+        + str(out)
+        + "[/]: "
+        + ", ".join(p.name for p in sorted(out.iterdir()) if p.is_file())
+    )
     console.print(f"open [bold]{written[0]}[/] to see the forged claim's report.")
 
 
