@@ -158,10 +158,11 @@ def localize_changes(
     small &= valid
     small = _drop_small(small, max(6, int(min_region_fraction * valid.sum())))
     small = _fill_holes(small)
+    core = small
     if small.any():
         small = _grow_into_resynthesis(small, d_col, texture, product, valid)
     mask = cv2.resize(small.astype(np.float32), (ew, eh), interpolation=cv2.INTER_LINEAR) >= 0.5
-    regions = _regions(small, z, ev, reff, product, (cx * s, cy * s, cw * s, ch * s), 1.0 / s)
+    regions = _regions(small, core, z, ev, reff, product, (cx * s, cy * s, cw * s, ch * s), 1.0 / s)
     changed = float((small & product).sum()) / max(1.0, float(product.sum()))
     floor = float(np.median(floor_c[product]))
     motion = _residual_motion(flow_points, flow_residuals, agree & ~small)
@@ -342,7 +343,7 @@ def _min_shift_distance(ev: FloatImage, ref: FloatImage) -> FloatImage:
     return best
 
 
-GROW_RATIO = 2.0
+GROW_RATIO = 1.6
 GROW_SIGMA = 3.0
 
 
@@ -356,8 +357,24 @@ def _grow_into_resynthesis(
     kept only where they touch a detected change.
     """
     typical = _noise_floor(d, texture, product, 1.0, spread=0.0)
-    ratio = cv2.GaussianBlur(d / typical, (0, 0), GROW_SIGMA)
-    zone = ((ratio > GROW_RATIO) & valid) | seed
+    # Average over the surroundings only (normalised convolution): the change itself must not
+    # bleed into its neighbourhood.
+    outside = (~seed).astype(np.float32)
+    num = cv2.GaussianBlur(d / typical * outside, (0, 0), GROW_SIGMA)
+    ratio = num / np.maximum(cv2.GaussianBlur(outside, (0, 0), GROW_SIGMA), 1e-3)
+    zone = (ratio > GROW_RATIO) & valid
+    # An editor re-synthesises a margin of about half the brush size: grow no further.
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(seed.astype(np.uint8), connectivity=8)
+    reach = np.zeros(seed.shape, bool)
+    for i in range(1, n):
+        x, y, w, h, area = stats[i]
+        r = int(max(2.0, 0.6 * np.sqrt(area / np.pi)))
+        x0, y0 = max(0, x - r), max(0, y - r)
+        x1, y1 = min(seed.shape[1], x + w + r), min(seed.shape[0], y + h + r)
+        part = (labels[y0:y1, x0:x1] == i).astype(np.uint8)
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        reach[y0:y1, x0:x1] |= cv2.dilate(part, kernel).astype(bool)
+    zone = (zone & reach) | seed
     n, labels = cv2.connectedComponents(zone.astype(np.uint8), connectivity=8)
     keep = np.zeros(n, bool)
     keep[np.unique(labels[seed])] = True
@@ -434,6 +451,7 @@ def _fill_holes(mask: Mask) -> Mask:
 
 def _regions(
     mask: Mask,
+    core: Mask,
     z: FloatImage,
     ev: RGBImage,
     ref: FloatImage,
@@ -456,7 +474,10 @@ def _regions(
         zs = z[part]
         score = float(np.clip((np.percentile(zs, 90) - 1.5) / 6.0, 0.05, 1.0))
         frac = float(part.sum()) / product_px
-        en, zh = _describe(part, ev, ref, (x0, y0, x1, y1), content, frac)
+        shape_part = part & core if (part & core).any() else part  # shape before growing
+        sy, sx = np.nonzero(shape_part)
+        shape_box = (int(sx.min()), int(sy.min()), int(sx.max()) + 1, int(sy.max()) + 1)
+        en, zh = _describe(shape_part, ev, ref, shape_box, content, frac)
         out.append(
             ChangeRegion(
                 x=int(x0 * to_analysis),
@@ -525,7 +546,8 @@ def _describe(
     horiz = "left" if fx < 1 / 3 else ("right" if fx > 2 / 3 else "centre")
     where = "the centre" if (vert, horiz) == ("middle", "centre") else f"{vert} {horiz}"
     pct = f"{frac * 100:.0f}%" if frac >= 0.01 else "under 1%"
-    en = f"a {tone}, {shape} appeared at {where}, {pct} of the product area"
+    sep = ", " if shape.startswith("thin") else " "
+    en = f"a {tone}{sep}{shape} appeared at {where}, {pct} of the product area"
     pct_zh = f"占商品面积 {frac * 100:.0f}%" if frac >= 0.01 else "不到商品面积 1%"
     zh = f"{_WHERE_ZH[where]}出现{_TONE_ZH[tone]}{_SHAPE_ZH[shape]},{pct_zh}"
     return en, zh

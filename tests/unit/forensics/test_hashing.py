@@ -1,0 +1,101 @@
+"""Perceptual hashes and the content box: invariants, variants, framing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from skimage import data
+
+from tests.conftest import encode
+from trueclaim.forensics.decode import decode_image
+from trueclaim.forensics.framing import find_content_box
+from trueclaim.forensics.hashing import (
+    PDQ_MATCH_BITS,
+    PHASH_MATCH_BITS,
+    VARIANTS,
+    closest_variant,
+    compute_hashes,
+    hamming_distance,
+    transform_variant,
+)
+
+
+def _photos() -> list[np.ndarray]:
+    return [np.ascontiguousarray(data.chelsea()), np.ascontiguousarray(data.astronaut()),
+            np.ascontiguousarray(data.coffee())]
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_distance_to_itself_is_zero(index: int) -> None:
+    h = compute_hashes(_photos()[index])
+    assert hamming_distance(h.pdq[0], h.pdq[0]) == 0
+    assert hamming_distance(h.phash[0], h.phash[0]) == 0
+    again = compute_hashes(_photos()[index].copy())
+    assert np.array_equal(h.pdq, again.pdq) and np.array_equal(h.phash, again.phash)
+
+
+def test_distance_is_symmetric_and_unrelated_photos_are_far() -> None:
+    a, b, c = (compute_hashes(p, variants=False) for p in _photos())
+    for x, y in ((a, b), (a, c), (b, c)):
+        assert hamming_distance(x.pdq[0], y.pdq[0]) == hamming_distance(y.pdq[0], x.pdq[0])
+        assert hamming_distance(x.phash[0], y.phash[0]) == hamming_distance(y.phash[0], x.phash[0])
+        assert not closest_variant(x, y).is_match
+
+
+@pytest.mark.parametrize("quality", [90, 95])
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_reencode_stays_under_the_match_threshold(index: int, quality: int) -> None:
+    photo = _photos()[index]
+    again = decode_image(encode(photo, "JPEG", quality=quality)).pixels
+    original, reencoded = compute_hashes(photo), compute_hashes(again, variants=False)
+    match = closest_variant(reencoded, original)
+    assert match.variant == "identity"
+    assert match.pdq_distance_bits <= PDQ_MATCH_BITS
+    assert match.phash_distance_bits <= PHASH_MATCH_BITS
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_mirror_and_rotation_variants_are_found(variant: str) -> None:
+    photo = _photos()[0]
+    reference = compute_hashes(photo)
+    evidence = compute_hashes(transform_variant(photo, variant), variants=False)
+    match = closest_variant(evidence, reference)
+    assert match.variant == variant
+    assert match.is_match
+    assert match.mirrored == variant.startswith("mirror")
+
+
+def test_hamming_distance_refuses_different_lengths() -> None:
+    with pytest.raises(ValueError, match="differ in length"):
+        hamming_distance(np.zeros(64, bool), np.zeros(256, bool))
+
+
+def _screenshot(photo: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    h, w = photo.shape[:2]
+    canvas = np.full((h + 420, w + 40, 3), 246, np.uint8)
+    canvas[:36] = 20  # status bar with "icons"
+    canvas[10:26, 12:60] = 230
+    canvas[10:26, w - 40 : w - 4] = 230
+    canvas[-60:] = 235  # navigation bar with labels
+    canvas[-40:-30, 30:80] = 60
+    y0, x0 = 180, 20
+    canvas[y0 : y0 + h, x0 : x0 + w] = photo
+    return canvas, (x0, y0, w, h)
+
+
+def test_content_box_finds_the_photo_inside_a_screenshot() -> None:
+    photo = _photos()[0]
+    shot, (x, y, w, h) = _screenshot(photo)
+    box = find_content_box(shot)
+    assert box.framed
+    assert abs(box.x - x) <= 6 and abs(box.y - y) <= 6
+    assert abs(box.width - w) <= 12 and abs(box.height - h) <= 12
+    hashed = compute_hashes(box.crop(shot), variants=False)
+    assert closest_variant(hashed, compute_hashes(photo)).is_match
+
+
+def test_content_box_leaves_an_unframed_photo_alone() -> None:
+    photo = _photos()[1]
+    box = find_content_box(photo)
+    assert not box.framed
+    assert (box.x, box.y, box.width, box.height) == (0, 0, photo.shape[1], photo.shape[0])
