@@ -6,9 +6,6 @@ be flagged. Each signal is measured on the evidence alone:
 * ``double-jpeg`` — the DCT coefficient histograms of a JPEG, divided by its own
   quantisation table, show periodic gaps or peaks: it was decoded and saved again. Almost
   every shared photo is re-saved by some app, so this is ``info``/``low`` only.
-* ``jpeg-ghost`` (data of ``tamper-localized``) — recompressing at a range of qualities
-  leaves a region whose error minimum sits at another quality than the rest: content
-  pasted from a differently compressed source.
 * ``noise-inconsistency`` — wavelet (HH1) noise level per block; a compact region whose
   noise is far below or above the rest. ``low`` only on its own: denoising, bokeh and
   brightness change noise in real photos too.
@@ -53,7 +50,6 @@ class TamperParams:
     noise_ratio: float = 4.0  # a block this many times off the median noise is an outlier
     noise_min_region_frac: float = 0.02
     double_jpeg: bool = True
-    ghost: bool = True
 
 
 @dataclass(frozen=True, slots=True)
