@@ -343,7 +343,7 @@ def _min_shift_distance(ev: FloatImage, ref: FloatImage) -> FloatImage:
     return best
 
 
-GROW_RATIO = 1.6
+GROW_RATIO = 2.0
 GROW_SIGMA = 3.0
 
 
