@@ -40,32 +40,32 @@ class Settings(BaseSettings):
     queue_backend: Literal["inline", "celery"] = "inline"
     redis_url: str = "redis://127.0.0.1:6379/0"
     celery_queue: str = "trueclaim"
-    worker_threads: int = Field(2, ge=1, le=64)
-    job_max_retries: int = Field(5, ge=0, le=100)
-    job_retry_backoff_s: float = Field(2.0, ge=0)
-    celery_visibility_timeout_s: int = Field(3600, ge=1)
-    job_pause_s: float = Field(0.0, ge=0)  # test hook: sleep before saving a report
-    timer_interval_s: float = Field(60.0, gt=0)
+    worker_threads: int = Field(default=2, ge=1, le=64)
+    job_max_retries: int = Field(default=5, ge=0, le=100)
+    job_retry_backoff_s: float = Field(default=2.0, ge=0)
+    celery_visibility_timeout_s: int = Field(default=3600, ge=1)
+    job_pause_s: float = Field(default=0.0, ge=0)  # test hook: sleep before saving a report
+    timer_interval_s: float = Field(default=60.0, gt=0)
 
-    max_upload_bytes: int = Field(20 * 1024 * 1024, ge=1)
-    max_files_per_request: int = Field(10, ge=1)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    max_files_per_request: int = Field(default=10, ge=1)
     allowed_content_types: tuple[str, ...] = (
         "image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/tiff",
         "image/bmp", "image/gif", "video/mp4", "application/pdf",
     )
     engine_ocr: bool = True
 
-    auto_approve_max_risk: float = Field(0.2, ge=0, le=1)
-    auto_approve_max_amount_minor: int = Field(10_000, ge=0)
-    max_recent_claims: int = Field(5, ge=0)
-    max_confirmed_forgeries: int = Field(0, ge=0)
-    merchant_response_window_h: float = Field(48.0, gt=0)
-    review_sla_h: float = Field(24.0, gt=0)
-    more_evidence_window_h: float = Field(72.0, gt=0)
-    max_appeals: int = Field(1, ge=0)
+    auto_approve_max_risk: float = Field(default=0.2, ge=0, le=1)
+    auto_approve_max_amount_minor: int = Field(default=10_000, ge=0)
+    max_recent_claims: int = Field(default=5, ge=0)
+    max_confirmed_forgeries: int = Field(default=0, ge=0)
+    merchant_response_window_h: float = Field(default=48.0, gt=0)
+    review_sla_h: float = Field(default=24.0, gt=0)
+    more_evidence_window_h: float = Field(default=72.0, gt=0)
+    max_appeals: int = Field(default=1, ge=0)
 
     host: str = "127.0.0.1"
-    port: int = Field(8000, ge=1, le=65535)
+    port: int = Field(default=8000, ge=1, le=65535)
 
     @field_validator("database_url")
     @classmethod

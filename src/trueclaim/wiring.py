@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
 from sqlalchemy import Engine
 
 from trueclaim.adapters.blobs import LocalBlobStore, S3BlobStore
@@ -15,7 +13,7 @@ from trueclaim.adapters.migrations import upgrade
 from trueclaim.adapters.queue.inline import InlineJobQueue
 from trueclaim.adapters.sql import SqlRepositories, make_engine
 from trueclaim.domain.policy import RoutingPolicy
-from trueclaim.domain.ports import BlobStore, JobQueue
+from trueclaim.domain.ports import BlobStore, JobQueue, Verifier
 from trueclaim.domain.services.context import Services
 from trueclaim.domain.services.verification import run_verification
 from trueclaim.forensics import CaseContext, EngineParams, Report, verify
@@ -35,7 +33,7 @@ class Runtime:
     settings: Settings
     engine: Engine
     services: Services
-    queue: Any
+    queue: JobQueue
 
     def close(self) -> None:
         if isinstance(self.queue, InlineJobQueue):
@@ -100,7 +98,7 @@ def _make_queue(settings: Settings) -> JobQueue:
                           backoff_s=settings.job_retry_backoff_s)
 
 
-def _make_verifier(settings: Settings) -> Any:
+def _make_verifier(settings: Settings) -> Verifier:
     params = EngineParams(detector_options={} if settings.engine_ocr else {"watermark": {"ocr": False}})
 
     def _verify(evidence: Sequence[bytes], references: Sequence[bytes], context: CaseContext | None) -> Report:

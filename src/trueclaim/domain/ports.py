@@ -16,6 +16,10 @@ from trueclaim.domain.tenants import ApiKey, Merchant, Tenant
 from trueclaim.forensics.types import CaseContext, Report
 
 
+ClaimRecord = Evidence | MerchantResponse | Decision | Appeal
+"""A row that hangs off a claim and is stored with the transition it came with."""
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
@@ -107,7 +111,7 @@ class ClaimRepository(Protocol):
     def claim_by_idempotency_key(self, tenant_id: str, key: str) -> Claim | None: ...
     def save_claim(
         self, claim: Claim, expected_version: int, events: Sequence[PendingEvent] = (),
-        records: Sequence[Evidence | MerchantResponse | Decision | Appeal] = (),
+        records: Sequence[ClaimRecord] = (),
     ) -> None: ...
     def list_claims(
         self, tenant_id: str, *, merchant_id: str | None = None, status: ClaimStatus | None = None
@@ -150,10 +154,16 @@ class EventLog(Protocol):
 
 
 class Repositories(Protocol):
-    """Everything the services persist, bundled."""
+    """Everything the services persist, bundled (read-only, so an adapter's own repository
+    classes satisfy it)."""
 
-    tenants: TenantRepository
-    orders: OrderRepository
-    claims: ClaimRepository
-    reports: ReportRepository
-    events: EventLog
+    @property
+    def tenants(self) -> TenantRepository: ...
+    @property
+    def orders(self) -> OrderRepository: ...
+    @property
+    def claims(self) -> ClaimRepository: ...
+    @property
+    def reports(self) -> ReportRepository: ...
+    @property
+    def events(self) -> EventLog: ...

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from trueclaim.adapters.queue.celery import SWEEP_TASK, VERIFY_TASK, make_celery
+from trueclaim.domain.services.context import Services
 from trueclaim.domain.services.review import expire_due
 from trueclaim.domain.services.verification import run_verification
 from trueclaim.settings import Settings
 
 if TYPE_CHECKING:
-    from celery import Celery
+    from celery import Celery, Task
 
     from trueclaim.wiring import Runtime
 
@@ -25,7 +26,7 @@ _runtime: Runtime | None = None
 _runtime_lock = threading.Lock()
 
 
-def _services_for(settings: Settings) -> Any:
+def _services_for(settings: Settings) -> Services:
     """The worker process's services, built once (worker threads share them)."""
     global _runtime
     with _runtime_lock:
@@ -41,17 +42,19 @@ def create_worker_app(settings: Settings) -> Celery:
     """The Celery app with trueclaim's tasks registered."""
     app = make_celery(settings)
 
-    @app.task(name=VERIFY_TASK, bind=True, acks_late=True, max_retries=settings.job_max_retries)
-    def verify_claim(self: Any, tenant_id: str, claim_id: str, round: int, job_key: str) -> str:
+    def verify_claim(task: Task, tenant_id: str, claim_id: str, round: int, job_key: str) -> str:
         try:
             return run_verification(_services_for(settings), tenant_id, claim_id, round, job_key)
         except Exception as exc:
             log.exception("verification job %s failed", job_key)
-            countdown = settings.job_retry_backoff_s * 2**self.request.retries
-            raise self.retry(exc=exc, countdown=countdown) from exc
+            countdown = settings.job_retry_backoff_s * 2**task.request.retries
+            raise task.retry(exc=exc, countdown=countdown) from exc
 
-    @app.task(name=SWEEP_TASK, acks_late=True)
     def sweep_timers() -> int:
         return len(expire_due(_services_for(settings)))
 
+    # Registered by call rather than as decorators: Celery ships no type information, and an
+    # untyped decorator would erase these functions' signatures for mypy.
+    app.task(name=VERIFY_TASK, bind=True, acks_late=True, max_retries=settings.job_max_retries)(verify_claim)
+    app.task(name=SWEEP_TASK, acks_late=True)(sweep_timers)
     return app

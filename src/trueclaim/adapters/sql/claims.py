@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, Select, func, insert, select, update
 
 from trueclaim.adapters.sql import tables as t
 from trueclaim.adapters.sql.engine import is_postgresql
@@ -27,6 +27,7 @@ from trueclaim.domain.claims import (
 )
 from trueclaim.domain.decisions import FORGERY_REASONS, Appeal, Decision, Outcome, ReasonCode
 from trueclaim.domain.errors import ClaimNotFound, Conflict, NotFound
+from trueclaim.domain.ports import ClaimRecord
 
 _PULL_RETRIES = 50
 _EVENT_RETRIES = 20
@@ -134,7 +135,7 @@ class SqlClaimRepository:
                 return claim
         return None
 
-    def _assign_one(self, q: Any, reviewer_id: str, at: datetime,
+    def _assign_one(self, q: Select[Any], reviewer_id: str, at: datetime,
                     event_for: Callable[[Claim], PendingEvent] | None) -> Claim | None | bool:
         """One attempt: the claim assigned, None when the queue is empty, False on a lost race."""
         c_ = t.claims.c
@@ -241,7 +242,7 @@ class SqlClaimRepository:
                        r.excluded_reviewer_id) for r in rows]
 
     @staticmethod
-    def _reload(c: Any, claim_id: str) -> Claim:
+    def _reload(c: Connection, claim_id: str) -> Claim:
         return _claim(c.execute(select(t.claims).where(t.claims.c.id == claim_id)).one())
 
 
@@ -260,7 +261,7 @@ def _claim_values(claim: Claim) -> dict[str, Any]:
     }
 
 
-def _claim(row: Any) -> Claim:
+def _claim(row: Row[Any]) -> Claim:
     return Claim(
         id=row.id, tenant_id=row.tenant_id, merchant_id=row.merchant_id, order_id=row.order_id,
         buyer_ref=row.buyer_ref, type=ClaimType(row.type), reason=row.reason,
@@ -280,10 +281,7 @@ def _evidence_values(e: Evidence) -> dict[str, Any]:
             "content_type": e.content_type, "filename": e.filename, "uploaded_at": e.uploaded_at}
 
 
-ClaimRecord = Evidence | MerchantResponse | Decision | Appeal
-
-
-def _insert_record(c: Any, record: ClaimRecord) -> None:
+def _insert_record(c: Connection, record: ClaimRecord) -> None:
     """Insert one of the rows that hang off a claim."""
     if isinstance(record, Evidence):
         c.execute(insert(t.evidence).values(**_evidence_values(record)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Engine, insert, or_, select
+from sqlalchemy import Engine, Row, insert, or_, select
 
 from trueclaim.adapters.sql import tables as t
 from trueclaim.adapters.sql.errors import translate_errors
@@ -78,12 +78,12 @@ class SqlOrderRepository:
             return [_reference(r) for r in c.execute(q.order_by(m.created_at, m.id)).all()]
 
 
-def _order(row: Any) -> Order:
+def _order(row: Row[Any]) -> Order:
     items = tuple(OrderItem(**i) for i in json.loads(row.items_json))
     return Order(row.id, row.tenant_id, row.merchant_id, row.external_id, row.buyer_ref, items,
                  row.amount_minor, row.currency, row.created_at, row.shipped_at, row.delivered_at)
 
 
-def _reference(row: Any) -> Reference:
+def _reference(row: Row[Any]) -> Reference:
     return Reference(row.id, row.tenant_id, row.merchant_id, ReferenceKind(row.kind), row.sha256,
                      row.size_bytes, row.content_type, row.filename, row.created_at, row.sku, row.order_id)

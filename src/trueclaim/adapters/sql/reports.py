@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Row, insert, select, update
 
 from trueclaim.adapters.sql import tables as t
 from trueclaim.adapters.sql.errors import translate_errors
@@ -95,11 +95,11 @@ class SqlReportRepository:
         return [_job(r) for r in rows]
 
 
-def _report(row: Any) -> StoredReport:
+def _report(row: Row[Any]) -> StoredReport:
     return StoredReport(row.id, row.tenant_id, row.claim_id, row.round, row.job_key, row.risk,
                         row.verdict, row.report_json, row.html_sha256,
                         json.loads(row.routing_signals_json), row.created_at)
 
 
-def _job(r: Any) -> Job:
+def _job(r: Row[Any]) -> Job:
     return Job(r.key, r.tenant_id, r.claim_id, r.round, r.status, r.attempts, r.last_error, r.updated_at)

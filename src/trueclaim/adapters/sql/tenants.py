@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, Row, insert, select, update
 
 from trueclaim.adapters.sql import tables as t
 from trueclaim.adapters.sql.errors import translate_errors
@@ -83,10 +83,10 @@ class SqlTenantRepository:
                       .values(name=merchant.name, good_standing=merchant.good_standing))
 
 
-def _key(row: Any) -> ApiKey:
+def _key(row: Row[Any]) -> ApiKey:
     return ApiKey(row.id, row.tenant_id, Role(row.role), row.name, row.secret_sha256, row.created_at,
                   row.merchant_id, row.revoked_at)
 
 
-def _merchant(row: Any) -> Merchant:
+def _merchant(row: Row[Any]) -> Merchant:
     return Merchant(row.id, row.tenant_id, row.name, row.created_at, row.good_standing)

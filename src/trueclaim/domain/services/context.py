@@ -12,7 +12,15 @@ from trueclaim.domain.audit import PendingEvent
 from trueclaim.domain.claims import Claim, ClaimStatus
 from trueclaim.domain.errors import PermissionDenied
 from trueclaim.domain.policy import RoutingPolicy
-from trueclaim.domain.ports import BlobStore, Clock, JobQueue, Repositories, ReportRenderer, Verifier
+from trueclaim.domain.ports import (
+    BlobStore,
+    ClaimRecord,
+    Clock,
+    JobQueue,
+    Repositories,
+    ReportRenderer,
+    Verifier,
+)
 from trueclaim.domain.states import transition
 from trueclaim.domain.tenants import Principal, Role
 
@@ -78,7 +86,7 @@ def move(
     actor: str,
     data: dict[str, Any] | None = None,
     before: Sequence[PendingEvent] = (),
-    records: Sequence[Any] = (),
+    records: Sequence[ClaimRecord] = (),
     **changes: object,
 ) -> Claim:
     """Apply a transition and store it (optimistic lock) with its event, the ``before`` events
