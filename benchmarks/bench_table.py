@@ -76,7 +76,8 @@ def main() -> int:
         s = json.loads(score)
         rows.append(_row(f"{name}, seed {args.seed}", s))
     print(
-        "| set | engine | date | forged / genuine | ROC AUC | TPR @ 1% FPR | TPR @ 0.1% FPR | mask IoU | p50 / p95 s |"
+        "| set | engine | date | forged / genuine | ROC AUC | TPR @ 1% FPR | TPR @ 0.1% FPR "
+        "| mask IoU | p50 / p95 s |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
@@ -88,16 +89,16 @@ def _row(label: str, s: dict[str, object]) -> str:
     def f(key: str, pct: bool = False) -> str:
         v = s.get(key)
         if not isinstance(v, (int, float)):
-            return "–"
+            return "-"
         return f"{100 * v:.1f}%" if pct else f"{v:.3f}"
 
     p50, p95 = s.get("latency_p50_ms"), s.get("latency_p95_ms")
     lat = (
         f"{p50 / 1000:.2f} / {p95 / 1000:.2f}"
         if isinstance(p50, float) and isinstance(p95, float)
-        else "–"
+        else "-"
     )
-    engine = ", ".join(s.get("engine_versions") or []) or "–"  # type: ignore[arg-type]
+    engine = ", ".join(s.get("engine_versions") or []) or "-"  # type: ignore[arg-type]
     return (
         f"| {label} | {engine} | {date.today().isoformat()} | {s['forged']} / {s['genuine']} | "
         f"{f('roc_auc')} | {f('tpr_at_fpr_1pct', True)} | {f('tpr_at_fpr_0_1pct', True)} | "

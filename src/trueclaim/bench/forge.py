@@ -90,7 +90,9 @@ def foreground_mask(image: RGBImage) -> Mask:
         )
         return (
             cv2.resize(
-                foreground_mask(small).astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST
+                foreground_mask(np.asarray(small, dtype=np.uint8)).astype(np.uint8),
+                (w, h),
+                interpolation=cv2.INTER_NEAREST,
             )
             > 0
         )
@@ -270,7 +272,7 @@ def _draw_cracks(
             shift=2,
         )
     alpha = line.astype(np.float32) / 255.0
-    shift = np.float32([[1, 0, rng.choice([-1, 1])], [0, 1, rng.choice([-1, 1])]])
+    shift = np.array([[1, 0, rng.choice([-1, 1])], [0, 1, rng.choice([-1, 1])]], dtype=np.float32)
     light = cv2.warpAffine(alpha, shift, (w, h)) * (1 - alpha)
     darkness = rng.uniform(0.7, 0.95)
     out = img * (1 - darkness * alpha[..., None]) + 70.0 * rng.uniform(0.4, 1.0) * light[..., None]

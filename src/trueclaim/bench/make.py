@@ -122,6 +122,9 @@ def make_bench(
             f"no cases to make from {source_dir} (check --kinds and the folder layout)."
         )
     out_dir.mkdir(parents=True, exist_ok=True)
+    for owned in ("cases", "refs"):  # files of an earlier make here would be stale
+        if (out_dir / owned).is_dir():
+            shutil.rmtree(out_dir / owned)
     ref_names: dict[Path, str] = {}
     with (
         (out_dir / "manifest.jsonl").open("w", encoding="utf-8") as manifest,
@@ -243,8 +246,9 @@ def _decode_work_pixels(raw: bytes) -> RGBImage:
     h, w = px.shape[:2]
     if max(h, w) > MAX_WORK_SIDE:  # AI editors hand back at most ~2k pixels
         f = MAX_WORK_SIDE / max(h, w)
-        px = cv2.resize(px, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
-    return np.ascontiguousarray(px)
+        size = (round(w * f), round(h * f))
+        px = np.asarray(cv2.resize(px, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    return np.ascontiguousarray(px, dtype=np.uint8)
 
 
 def _evasion_chain(evasion: str, rng: np.random.Generator) -> list[str]:
@@ -268,9 +272,8 @@ def _chat_app_resize(image: RGBImage, rng: np.random.Generator) -> RGBImage:
     h, w = image.shape[:2]
     target = int(rng.choice([1080, 1280, 800, 640]))
     f = min(1.0, target / max(h, w)) * (rng.uniform(0.6, 0.9) if max(h, w) <= target else 1.0)
-    return cv2.resize(
-        image, (max(16, round(w * f)), max(16, round(h * f))), interpolation=cv2.INTER_AREA
-    )
+    size = (max(16, round(w * f)), max(16, round(h * f)))
+    return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
 
 
 def _encode(
@@ -305,7 +308,7 @@ def _capture_time(raw: bytes) -> datetime | None:
         with Image.open(io.BytesIO(raw)) as im:
             exif = im.getexif()
             text = exif.get_ifd(0x8769).get(0x9003) or exif.get(0x0132)
-    except Exception:  # noqa: BLE001 - metadata of a foreign file is best effort here
+    except Exception:  # metadata of a foreign file is best effort here
         return None
     if not isinstance(text, str):
         return None

@@ -63,7 +63,7 @@ def _split(
 
 def roc_auc(labels: npt.ArrayLike, scores: npt.ArrayLike) -> float:
     """Area under the ROC curve: P(forged risk > genuine risk) + 0.5 P(tie)."""
-    pos, neg = _split(labels, scores)  # type: ignore[arg-type]
+    pos, neg = _split(labels, scores)
     allv = np.concatenate([pos, neg])
     ranks = _average_ranks(allv)
     rank_sum = ranks[: pos.size].sum()
@@ -85,7 +85,7 @@ def _average_ranks(values: FloatArray) -> FloatArray:
 
 def roc_curve(labels: npt.ArrayLike, scores: npt.ArrayLike) -> RocCurve:
     """ROC points at every distinct score (flag when ``score >= threshold``)."""
-    pos, neg = _split(labels, scores)  # type: ignore[arg-type]
+    pos, neg = _split(labels, scores)
     thresholds = np.unique(np.concatenate([pos, neg]))[::-1]
     pos_sorted, neg_sorted = np.sort(pos), np.sort(neg)
     tp = pos.size - np.searchsorted(pos_sorted, thresholds, side="left")

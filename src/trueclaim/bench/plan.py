@@ -206,7 +206,7 @@ def plan_photos(source_dir: Path, seed: int, skipped: list[str]) -> list[CasePla
             CasePlan(f"{stem}-u0", "forged", _kind("photo-unedited", ev), path, (path,), evasion=ev)
         )
         others = [p for p, h in usable if p != path and _distance(h, hashes) > 12]
-        partners = rng.permutation(len(others))[:4] if others else []
+        partners: list[int] = [int(j) for j in rng.permutation(len(others))[:4]]
         for k, j in enumerate(partners):
             other = others[int(j)]
             ev = {2: "screenshot" if n % 2 else "annotate", 3: "resize"}.get(k, "")
@@ -251,7 +251,7 @@ def select_cases(plans: list[CasePlan], limit: int, seed: int) -> list[CasePlan]
     for label in sorted(by_label):
         kinds = by_label[label]
         for lst in kinds.values():
-            rng.shuffle(lst)  # type: ignore[arg-type]
+            rng.shuffle(lst)
         streams.append(_round_robin([kinds[k] for k in sorted(kinds)]))
     chosen: list[CasePlan] = []
     while len(chosen) < limit and streams:

@@ -74,7 +74,7 @@ def run_case(case: BenchCase, results_dir: Path, params: EngineParams | None = N
             "timings_ms": {k: round(v, 2) for k, v in report.timings_ms.items()},
             "engine_version": report.engine_version,
         }
-    except Exception as exc:  # noqa: BLE001 - one bad case must not stop a run of thousands
+    except Exception as exc:  # one bad case must not stop a run of thousands
         return {
             "id": case.id,
             "risk": None,

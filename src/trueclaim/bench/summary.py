@@ -8,7 +8,7 @@ mask, or that failed, counts 0). Latency is over cases that ran.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +39,7 @@ class KindFigure:
     cases: int
     flagged: int
     mean_risk: float
+    auc_vs_genuine: float | None = None  # this forged kind against every genuine case
 
     @property
     def share_flagged(self) -> float:
@@ -74,6 +75,7 @@ class BenchSummary:
         def num(v: float | None) -> float | None:
             return None if v is None or not math.isfinite(v) else round(float(v), 6)
 
+        kind_labels = Counter(k.kind for k in self.by_kind)
         return {
             "cases": self.cases,
             "forged": self.forged,
@@ -87,12 +89,13 @@ class BenchSummary:
             "tpr_at_fpr_0_1pct": num(self.tpr_at_0_1pct),
             "threshold_fpr_0_1pct": num(self.threshold_0_1pct),
             "flagged_by_kind": {
-                k.kind: {
+                (k.kind if kind_labels[k.kind] == 1 else f"{k.kind} ({k.label})"): {
                     "label": k.label,
                     "cases": k.cases,
                     "flagged": k.flagged,
                     "share_flagged": num(k.share_flagged),
                     "mean_risk": num(k.mean_risk),
+                    "auc_vs_genuine": num(k.auc_vs_genuine),
                 }
                 for k in self.by_kind
             },
@@ -141,6 +144,7 @@ def summarize(
     groups: dict[tuple[str, str], list[float]] = defaultdict(list)
     for c, r in ran:
         groups[(c.kind, c.label)].append(float(r["risk"]))
+    genuine_risks = [float(r["risk"]) for c, r in ran if c.label == "genuine"]
     by_kind = tuple(
         KindFigure(
             kind=kind,
@@ -148,6 +152,7 @@ def summarize(
             cases=len(risks),
             flagged=sum(1 for v in risks if v >= threshold),
             mean_risk=float(np.mean(risks)),
+            auc_vs_genuine=_kind_auc(risks, genuine_risks) if label == "forged" else None,
         )
         for (kind, label), risks in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0]))
     )
@@ -157,10 +162,10 @@ def summarize(
         if c.mask is None:
             continue
         truth = read_mask(c.mask)
-        r = by_id.get(c.id)
+        result = by_id.get(c.id)
         pred = None
-        if r is not None and r.get("mask"):
-            pred = read_mask(results_dir / str(r["mask"]))
+        if result is not None and result.get("mask"):
+            pred = read_mask(results_dir / str(result["mask"]))
         ious.append(mask_iou(truth, pred))
 
     latencies = [float(r["elapsed_ms"]) for _, r in ran if r.get("elapsed_ms") is not None]
@@ -194,12 +199,18 @@ def summarize(
     )
 
 
+def _kind_auc(forged: list[float], genuine: list[float]) -> float | None:
+    if not forged or not genuine:
+        return None
+    return roc_auc([True] * len(forged) + [False] * len(genuine), forged + genuine)
+
+
 def read_mask(path: Path) -> Mask:
     """A mask PNG as booleans (white, i.e. > 127 in grey, = marked)."""
     with Image.open(path) as im:
         if im.mode in ("RGBA", "LA", "PA"):
-            im = im.convert("RGBA")
-            grey = np.asarray(im.convert("L"), dtype=np.uint8)
-            alpha = np.asarray(im.getchannel("A"), dtype=np.uint8)
+            rgba = im.convert("RGBA")
+            grey = np.asarray(rgba.convert("L"), dtype=np.uint8)
+            alpha = np.asarray(rgba.getchannel("A"), dtype=np.uint8)
             return (grey > 127) & (alpha > 127)
         return np.asarray(im.convert("L"), dtype=np.uint8) > 127

@@ -22,7 +22,7 @@ Transform = Callable[[RGBImage, "Mask | None", np.random.Generator], "tuple[RGBI
 
 
 def _u8(img: np.ndarray) -> RGBImage:
-    return np.clip(img, 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(img, 0, 255), dtype=np.uint8)
 
 
 def _warp_mask(mask: Mask | None, fn: Callable[[np.ndarray], np.ndarray]) -> Mask | None:
@@ -63,7 +63,7 @@ def rescale(
     f = float(rng.choice([rng.uniform(0.4, 0.85), rng.uniform(1.15, 1.6)]))
     size = (max(16, round(w * f)), max(16, round(h * f)))
     interp = cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC
-    out = cv2.resize(image, size, interpolation=interp)
+    out = np.asarray(cv2.resize(image, size, interpolation=interp), dtype=np.uint8)
     return out, _warp_mask(mask, lambda m: cv2.resize(m, size, interpolation=cv2.INTER_LINEAR))
 
 
@@ -100,13 +100,17 @@ def perspective(
 ) -> tuple[RGBImage, Mask | None]:
     """Move each corner by up to 8% of the size: a photo "taken" at a slant."""
     h, w = image.shape[:2]
-    src = np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]])
+    src = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=np.float32)
     jitter = rng.uniform(0.02, 0.08, size=(4, 2)) * np.array([w, h])
     sign = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]])
-    dst = np.float32(src + sign * jitter * rng.choice([0, 1], size=(4, 1), p=[0.2, 0.8]))
+    moved = src + sign * jitter * rng.choice([0, 1], size=(4, 1), p=[0.2, 0.8])
+    dst = np.asarray(moved, dtype=np.float32)
     m = cv2.getPerspectiveTransform(dst, src)  # stretch an inner quad to the full frame
-    out = cv2.warpPerspective(
-        image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    out = np.asarray(
+        cv2.warpPerspective(
+            image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        ),
+        dtype=np.uint8,
     )
     return out, _warp_mask(
         mask, lambda x: cv2.warpPerspective(x, m, (w, h), flags=cv2.INTER_LINEAR)
@@ -117,7 +121,7 @@ def colour_filter(
     image: RGBImage, mask: Mask | None, rng: np.random.Generator
 ) -> tuple[RGBImage, Mask | None]:
     """An app filter: white-balance gains, saturation, contrast and a tone curve."""
-    img = image.astype(np.float32)
+    img: np.ndarray = image.astype(np.float32)
     gains = rng.uniform(0.85, 1.15, size=3)
     img = img * gains
     grey = img.mean(axis=2, keepdims=True)
@@ -150,7 +154,8 @@ def blur(
     image: RGBImage, mask: Mask | None, rng: np.random.Generator
 ) -> tuple[RGBImage, Mask | None]:
     """Soften with a Gaussian (sigma 0.6-1.8), as beauty filters and resampling do."""
-    return cv2.GaussianBlur(image, (0, 0), float(rng.uniform(0.6, 1.8))), mask
+    sigma = float(rng.uniform(0.6, 1.8))
+    return np.asarray(cv2.GaussianBlur(image, (0, 0), sigma), dtype=np.uint8), mask
 
 
 def jpeg(

@@ -117,7 +117,7 @@ def score(
 
 def _fmt(v: float | None, pct: bool = False) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "–"
+        return "-"
     return f"{100 * v:.1f}%" if pct else f"{v:.3f}"
 
 
@@ -149,7 +149,7 @@ def _print_summary(summary, plot: Path | None) -> None:  # type: ignore[no-untyp
     )
     for stage, (p50, p95) in summary.stage_latency_ms.items():
         head.add_row(f"  {stage} p50 / p95", f"{p50:.0f} ms / {p95:.0f} ms")
-    head.add_row("engine", ", ".join(summary.engine_versions) or "–")
+    head.add_row("engine", ", ".join(summary.engine_versions) or "-")
     console.print(head)
     kinds = Table(title="share flagged at the 1%-FPR threshold, per kind")
     for col, just in (
@@ -158,10 +158,18 @@ def _print_summary(summary, plot: Path | None) -> None:  # type: ignore[no-untyp
         ("cases", "right"),
         ("flagged", "right"),
         ("mean risk", "right"),
+        ("AUC vs genuine", "right"),
     ):
-        kinds.add_column(col, justify=just)  # type: ignore[arg-type]
+        kinds.add_column(col, justify=just, no_wrap=col == "kind")  # type: ignore[arg-type]
     for k in summary.by_kind:
-        kinds.add_row(k.kind, k.label, str(k.cases), _fmt(k.share_flagged, True), _fmt(k.mean_risk))
+        kinds.add_row(
+            k.kind,
+            k.label,
+            str(k.cases),
+            _fmt(k.share_flagged, True),
+            _fmt(k.mean_risk),
+            _fmt(k.auc_vs_genuine),
+        )
     console.print(kinds)
     for note in summary.notes:
         console.print(f"[yellow]note:[/] {note}")

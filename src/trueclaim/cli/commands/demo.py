@@ -46,7 +46,7 @@ def demo(
     delivered = datetime(2025, 11, 12, 10, 0, tzinfo=_TZ)
     context = CaseContext(delivered_at=delivered, claimed_at=delivered + timedelta(days=1))
 
-    listing_px = np.ascontiguousarray(data.chelsea())
+    listing_px = np.ascontiguousarray(data.chelsea())  # type: ignore[no-untyped-call]
     listing = NamedFile("listing.jpg", _jpeg(listing_px, quality=92))
 
     painted = paint_damage(listing_px, rng, damage="crack", regenerate=False)
@@ -55,7 +55,7 @@ def demo(
     )
     forged = NamedFile("claim-forged.jpg", _jpeg(forged_px, quality=80))
 
-    honest_px = np.ascontiguousarray(data.coffee())
+    honest_px = np.ascontiguousarray(data.coffee())  # type: ignore[no-untyped-call]
     exif = fake_camera_exif(rng, (delivered + timedelta(hours=5)).replace(tzinfo=None))
     honest = NamedFile("claim-genuine.jpg", _jpeg(honest_px, quality=90, exif=exif))
 
@@ -67,7 +67,8 @@ def demo(
     written = []
     for title, evidence, stem in (
         (
-            "Forged claim: listing photo with a painted crack, cropped, recompressed, screenshotted",
+            "Forged claim: listing photo with a painted crack, cropped, recompressed, "
+            "screenshotted",
             forged,
             "report",
         ),
