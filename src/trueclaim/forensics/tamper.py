@@ -13,7 +13,7 @@ be flagged. Each signal is measured on the evidence alone:
   neighbours, clustered by one consistent displacement. Repetitive scenes (tiles, shelves,
   facades) give many displacements and are ignored.
 * ``tamper-localized`` — a mask and boxes where two signals agree on the same place
-  (copy-move target with a noise or ghost outlier), ``medium``.
+  (copy-move target or source with a noise outlier), ``medium``.
 
 Work is done on the shared analysis pixels (longest side <= 1024; copy-move <= 768); JPEG
 quantisation tables are read from the file's bytes by :func:`quantization_tables`.
@@ -335,7 +335,7 @@ def _item_findings(item: Item, params: TamperParams) -> list[Finding]:
 
     h, w = gray.shape
     agree_mask: Mask | None = None
-    if cm is not None and cm_ok:
+    if cm is not None and cm_ok and cm_score >= 0.5:  # a repetition-like copy never localises
         tmask = np.zeros((h, w), dtype=bool)
         x, y, bw, bh = (int(v * a.scale) for v in cm.target)
         tmask[max(0, y) : y + bh, max(0, x) : x + bw] = True
