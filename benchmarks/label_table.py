@@ -50,7 +50,8 @@ def main(argv: list[str]) -> int:
             (labels if f.code in AI_LABEL_CODES else other).append(cell)
         labelled += bool(labels)
         print(
-            f"| {path.relative_to(root)} | {'<br>'.join(labels) or '—'} | {'<br>'.join(other) or '—'} |"
+            f"| {path.relative_to(root)} | {'<br>'.join(labels) or '—'} | "
+            f"{'<br>'.join(other) or '—'} |"
         )
     print(f"\n{labelled} of {len(files)} files carry at least one AI label.")
     return 0
@@ -62,9 +63,11 @@ def _detail(code: str, data: dict[str, object]) -> str:
         name = producer.get("product") if isinstance(producer, dict) else None
         return f": Label={data.get('label')}, producer {data.get('producer_code')} ({name})"
     if code.startswith("c2pa-ai"):
-        return f": {data.get('digital_source_type')}, {data.get('issuer')}, {data.get('validation_state')}"
+        dst, issuer = data.get("digital_source_type"), data.get("issuer")
+        return f": {dst}, {issuer}, {data.get('validation_state')}"
     if code == "c2pa-manifest-invalid":
-        return f": {', '.join(str(c) for c in data.get('status_codes', []) if 'Credential' not in str(c))}"
+        codes = [str(c) for c in data.get("status_codes", []) if "Credential" not in str(c)]
+        return f": {', '.join(codes)}"
     if code == "c2pa-manifest-unreadable":
         return f": {str(data.get('error'))[:60]}"
     if code in ("generator-metadata", "invisible-watermark"):

@@ -30,7 +30,8 @@ def _seed_files() -> list[bytes]:
     sub[0x9003], sub[0x9286] = "2025:11:10 10:00:00", b"ASCII\x00\x00\x00Screenshot"
     xmp = (
         b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-        b'<rdf:Description xmlns:T="http://www.tc260.org.cn/ns/AIGC/1.0/" T:AIGC="{&quot;Label&quot;:&quot;1&quot;}"/>'
+        b'<rdf:Description xmlns:T="http://www.tc260.org.cn/ns/AIGC/1.0/" T:AIGC='
+        b'"{&quot;Label&quot;:&quot;1&quot;}"/>'
         b"</rdf:RDF></x:xmpmeta>"
     )
     out = []

@@ -90,7 +90,7 @@ def read_c2pa(data: bytes, fmt: str | None) -> C2paInfo:
             close = getattr(reader, "close", None)
             if close:
                 close()
-    except Exception as exc:  # noqa: BLE001 -- the native library raises C2paError and others
+    except Exception as exc:
         text = str(exc)
         remote = text.split("url ", 1)[1].strip() if "Remote" in text and "url " in text else ""
         return C2paInfo("", (), (), error=f"{type(exc).__name__}: {text[:300]}", remote_url=remote)

@@ -44,7 +44,8 @@ def metadata_inconsistencies(meta: Metadata, item: Item) -> list[Reason]:
         out.append(
             {
                 "code": "pixel-dimension-mismatch",
-                "en": f"EXIF says {px}x{py} pixels but the image is {stored[0]}x{stored[1]} (resized or cropped)",
+                "en": f"EXIF says {px}x{py} pixels but the image is {stored[0]}x{stored[1]} (resize"
+                "d or cropped)",
                 "zh": f"EXIF 记录 {px}x{py} 像素,实际为 {stored[0]}x{stored[1]}(被缩放或裁剪)",
                 "data": {"exif": [px, py], "actual": list(stored)},
             }
@@ -61,9 +62,13 @@ def metadata_inconsistencies(meta: Metadata, item: Item) -> list[Reason]:
                 out.append(
                     {
                         "code": "thumbnail-aspect-mismatch",
-                        "en": f"the embedded EXIF thumbnail ({thumb.width}x{thumb.height}) has a different "
-                        f"shape from the image ({stored[0]}x{stored[1]}): the image was cropped after capture",
-                        "zh": f"EXIF 缩略图({thumb.width}x{thumb.height})与图像({stored[0]}x{stored[1]})比例不同:"
+                        "en": f"the embedded EXIF thumbnail ({thumb.width}x{thumb.height}) has a di"
+                        "fferent "
+                        f"shape from the image ({stored[0]}x{stored[1]}): the image was cropped aft"
+                        "er capture",
+                        "zh": f"EXIF 缩略图({thumb.width}x{thumb.height})与图像({stored[0]}"
+                        f"x{stored[1]})比"
+                        "例不同:"
                         "拍摄后被裁剪",
                         "data": {"thumbnail": [thumb.width, thumb.height], "image": list(stored)},
                     }
@@ -88,9 +93,11 @@ def metadata_inconsistencies(meta: Metadata, item: Item) -> list[Reason]:
             out.append(
                 {
                     "code": "camera-without-exposure",
-                    "en": f"it names the camera {make} {model} but has no exposure data and no maker "
+                    "en": f"it names the camera {make} {model} but has no exposure data and no make"
+                    "r "
                     "note, as copied or hand-written EXIF does",
-                    "zh": f"记录了相机 {make} {model},却没有曝光参数和厂商数据,像是复制或手写的 EXIF",
+                    "zh": f"记录了相机 {make} {model},却没有曝光参数和厂商数据,像是复制或手写的 EXI"
+                    "F",
                     "data": {"make": make, "model": model},
                 }
             )

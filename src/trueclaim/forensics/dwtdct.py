@@ -1,9 +1,10 @@
 """Decoder of the open ``invisible-watermark`` "dwtDct" scheme used by SD 1.x/2.x, SDXL and FLUX.
 
 Re-implementation of ``imwatermark.maxDct`` (version 0.2.0, ``scales=[0, 36, 36]``, ``block=4``)
-for decoding only, without torch: BGR -> YUV, one-level Haar DWT of the U channel (see :func:`haar_ll`), 4x4 blocks
-of the LL band in raster order, the largest-magnitude coefficient except index 0 of each block,
-bit = ``|v| mod 36 > 18``, block ``k`` votes for bit ``k mod n``. See ai-labels.md §4.15.
+for decoding only, without torch: BGR -> YUV, one-level Haar DWT of the U channel (see
+:func:`haar_ll`), 4x4 blocks of the LL band in raster order, the largest-magnitude coefficient
+except index 0 of each block, bit = ``|v| mod 36 > 18``, block ``k`` votes for bit ``k mod n``.
+See ai-labels.md §4.15.
 """
 
 from __future__ import annotations
@@ -168,7 +169,7 @@ def decode_all(rgb: RGBImage) -> list[DecodeResult]:
         bits = block_bits(rgb, code, as_float=as_float)
         for payload in PAYLOADS:
             decoded = vote(bits, len(payload.bits))
-            matching = int(sum(a == b for a, b in zip(decoded, payload.bits)))
+            matching = int(sum(a == b for a, b in zip(decoded, payload.bits, strict=True)))
             current = best.get(payload.name)
             if current is None or matching > current.matching:
                 best[payload.name] = DecodeResult(payload, matching, name, decoded)

@@ -60,10 +60,8 @@ def find_traces(meta: Metadata) -> list[Trace]:
         out.extend(_exif_traces(meta))
     for packet in meta.xmp:
         for prop in packet.properties:
-            if (
-                prop.namespace == XMP_NS
-                and prop.name == "CreatorTool"
-                or (prop.namespace == STEVT_NS and prop.name == "softwareAgent")
+            if (prop.namespace == XMP_NS and prop.name == "CreatorTool") or (
+                prop.namespace == STEVT_NS and prop.name == "softwareAgent"
             ):
                 m = _GENERIC_AI.search(prop.value)
                 if m:
@@ -107,12 +105,9 @@ def _png_text_traces(
     elif k in ("invokeai_metadata", "invokeai_workflow", "invokeai_graph", "sd-metadata", "dream"):
         hits.append(Trace("InvokeAI", key, container, v[:200]))
     elif (
-        k == "software"
-        and "novelai" in v.lower()
-        or k == "title"
-        and v == "AI generated image"
-        or k == "comment"
-        and '"signed_hash"' in v
+        (k == "software" and "novelai" in v.lower())
+        or (k == "title" and v == "AI generated image")
+        or (k == "comment" and '"signed_hash"' in v)
     ):
         hits.append(Trace("NovelAI", key, container, v[:200]))
     elif k == "description" and re.search(r"Job ID: [0-9a-f-]{36}", v):

@@ -5,12 +5,12 @@ Strength ordering (ai-labels.md §0): signed C2PA manifest asserting AI > TC260 
 only inform (severity ``info``); a missing label is never evidence that a photo is genuine,
 so no finding here lowers the risk.
 
-Finding codes: ``c2pa-ai-generated``, ``c2pa-ai-edited``, ``c2pa-ai-signer``, ``c2pa-manifest-invalid``,
-``c2pa-manifest-present``, ``c2pa-manifest-unreadable``, ``tc260-aigc-label``,
-``tc260-label-nonconformant``, ``tc260-label-residue``, ``iptc-ai-source``, ``ai-edit-credit``,
-``generator-metadata``, ``screenshot-metadata``, ``editing-software``, ``camera-origin``,
-``captured-before-shipping``, ``captured-before-delivery``, ``metadata-inconsistent``,
-``metadata-absent``.
+Finding codes: ``c2pa-ai-generated``, ``c2pa-ai-edited``, ``c2pa-ai-signer``,
+``c2pa-manifest-invalid``, ``c2pa-manifest-present``, ``c2pa-manifest-unreadable``,
+``tc260-aigc-label``, ``tc260-label-nonconformant``, ``tc260-label-residue``,
+``iptc-ai-source``, ``ai-edit-credit``, ``generator-metadata``, ``screenshot-metadata``,
+``editing-software``, ``camera-origin``, ``captured-before-shipping``,
+``captured-before-delivery``, ``metadata-inconsistent``, ``metadata-absent``.
 """
 
 from __future__ import annotations
@@ -96,7 +96,8 @@ def _item_findings(item: Item, context: CaseContext, params: ProvenanceParams) -
                 "generator-metadata",
                 Severity.HIGH if strong else Severity.MEDIUM,
                 0.9 if strong else 0.55,
-                f"Photo {n} carries metadata written by the AI image generator {generator} ({where}).",
+                f"Photo {n} carries metadata written by the AI image generator {generator} ({where}"
+                ").",
                 f"照片 {n} 含有 AI 图像生成工具 {generator} 写入的元数据({where_zh})。",
                 item,
                 {
@@ -121,9 +122,12 @@ def _item_findings(item: Item, context: CaseContext, params: ProvenanceParams) -
                 "screenshot-metadata",
                 Severity.MEDIUM,
                 0.5,
-                f"Photo {n} is marked as a screenshot ({shots[0][0]} = {shots[0][1]!r}); a screenshot "
+                f"Photo {n} is marked as a screenshot ({shots[0][0]} = {shots[0][1]!r}); a screensh"
+                "ot "
                 "is not an original camera photo and is a common way to launder edited images.",
-                f"照片 {n} 的元数据标明它是截屏({shots[0][0]});截屏不是原始拍摄照片,常被用来掩盖修图痕迹。",
+                f"照片 {n} 的元数据标明它是截屏({shots[0][0]});截屏不是原始拍摄照片,常被用来掩盖"
+                "修图痕迹"
+                "。",
                 item,
                 {"markers": [list(s) for s in shots]},
             )
@@ -137,7 +141,9 @@ def _item_findings(item: Item, context: CaseContext, params: ProvenanceParams) -
                 0.3,
                 f"Photo {n} was saved by image-editing software ({editors[0][1]}); it is not the "
                 "camera's original file. Editing alone is not proof of forgery.",
-                f"照片 {n} 经图像编辑软件保存({editors[0][1]}),不是相机原始文件;仅编辑本身不能证明伪造。",
+                f"照片 {n} 经图像编辑软件保存({editors[0][1]}),不是相机原始文件;仅编辑本身不能证"
+                "明伪造"
+                "。",
                 item,
                 {"software": [list(e) for e in editors]},
             )
@@ -161,7 +167,8 @@ def _camera_and_time(
                 "metadata-absent",
                 Severity.INFO,
                 0.3,
-                f"Photo {n} has no camera metadata at all; it was stripped (by an app, a platform or "
+                f"Photo {n} has no camera metadata at all; it was stripped (by an app, a platform o"
+                "r "
                 "a person), so its origin cannot be checked from the file.",
                 f"照片 {n} 没有任何相机元数据(已被应用、平台或人为清除),无法从文件核实来源。",
                 item,
@@ -185,7 +192,8 @@ def _camera_and_time(
                 "camera-origin",
                 Severity.INFO,
                 min(1.0, sum(parts.values())),
-                f"Photo {n} carries camera data ({make} {model}). Camera data can be copied, so this "
+                f"Photo {n} carries camera data ({make} {model}). Camera data can be copied, so thi"
+                "s "
                 "does not clear the photo.",
                 f"照片 {n} 含有相机信息({make} {model})。相机信息可被复制,不能据此认定照片真实。",
                 item,
@@ -230,8 +238,10 @@ def _camera_and_time(
                     code,
                     Severity.HIGH,
                     score if when.aware else score - 0.1,
-                    f"Photo {n} was taken {when.value.isoformat(timespec='seconds')} ({when.source}; {zone}), before "
-                    f"{en_event} ({moment.isoformat(timespec='seconds')}): it cannot show damage found on arrival.",
+                    f"Photo {n} was taken {when.value.isoformat(timespec='seconds')} ({when.source}"
+                    f"; {zone}), before "
+                    f"{en_event} ({moment.isoformat(timespec='seconds')}): it cannot show damage fo"
+                    "und on arrival.",
                     f"照片 {n} 拍摄于 {when.value.isoformat(timespec='seconds')}({when.source}"
                     f"{'' if when.aware else ',无时区信息,按 ±14 小时容差比较'}),早于{zh_event}时间"
                     f"({moment.isoformat(timespec='seconds')}),不可能是收货后拍摄的损坏照片。",

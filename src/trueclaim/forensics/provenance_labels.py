@@ -106,8 +106,10 @@ def c2pa_findings(meta: Metadata, item: Item, n: int) -> list[Finding]:
                 code,
                 Severity.CRITICAL if intact else Severity.HIGH,
                 0.98 if intact else 0.85,
-                f"Photo {n}'s Content Credentials (C2PA), signed by {signer}, state that it {en_what} "
-                f"({a.action}, {a.digital_source_type}, tool {a.software_agent or m.claim_generator}); "
+                f"Photo {n}'s Content Credentials (C2PA), signed by {signer}, state that it "
+                f"{en_what} "
+                f"({a.action}, {a.digital_source_type}, tool "
+                f"{a.software_agent or m.claim_generator}); "
                 f"{verified}.",
                 f"照片 {n} 的内容凭证(C2PA,签名方 {signer})声明其{zh_what}({a.action},"
                 f"{a.digital_source_type});"
@@ -134,9 +136,11 @@ def c2pa_findings(meta: Metadata, item: Item, n: int) -> list[Finding]:
                 "c2pa-manifest-invalid",
                 Severity.MEDIUM,
                 0.6,
-                f"Photo {n}'s Content Credentials no longer match the file ({', '.join(broken[:3])}): "
+                f"Photo {n}'s Content Credentials no longer match the file ({', '.join(broken[:3])}"
+                "): "
                 "the image or its manifest was modified after signing.",
-                f"照片 {n} 的内容凭证与文件不符({', '.join(broken[:3])}):图像或凭证在签名后被修改。",
+                f"照片 {n} 的内容凭证与文件不符({', '.join(broken[:3])}):图像或凭证在签名后被修改"
+                "。",
                 item,
                 base,
             )
@@ -269,7 +273,8 @@ def tc260_findings(meta: Metadata, item: Item, n: int) -> list[Finding]:
                 severity,
                 score,
                 f"Photo {n} carries the Chinese GB 45438-2025 (TC260) implicit AI label: "
-                f"Label={label} ({en_kind}), producer {producer or '(empty)'} = {product}; found in "
+                f"Label={label} ({en_kind}), producer {producer or '(empty)'} = {product}; found i"
+                "n "
                 f"{first.location}.",
                 f"照片 {n} 含有 GB 45438-2025(TC260)隐式标识:Label={label}({zh_kind}),"
                 f"生成合成服务提供者 {producer or '(空)'} = {product};位置 {first.location}。",
@@ -308,9 +313,12 @@ def tc260_findings(meta: Metadata, item: Item, n: int) -> list[Finding]:
                 "tc260-label-residue",
                 Severity.MEDIUM,
                 0.6,
-                f"Photo {n} contains the remains of a Chinese AI-content label (TC260 AIGC) that can no "
+                f"Photo {n} contains the remains of a Chinese AI-content label (TC260 AIGC) that ca"
+                "n no "
                 "longer be read; the file was probably edited after an AI tool labelled it.",
-                f"照片 {n} 含有无法解析的 AI 生成内容标识(TC260 AIGC)残留,文件很可能在 AI 工具标识后被编辑。",
+                f"照片 {n} 含有无法解析的 AI 生成内容标识(TC260 AIGC)残留,文件很可能在 AI 工具标"
+                "识后被编辑"
+                "。",
                 item,
                 {"residue": list(scan.residue[:5])},
             )
@@ -330,9 +338,12 @@ def iptc_findings(meta: Metadata, item: Item, n: int) -> list[Finding]:
                     "iptc-ai-source",
                     Severity.HIGH,
                     0.9 if gen else 0.85,
-                    f"Photo {n}'s IPTC metadata declares it {'AI-generated' if gen else 'edited with AI'} "
+                    f"Photo {n}'s IPTC metadata declares it "
+                    f"{'AI-generated' if gen else 'edited with AI'} "
                     f"(DigitalSourceType {code}).",
-                    f"照片 {n} 的 IPTC 元数据声明其{'由 AI 生成' if gen else '经 AI 修改'}(DigitalSourceType {code})。",
+                    f"照片 {n} 的 IPTC 元数据声明其{'由 AI 生成' if gen else '经 AI 修改'}(Digital"
+                    "SourceType "
+                    f"{code})。",
                     item,
                     {
                         "field": "Iptc4xmpExt:DigitalSourceType",
@@ -351,7 +362,8 @@ def iptc_findings(meta: Metadata, item: Item, n: int) -> list[Finding]:
                     "iptc-ai-source",
                     Severity.HIGH,
                     0.85,
-                    f"Photo {n}'s IPTC metadata names the AI system used ({name} = {values[0][0][:80]!r}).",
+                    f"Photo {n}'s IPTC metadata names the AI system used ({name} = "
+                    f"{values[0][0][:80]!r}).",
                     f"照片 {n} 的 IPTC 元数据写明了所用的 AI 系统({name})。",
                     item,
                     {
@@ -376,9 +388,12 @@ def iptc_findings(meta: Metadata, item: Item, n: int) -> list[Finding]:
                     "ai-edit-credit",
                     Severity.HIGH,
                     0.9,
-                    f"Photo {n} was edited with {vendor} (credit line {credit!r}): parts of the picture "
+                    f"Photo {n} was edited with {vendor} (credit line {credit!r}): parts of the pic"
+                    "ture "
                     "were changed by generative AI, even though the camera data is kept.",
-                    f"照片 {n} 经 {vendor} 处理(署名 {credit!r}):画面部分内容由生成式 AI 修改,尽管保留了相机信息。",
+                    f"照片 {n} 经 {vendor} 处理(署名 {credit!r}):画面部分内容由生成式 AI 修改,尽"
+                    "管保留了相机信息"
+                    "。",
                     item,
                     {"field": "photoshop:Credit", "value": credit, "vendor": vendor},
                 )

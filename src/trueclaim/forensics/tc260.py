@@ -73,7 +73,7 @@ class Tc260Label:
 
 @dataclass(frozen=True, slots=True)
 class Tc260Scan:
-    """All labels found, plus places where the label's namespace or field is present but unreadable."""
+    """All labels found, plus places where the namespace or field is present but unreadable."""
 
     labels: tuple[Tc260Label, ...]
     residue: tuple[str, ...]
@@ -103,7 +103,7 @@ def decode_provider_code(code: str) -> dict[str, object]:
 def _uscc_check(uscc: str) -> bool:
     if len(uscc) != 18 or any(c not in _USCC_CHARS for c in uscc):
         return False
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(uscc[:17], _USCC_WEIGHTS))
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(uscc[:17], _USCC_WEIGHTS, strict=True))
     return _USCC_CHARS[(31 - total % 31) % 31] == uscc[17]
 
 

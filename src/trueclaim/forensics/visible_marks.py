@@ -88,7 +88,7 @@ def read_edge_marks(
 ) -> tuple[list[TextHit], list[str]]:
     """OCR the top and bottom bands; return the AI-mark hits and every line read."""
     h, w = rgb.shape[:2]
-    band = max(16, int(round(min(h, w) * band_fraction)))
+    band = max(16, round(min(h, w) * band_fraction))
     engine = ocr_engine()
     hits: list[TextHit] = []
     lines: list[str] = []

@@ -88,7 +88,8 @@ def _invisible(item: Item) -> list[Finding]:
                     + 0.25 * (result.matching - p.min_matching + 1) / (n_bits - p.min_matching + 1),
                 ),
                 f"Photo {item.index + 1} carries the invisible watermark that {p.generator} embeds "
-                f"({result.matching}/{n_bits} bits of the '{p.name}' payload match): it was generated "
+                f"({result.matching}/{n_bits} bits of the '{p.name}' payload match): it was generat"
+                "ed "
                 "by that AI model.",
                 f"照片 {item.index + 1} 含有 {p.generator} 嵌入的隐形水印('{p.name}',"
                 f"{result.matching}/{n_bits} 位匹配):由该 AI 模型生成。",
@@ -141,9 +142,12 @@ def _visible(item: Item, params: WatermarkParams) -> list[Finding]:
             "visible-ai-mark",
             Severity.HIGH,
             min(0.9, 0.6 + 0.3 * best.confidence),
-            f"Photo {item.index + 1} shows a visible AI-generation mark{who} at its {best.band} edge: "
+            f"Photo {item.index + 1} shows a visible AI-generation mark{who} at its {best.band} edg"
+            "e: "
             f"“{best.text}”. Generators stamp this on their output.",
-            f"照片 {item.index + 1} 的{'上' if best.band == 'top' else '下'}边缘有可见的 AI 生成标识{who}:"
+            f"照片 {item.index + 1} 的{'上' if best.band == 'top' else '下'}边缘有可见的 AI 生成"
+            f"标识{who}"
+            ":"
             f"“{best.text}”,这是生成工具加在输出图上的标记。",
             evidence_index=item.index,
             regions=regions,

@@ -205,7 +205,9 @@ def test_iptc_2025_fields_and_credit_lines(rgb: np.ndarray) -> None:
     [
         (
             {
-                "parameters": "a cat\nNegative prompt: dog\nSteps: 20, Sampler: Euler a, CFG scale: 7"
+                "parameters": "a cat\nNegative prompt: dog\nSteps: 20, Sampler: Euler a, CFG scale"
+                ": "
+                "7"
             },
             "AUTOMATIC1111",
         ),
