@@ -20,7 +20,6 @@ import pytest
 from PIL import Image, PngImagePlugin
 from skimage import data
 from skimage.draw import line
-
 from starlette.exceptions import StarletteDeprecationWarning
 
 with warnings.catch_warnings():
@@ -79,14 +78,25 @@ def images() -> Images:
 
 
 def sqlite_settings(tmp_path: Path, **overrides: object) -> Settings:
-    return Settings(environment="test", data_dir=tmp_path / "data", engine_ocr=False,
-                    job_retry_backoff_s=0.1, **overrides)  # type: ignore[arg-type]
+    return Settings(
+        environment="test",
+        data_dir=tmp_path / "data",
+        engine_ocr=False,
+        job_retry_backoff_s=0.1,
+        **overrides,
+    )  # type: ignore[arg-type]
 
 
 def postgres_settings(tmp_path: Path, schema: str, **overrides: object) -> Settings:
-    return Settings(environment="test", data_dir=tmp_path / "data", database_url=PG_URL,
-                    database_schema=schema, engine_ocr=False, job_retry_backoff_s=0.1,
-                    **overrides)  # type: ignore[arg-type]
+    return Settings(
+        environment="test",
+        data_dir=tmp_path / "data",
+        database_url=PG_URL,
+        database_schema=schema,
+        engine_ocr=False,
+        job_retry_backoff_s=0.1,
+        **overrides,
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -101,7 +111,7 @@ def pg_schema() -> Iterator[str]:
         engine = create_engine(normalize_database_url(PG_URL))
         with engine.begin() as c:
             c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001 - skip with the reason when PostgreSQL is down
+    except Exception as exc:
         pytest.skip(f"PostgreSQL at {PG_URL} is not reachable: {exc}")
     yield schema
     with engine.begin() as c:
@@ -150,8 +160,14 @@ def make_api() -> Iterator[Callable[[Settings], Api]]:
 TRANSIENT = ("submitted", "verifying", "routed")
 
 
-def wait_for_status(api: Api, claim_id: str, key: str, *, leave: tuple[str, ...] = TRANSIENT,
-                    timeout_s: float = 90.0) -> dict[str, object]:
+def wait_for_status(
+    api: Api,
+    claim_id: str,
+    key: str,
+    *,
+    leave: tuple[str, ...] = TRANSIENT,
+    timeout_s: float = 90.0,
+) -> dict[str, object]:
     """Poll the claim until its status is none of ``leave`` (by default: until it is routed on)."""
     deadline = time.monotonic() + timeout_s
     while True:

@@ -50,8 +50,16 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     max_files_per_request: int = Field(default=10, ge=1)
     allowed_content_types: tuple[str, ...] = (
-        "image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", "image/tiff",
-        "image/bmp", "image/gif", "video/mp4", "application/pdf",
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+        "image/heic",
+        "image/heif",
+        "image/tiff",
+        "image/bmp",
+        "image/gif",
+        "video/mp4",
+        "application/pdf",
     )
     engine_ocr: bool = True
 
@@ -76,8 +84,10 @@ class Settings(BaseSettings):
     def _check_unsafe_defaults(self) -> Settings:
         if self.environment == "production":
             if self.secret_key == _DEV_SECRET:
-                raise ValueError("TRUECLAIM_SECRET_KEY is the development default; set a random "
-                                 "secret (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`).")
+                raise ValueError(
+                    "TRUECLAIM_SECRET_KEY is the development default; set a random "
+                    "secret (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
+                )
             if self.job_pause_s:
                 raise ValueError("TRUECLAIM_JOB_PAUSE_S is a test hook; unset it in production.")
         return self

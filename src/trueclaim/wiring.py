@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import Engine
 
 from trueclaim.adapters.blobs import LocalBlobStore, S3BlobStore
@@ -41,7 +42,9 @@ class Runtime:
         self.engine.dispose()
 
 
-def build_runtime(settings: Settings, *, queue: JobQueue | None = None, migrate: bool = True) -> Runtime:
+def build_runtime(
+    settings: Settings, *, queue: JobQueue | None = None, migrate: bool = True
+) -> Runtime:
     """Engine (migrated), blob store, queue and services for ``settings``."""
     if settings.effective_database_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -70,8 +73,11 @@ def build_runtime(settings: Settings, *, queue: JobQueue | None = None, migrate:
 def make_blob_store(settings: Settings) -> BlobStore:
     if settings.media_backend == "s3":
         return S3BlobStore.connect(
-            settings.s3_bucket, endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
-            access_key_id=settings.s3_access_key_id, secret_access_key=settings.s3_secret_access_key,
+            settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key,
             prefix=settings.s3_prefix,
         )
     return LocalBlobStore(settings.effective_media_dir)
@@ -94,19 +100,32 @@ def _make_queue(settings: Settings) -> JobQueue:
         from trueclaim.adapters.queue.celery import CeleryJobQueue, make_celery
 
         return CeleryJobQueue(make_celery(settings))
-    return InlineJobQueue(threads=settings.worker_threads, max_retries=settings.job_max_retries,
-                          backoff_s=settings.job_retry_backoff_s)
+    return InlineJobQueue(
+        threads=settings.worker_threads,
+        max_retries=settings.job_max_retries,
+        backoff_s=settings.job_retry_backoff_s,
+    )
 
 
 def _make_verifier(settings: Settings) -> Verifier:
-    params = EngineParams(detector_options={} if settings.engine_ocr else {"watermark": {"ocr": False}})
+    params = EngineParams(
+        detector_options={} if settings.engine_ocr else {"watermark": {"ocr": False}}
+    )
 
-    def _verify(evidence: Sequence[bytes], references: Sequence[bytes], context: CaseContext | None) -> Report:
+    def _verify(
+        evidence: Sequence[bytes], references: Sequence[bytes], context: CaseContext | None
+    ) -> Report:
         return verify(evidence, references, context, params=params)
 
     return _verify
 
 
-def _render(report: Report, evidence: Sequence[tuple[str, bytes]], references: Sequence[tuple[str, bytes]]) -> str:
-    return render_report_html(report, [NamedFile(n, d) for n, d in evidence],
-                              [NamedFile(n, d) for n, d in references], title="trueclaim claim report")
+def _render(
+    report: Report, evidence: Sequence[tuple[str, bytes]], references: Sequence[tuple[str, bytes]]
+) -> str:
+    return render_report_html(
+        report,
+        [NamedFile(n, d) for n, d in evidence],
+        [NamedFile(n, d) for n, d in references],
+        title="trueclaim claim report",
+    )

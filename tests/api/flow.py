@@ -36,21 +36,39 @@ def set_up_cast(api: Api) -> Cast:
 
 
 def create_order(api: Api, cast: Cast, external_id: str = "T-1001") -> str:
-    r = api.client.post("/v1/orders", headers=api.as_(cast.admin), json={
-        "merchant_id": cast.merchant_id, "external_id": external_id, "buyer_account_id": "buyer-42",
-        "items": [{"sku": "CAT-1", "title": "ceramic cat", "quantity": 1, "unit_price_minor": 29900}],
-        "amount_minor": 29900, "currency": "CNY",
-        "shipped_at": "2026-11-01T10:00:00+08:00", "delivered_at": "2026-11-03T10:00:00+08:00",
-    })
+    r = api.client.post(
+        "/v1/orders",
+        headers=api.as_(cast.admin),
+        json={
+            "merchant_id": cast.merchant_id,
+            "external_id": external_id,
+            "buyer_account_id": "buyer-42",
+            "items": [
+                {"sku": "CAT-1", "title": "ceramic cat", "quantity": 1, "unit_price_minor": 29900}
+            ],
+            "amount_minor": 29900,
+            "currency": "CNY",
+            "shipped_at": "2026-11-01T10:00:00+08:00",
+            "delivered_at": "2026-11-03T10:00:00+08:00",
+        },
+    )
     assert r.status_code == 201, r.text
     return str(r.json()["id"])
 
 
-def submit(api: Api, cast: Cast, order_id: str, photo: bytes, *, key: str = "idem-1") -> "tuple[int, dict]":
+def submit(
+    api: Api, cast: Cast, order_id: str, photo: bytes, *, key: str = "idem-1"
+) -> tuple[int, dict]:
     r = api.client.post(
-        "/v1/claims", headers={**api.as_(cast.buyer), "Idempotency-Key": key},
-        data={"order_id": order_id, "type": "refund_only", "reason": "arrived cracked",
-              "amount_minor": "29900", "statement": "It was broken when I opened the box."},
+        "/v1/claims",
+        headers={**api.as_(cast.buyer), "Idempotency-Key": key},
+        data={
+            "order_id": order_id,
+            "type": "refund_only",
+            "reason": "arrived cracked",
+            "amount_minor": "29900",
+            "statement": "It was broken when I opened the box.",
+        },
         files=[("files", ("crack.png", photo, "image/png"))],
     )
     return r.status_code, r.json()
@@ -63,9 +81,12 @@ def run_show_it(api: Api, images: Images) -> dict[str, object]:
     order_id = create_order(api, cast)
 
     # The merchant uploads its listing photo for the SKU.
-    r = c.post("/v1/references", headers=api.as_(cast.merchant),
-               data={"merchant_id": cast.merchant_id, "kind": "listing_photo", "sku": "CAT-1"},
-               files={"file": ("listing.jpg", images.listing, "image/jpeg")})
+    r = c.post(
+        "/v1/references",
+        headers=api.as_(cast.merchant),
+        data={"merchant_id": cast.merchant_id, "kind": "listing_photo", "sku": "CAT-1"},
+        files={"file": ("listing.jpg", images.listing, "image/jpeg")},
+    )
     assert r.status_code == 201, r.text
 
     # The buyer channel submits the forged photo; a retry with the same key is a replay.
@@ -89,9 +110,12 @@ def run_show_it(api: Api, images: Images) -> dict[str, object]:
     assert html.status_code == 200 and "<html" in html.text
 
     # The merchant contests with a packing photo.
-    r = c.post(f"/v1/claims/{claim_id}/merchant-responses", headers=api.as_(cast.merchant),
-               data={"stance": "contest", "kind": "photos", "statement": "Packed intact, see photo."},
-               files=[("files", ("packing.jpg", images.packing, "image/jpeg"))])
+    r = c.post(
+        f"/v1/claims/{claim_id}/merchant-responses",
+        headers=api.as_(cast.merchant),
+        data={"stance": "contest", "kind": "photos", "statement": "Packed intact, see photo."},
+        files=[("files", ("packing.jpg", images.packing, "image/jpeg"))],
+    )
     assert r.status_code == 201, r.text
     assert r.json()["claim"]["status"] == "in_review"
 
@@ -99,34 +123,56 @@ def run_show_it(api: Api, images: Images) -> dict[str, object]:
     r = c.post("/v1/review-queue/next", headers=api.as_(cast.reviewer_a))
     assert r.status_code == 200 and r.json()["id"] == claim_id
     assert c.post("/v1/review-queue/next", headers=api.as_(cast.reviewer_b)).status_code == 204
-    body = {"outcome": "rejected", "reason_code": "evidence_forged",
-            "note": "Listing photo with a painted crack; TC260 AI label present."}
-    assert c.post(f"/v1/claims/{claim_id}/decisions", json=body,
-                  headers=api.as_(cast.reviewer_b)).status_code == 403
+    body = {
+        "outcome": "rejected",
+        "reason_code": "evidence_forged",
+        "note": "Listing photo with a painted crack; TC260 AI label present.",
+    }
+    assert (
+        c.post(
+            f"/v1/claims/{claim_id}/decisions", json=body, headers=api.as_(cast.reviewer_b)
+        ).status_code
+        == 403
+    )
     r = c.post(f"/v1/claims/{claim_id}/decisions", json=body, headers=api.as_(cast.reviewer_a))
     assert r.status_code == 201, r.text
     assert r.json()["claim"]["status"] == "rejected"
 
     # The buyer appeals; reviewer A is excluded, reviewer B decides, and that decision is final.
-    r = c.post(f"/v1/claims/{claim_id}/appeals", json={"statement": "The crack is real."},
-               headers=api.as_(cast.buyer))
+    r = c.post(
+        f"/v1/claims/{claim_id}/appeals",
+        json={"statement": "The crack is real."},
+        headers=api.as_(cast.buyer),
+    )
     assert r.status_code == 201, r.text
     assert r.json()["claim"]["status"] == "in_review"
     assert c.post("/v1/review-queue/next", headers=api.as_(cast.reviewer_a)).status_code == 204
     r = c.post("/v1/review-queue/next", headers=api.as_(cast.reviewer_b))
     assert r.status_code == 200 and r.json()["id"] == claim_id
-    r = c.post(f"/v1/claims/{claim_id}/decisions", headers=api.as_(cast.reviewer_b),
-               json={"outcome": "rejected", "reason_code": "evidence_ai_generated", "note": "Upheld."})
+    r = c.post(
+        f"/v1/claims/{claim_id}/decisions",
+        headers=api.as_(cast.reviewer_b),
+        json={"outcome": "rejected", "reason_code": "evidence_ai_generated", "note": "Upheld."},
+    )
     assert r.status_code == 201, r.text
-    r = c.post(f"/v1/claims/{claim_id}/appeals", json={"statement": "again"}, headers=api.as_(cast.buyer))
+    r = c.post(
+        f"/v1/claims/{claim_id}/appeals", json={"statement": "again"}, headers=api.as_(cast.buyer)
+    )
     assert r.status_code == 409 and r.json()["code"] == "invalid_transition"
 
     # The event log is an intact chain, and the export bundle verifies.
     events = c.get(f"/v1/claims/{claim_id}/events", headers=api.as_(cast.merchant)).json()
     assert events["chain_valid"], events["breaks"]
     kinds = [e["kind"] for e in events["events"]]
-    for kind in ("claim.submitted", "evidence.uploaded", "report.created", "merchant.responded",
-                 "review.assigned", "decision.recorded", "appeal.filed"):
+    for kind in (
+        "claim.submitted",
+        "evidence.uploaded",
+        "report.created",
+        "merchant.responded",
+        "review.assigned",
+        "decision.recorded",
+        "appeal.filed",
+    ):
         assert kind in kinds
     assert kinds.count("report.created") == 1
     r = c.get(f"/v1/claims/{claim_id}/export", headers=api.as_(cast.merchant))

@@ -4,24 +4,36 @@ from __future__ import annotations
 
 import pytest
 
-from tests.service_support import PG_URL, postgres_settings
 from tests.api.flow import run_show_it
 from tests.integration.celery_worker import REDIS_URL, unique_queue, workers  # noqa: F401
+from tests.service_support import PG_URL, postgres_settings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 
-def test_show_it_flow_on_postgres_with_celery_and_redis(tmp_path, pg_schema, images, make_api, workers) -> None:  # noqa: F811
+def test_show_it_flow_on_postgres_with_celery_and_redis(
+    tmp_path,
+    pg_schema,
+    images,
+    make_api,
+    workers,  # noqa: F811 - fixtures imported by name
+) -> None:
     queue = unique_queue()
-    settings = postgres_settings(tmp_path, pg_schema, queue_backend="celery", redis_url=REDIS_URL,
-                                 celery_queue=queue)
+    settings = postgres_settings(
+        tmp_path, pg_schema, queue_backend="celery", redis_url=REDIS_URL, celery_queue=queue
+    )
     api = make_api(settings)  # migrates the schema before the worker starts
-    workers.start({
-        "TRUECLAIM_ENVIRONMENT": "test", "TRUECLAIM_DATA_DIR": str(settings.data_dir),
-        "TRUECLAIM_DATABASE_URL": PG_URL, "TRUECLAIM_DATABASE_SCHEMA": pg_schema,
-        "TRUECLAIM_REDIS_URL": REDIS_URL, "TRUECLAIM_CELERY_QUEUE": queue,
-        "TRUECLAIM_ENGINE_OCR": "false",
-    })
+    workers.start(
+        {
+            "TRUECLAIM_ENVIRONMENT": "test",
+            "TRUECLAIM_DATA_DIR": str(settings.data_dir),
+            "TRUECLAIM_DATABASE_URL": PG_URL,
+            "TRUECLAIM_DATABASE_SCHEMA": pg_schema,
+            "TRUECLAIM_REDIS_URL": REDIS_URL,
+            "TRUECLAIM_CELERY_QUEUE": queue,
+            "TRUECLAIM_ENGINE_OCR": "false",
+        }
+    )
     try:
         out = run_show_it(api, images)
     except BaseException:

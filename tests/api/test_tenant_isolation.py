@@ -8,6 +8,7 @@ import pytest
 from tests.api.flow import create_order, set_up_cast, submit
 from tests.service_support import sqlite_settings, wait_for_status
 
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, images):
     """Tenant A with a claim through review; tenant B (and merchant M2 of A) as intruders."""
@@ -21,9 +22,12 @@ def world(tmp_path_factory, images):
     api = Api(client, runtime, admin)
     a = set_up_cast(api)
     order_id = create_order(api, a)
-    ref = client.post("/v1/references", headers=api.as_(a.merchant),
-                      data={"merchant_id": a.merchant_id, "kind": "listing_photo", "sku": "CAT-1"},
-                      files={"file": ("l.jpg", images.listing, "image/jpeg")}).json()
+    ref = client.post(
+        "/v1/references",
+        headers=api.as_(a.merchant),
+        data={"merchant_id": a.merchant_id, "kind": "listing_photo", "sku": "CAT-1"},
+        files={"file": ("l.jpg", images.listing, "image/jpeg")},
+    ).json()
     _, claim = submit(api, a, order_id, images.forged)
     wait_for_status(api, claim["id"], a.merchant)
     evidence = client.get(f"/v1/claims/{claim['id']}/evidence", headers=api.as_(a.merchant)).json()
@@ -35,10 +39,18 @@ def world(tmp_path_factory, images):
     b = set_up_cast(b_api)
     m2 = client.post("/v1/merchants", json={"name": "M2"}, headers=api.as_(admin)).json()["id"]
     yield {
-        "api": api, "a": a, "b": b, "m2_key": api.key(admin, "merchant", m2),
-        "ids": {"claim_id": claim["id"], "order_id": order_id, "reference_id": ref["id"],
-                "merchant_id": a.merchant_id, "evidence_id": evidence[0]["id"],
-                "key_id": client.get("/v1/keys", headers=api.as_(admin)).json()[1]["id"]},
+        "api": api,
+        "a": a,
+        "b": b,
+        "m2_key": api.key(admin, "merchant", m2),
+        "ids": {
+            "claim_id": claim["id"],
+            "order_id": order_id,
+            "reference_id": ref["id"],
+            "merchant_id": a.merchant_id,
+            "evidence_id": evidence[0]["id"],
+            "key_id": client.get("/v1/keys", headers=api.as_(admin)).json()[1]["id"],
+        },
         "images": images,
     }
     client.__exit__(None, None, None)
@@ -70,8 +82,14 @@ ROUTES: list[tuple[str, str, str]] = [
     ("GET", "/v1/claims/{claim_id}/export", "admin"),
 ]
 # Routes with an id that belong to the merchant: another merchant of the same tenant gets 404.
-MERCHANT_ROUTES = [r for r in ROUTES if "{merchant_id}" in r[1] or "{order_id}" in r[1]
-                   or "{reference_id}" in r[1] or "{claim_id}" in r[1]]
+MERCHANT_ROUTES = [
+    r
+    for r in ROUTES
+    if "{merchant_id}" in r[1]
+    or "{order_id}" in r[1]
+    or "{reference_id}" in r[1]
+    or "{claim_id}" in r[1]
+]
 
 
 def _request(world, method: str, path: str, key: str):
@@ -92,8 +110,12 @@ def _request(world, method: str, path: str, key: str):
 
 
 def _key(cast, role: str) -> str:
-    return {"admin": cast.admin, "buyer": cast.buyer, "merchant": cast.merchant,
-            "reviewer": cast.reviewer_a}[role]
+    return {
+        "admin": cast.admin,
+        "buyer": cast.buyer,
+        "merchant": cast.merchant,
+        "reviewer": cast.reviewer_a,
+    }[role]
 
 
 def test_route_table_covers_every_route_with_an_id(world) -> None:
@@ -109,8 +131,12 @@ def test_other_tenant_gets_404(world, method: str, path: str, role: str) -> None
     assert set(r.json()) == {"code", "detail", "fields"}
 
 
-@pytest.mark.parametrize(("method", "path", "role"), MERCHANT_ROUTES, ids=[f"{m} {p}" for m, p, _ in MERCHANT_ROUTES])
-def test_other_merchant_of_the_same_tenant_gets_404_or_403(world, method: str, path: str, role: str) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "role"), MERCHANT_ROUTES, ids=[f"{m} {p}" for m, p, _ in MERCHANT_ROUTES]
+)
+def test_other_merchant_of_the_same_tenant_gets_404_or_403(
+    world, method: str, path: str, role: str
+) -> None:
     r = _request(world, method, path, world["m2_key"])
     # Routes a merchant may never use answer 403 for the role; all others hide the claim.
     assert r.status_code in (403, 404), r.text
@@ -127,16 +153,24 @@ def test_lists_never_show_another_tenant(world, path: str) -> None:
         ids = {item["id"] for item in r.json()}
         assert not ids & set(world["ids"].values())
     r = api.client.get(path, headers=api.as_(world["m2_key"]))
-    assert not {item["id"] for item in r.json()} & {world["ids"]["claim_id"], world["ids"]["order_id"],
-                                                     world["ids"]["reference_id"]}
+    assert not {item["id"] for item in r.json()} & {
+        world["ids"]["claim_id"],
+        world["ids"]["order_id"],
+        world["ids"]["reference_id"],
+    }
 
 
 def test_review_queue_is_per_tenant(world) -> None:
     api, a, b = world["api"], world["a"], world["b"]
-    r = api.client.post(f"/v1/claims/{world['ids']['claim_id']}/merchant-responses", headers=api.as_(a.merchant),
-                        data={"stance": "contest", "kind": "statement", "statement": "disputed"})
+    r = api.client.post(
+        f"/v1/claims/{world['ids']['claim_id']}/merchant-responses",
+        headers=api.as_(a.merchant),
+        data={"stance": "contest", "kind": "statement", "statement": "disputed"},
+    )
     assert r.status_code == 201, r.text
-    assert api.client.post("/v1/review-queue/next", headers=api.as_(b.reviewer_a)).status_code == 204
+    assert (
+        api.client.post("/v1/review-queue/next", headers=api.as_(b.reviewer_a)).status_code == 204
+    )
 
 
 def test_keys_of_another_tenant_are_not_listed(world) -> None:

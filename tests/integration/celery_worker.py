@@ -20,7 +20,7 @@ def redis_or_skip() -> None:
 
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as exc:  # noqa: BLE001 - skip with the reason
+    except Exception as exc:
         pytest.skip(f"Redis at {REDIS_URL} is not reachable: {exc}")
 
 
@@ -60,8 +60,17 @@ class Workers:
     def start(self, settings_env: Mapping[str, str]) -> subprocess.Popen[bytes]:
         log = (self.log_dir / f"worker-{len(self.procs) + 1}.log").open("wb")
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from trueclaim.cli.main import main; main()", "worker", "--concurrency", "1"],
-            env=worker_env(settings_env), stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-c",
+                "from trueclaim.cli.main import main; main()",
+                "worker",
+                "--concurrency",
+                "1",
+            ],
+            env=worker_env(settings_env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         self.procs.append(proc)
         return proc
@@ -82,7 +91,9 @@ class Workers:
                     proc.wait(timeout=10)
 
     def logs(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(self.log_dir.glob("worker-*.log")))
+        return "\n".join(
+            p.read_text(errors="replace")[-3000:] for p in sorted(self.log_dir.glob("worker-*.log"))
+        )
 
 
 @pytest.fixture

@@ -27,8 +27,13 @@ def moto_endpoint() -> Iterator[str]:
 
 
 def _s3(endpoint: str, bucket: str) -> S3BlobStore:
-    store = S3BlobStore.connect(bucket, endpoint_url=endpoint, region="us-east-1",
-                                access_key_id="test", secret_access_key="test")
+    store = S3BlobStore.connect(
+        bucket,
+        endpoint_url=endpoint,
+        region="us-east-1",
+        access_key_id="test",
+        secret_access_key="test",
+    )
     store._client.create_bucket(Bucket=bucket)
     return store
 

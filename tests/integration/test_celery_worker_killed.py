@@ -12,9 +12,9 @@ import time
 import pytest
 from sqlalchemy import select
 
-from tests.service_support import PG_URL, TRANSIENT, images, make_api, pg_schema, postgres_settings  # noqa: F401
 from tests.api.flow import create_order, set_up_cast, submit
 from tests.integration.celery_worker import REDIS_URL, unique_queue, workers  # noqa: F401
+from tests.service_support import PG_URL, TRANSIENT, images, make_api, pg_schema, postgres_settings  # noqa: F401
 from trueclaim.adapters.sql import tables
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -22,7 +22,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
 def _job_attempts(api, claim_id: str) -> int:
     with api.runtime.engine.connect() as c:
-        rows = c.execute(select(tables.jobs.c.attempts).where(tables.jobs.c.claim_id == claim_id)).all()
+        rows = c.execute(
+            select(tables.jobs.c.attempts).where(tables.jobs.c.claim_id == claim_id)
+        ).all()
     return sum(r.attempts for r in rows)
 
 
@@ -34,23 +36,42 @@ def _wait(predicate, what: str, timeout_s: float = 60.0) -> None:
         time.sleep(0.2)
 
 
-def test_killed_worker_job_is_redelivered_and_reported_once(tmp_path, pg_schema, images, make_api, workers) -> None:  # noqa: F811
+def test_killed_worker_job_is_redelivered_and_reported_once(
+    tmp_path,
+    pg_schema,
+    images,
+    make_api,
+    workers,  # noqa: F811 - fixtures imported by name
+) -> None:
     queue = unique_queue()
-    settings = postgres_settings(tmp_path, pg_schema, queue_backend="celery", redis_url=REDIS_URL,
-                                 celery_queue=queue, celery_visibility_timeout_s=3)
+    settings = postgres_settings(
+        tmp_path,
+        pg_schema,
+        queue_backend="celery",
+        redis_url=REDIS_URL,
+        celery_queue=queue,
+        celery_visibility_timeout_s=3,
+    )
     api = make_api(settings)
     env = {
-        "TRUECLAIM_ENVIRONMENT": "test", "TRUECLAIM_DATA_DIR": str(settings.data_dir),
-        "TRUECLAIM_DATABASE_URL": PG_URL, "TRUECLAIM_DATABASE_SCHEMA": pg_schema,
-        "TRUECLAIM_REDIS_URL": REDIS_URL, "TRUECLAIM_CELERY_QUEUE": queue,
-        "TRUECLAIM_ENGINE_OCR": "false", "TRUECLAIM_CELERY_VISIBILITY_TIMEOUT_S": "3",
+        "TRUECLAIM_ENVIRONMENT": "test",
+        "TRUECLAIM_DATA_DIR": str(settings.data_dir),
+        "TRUECLAIM_DATABASE_URL": PG_URL,
+        "TRUECLAIM_DATABASE_SCHEMA": pg_schema,
+        "TRUECLAIM_REDIS_URL": REDIS_URL,
+        "TRUECLAIM_CELERY_QUEUE": queue,
+        "TRUECLAIM_ENGINE_OCR": "false",
+        "TRUECLAIM_CELERY_VISIBILITY_TIMEOUT_S": "3",
     }
     first = workers.start({**env, "TRUECLAIM_JOB_PAUSE_S": "120"})
     cast = set_up_cast(api)
     order_id = create_order(api, cast)
-    r = api.client.post("/v1/references", headers=api.as_(cast.merchant),
-                        data={"merchant_id": cast.merchant_id, "kind": "listing_photo", "sku": "CAT-1"},
-                        files={"file": ("listing.jpg", images.listing, "image/jpeg")})
+    r = api.client.post(
+        "/v1/references",
+        headers=api.as_(cast.merchant),
+        data={"merchant_id": cast.merchant_id, "kind": "listing_photo", "sku": "CAT-1"},
+        files={"file": ("listing.jpg", images.listing, "image/jpeg")},
+    )
     assert r.status_code == 201, r.text
     code, claim = submit(api, cast, order_id, images.forged)
     assert code == 201, claim
@@ -63,7 +84,11 @@ def test_killed_worker_job_is_redelivered_and_reported_once(tmp_path, pg_schema,
         assert api.runtime.services.repos.reports.list_reports(_tenant(api), claim_id) == []
 
         workers.start(env)
-        _wait(lambda: _claim_status(api, cast, claim_id) not in TRANSIENT, "a new worker to finish the job", 90)
+        _wait(
+            lambda: _claim_status(api, cast, claim_id) not in TRANSIENT,
+            "a new worker to finish the job",
+            90,
+        )
     except BaseException:
         print(workers.logs())
         raise
@@ -71,8 +96,12 @@ def test_killed_worker_job_is_redelivered_and_reported_once(tmp_path, pg_schema,
     assert _claim_status(api, cast, claim_id) == "awaiting_merchant"
     assert len(api.runtime.services.repos.reports.list_reports(_tenant(api), claim_id)) == 1
     assert _job_attempts(api, claim_id) >= 2
-    kinds = [e["kind"] for e in api.client.get(f"/v1/claims/{claim_id}/events",
-                                               headers=api.as_(cast.merchant)).json()["events"]]
+    kinds = [
+        e["kind"]
+        for e in api.client.get(
+            f"/v1/claims/{claim_id}/events", headers=api.as_(cast.merchant)
+        ).json()["events"]
+    ]
     assert kinds.count("report.created") == 1
 
 
@@ -81,4 +110,6 @@ def _tenant(api) -> str:
 
 
 def _claim_status(api, cast, claim_id: str) -> str:
-    return str(api.client.get(f"/v1/claims/{claim_id}", headers=api.as_(cast.merchant)).json()["status"])
+    return str(
+        api.client.get(f"/v1/claims/{claim_id}", headers=api.as_(cast.merchant)).json()["status"]
+    )

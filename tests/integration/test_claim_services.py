@@ -17,7 +17,12 @@ from trueclaim.domain.orders import OrderItem
 from trueclaim.domain.services import claims, review
 from trueclaim.domain.services.context import Services, UploadedFile
 from trueclaim.domain.services.orders import create_order
-from trueclaim.domain.services.tenants import bootstrap_tenant, create_key, create_merchant, set_standing
+from trueclaim.domain.services.tenants import (
+    bootstrap_tenant,
+    create_key,
+    create_merchant,
+    set_standing,
+)
 from trueclaim.domain.tenants import Principal, Role
 from trueclaim.forensics.types import CaseContext, Finding, Report, Severity, Verdict
 from trueclaim.wiring import build_runtime
@@ -40,13 +45,17 @@ class FakeEngine:
     reports: list[Report] = field(default_factory=list)
     calls: int = 0
 
-    def __call__(self, evidence: Sequence[bytes], references: Sequence[bytes], context: CaseContext | None) -> Report:
+    def __call__(
+        self, evidence: Sequence[bytes], references: Sequence[bytes], context: CaseContext | None
+    ) -> Report:
         self.calls += 1
         return self.reports[min(self.calls, len(self.reports)) - 1]
 
 
 def _report(risk: float, verdict: Verdict, *codes: tuple[str, str]) -> Report:
-    findings = tuple(Finding(d, c, Severity.CRITICAL, 0.9, "en", "zh", evidence_index=0) for d, c in codes)
+    findings = tuple(
+        Finding(d, c, Severity.CRITICAL, 0.9, "en", "zh", evidence_index=0) for d, c in codes
+    )
     return Report(findings, risk, verdict, "fake", {})
 
 
@@ -71,12 +80,29 @@ class World:
         """File a claim (with a file of its own unless ``file`` is given) and let it verify."""
         self.made += 1
         file = file or UploadedFile("e.png", "image/png", PNG.data + str(self.made).encode())
-        order = create_order(self.svc, self.admin, merchant_id=self.merchant_id, external_id=f"o{self.engine.calls}-{amount}-{account}-{self.clock.at.timestamp()}",
-                             buyer_account_id=account, items=[OrderItem("S", "thing", 1, 50_000)],
-                             amount_minor=50_000, currency="CNY", shipped_at=None, delivered_at=None)
-        c, _ = claims.submit_claim(self.svc, self.buyer, order_id=order.id, type=ClaimType.REFUND_ONLY,
-                                   reason="broken", amount_minor=amount, statement="", files=[file],
-                                   idempotency_key=None)
+        order = create_order(
+            self.svc,
+            self.admin,
+            merchant_id=self.merchant_id,
+            external_id=f"o{self.engine.calls}-{amount}-{account}-{self.clock.at.timestamp()}",
+            buyer_account_id=account,
+            items=[OrderItem("S", "thing", 1, 50_000)],
+            amount_minor=50_000,
+            currency="CNY",
+            shipped_at=None,
+            delivered_at=None,
+        )
+        c, _ = claims.submit_claim(
+            self.svc,
+            self.buyer,
+            order_id=order.id,
+            type=ClaimType.REFUND_ONLY,
+            reason="broken",
+            amount_minor=amount,
+            statement="",
+            files=[file],
+            idempotency_key=None,
+        )
         self.queue.join()
         return self.svc.repos.claims.get_claim(c.tenant_id, c.id)
 
@@ -96,15 +122,31 @@ def world(tmp_path) -> World:
         key, _ = create_key(svc, admin, role, role.value, merchant_id)
         return Principal(tenant.id, role, key.id, merchant_id)
 
-    w = World(svc, clock, engine, admin, principal(Role.BUYER_CHANNEL), principal(Role.MERCHANT, merchant.id),
-              (principal(Role.REVIEWER), principal(Role.REVIEWER)), merchant.id, runtime.queue)
+    w = World(
+        svc,
+        clock,
+        engine,
+        admin,
+        principal(Role.BUYER_CHANNEL),
+        principal(Role.MERCHANT, merchant.id),
+        (principal(Role.REVIEWER), principal(Role.REVIEWER)),
+        merchant.id,
+        runtime.queue,
+    )
     yield w
     runtime.close()
 
 
 def _to_review(w: World, claim):
-    claim, _ = review.respond_as_merchant(w.svc, w.merchant, claim.id, stance=Stance.CONTEST,
-                                          kind=ResponseKind.STATEMENT, statement="no", files=[])
+    claim, _ = review.respond_as_merchant(
+        w.svc,
+        w.merchant,
+        claim.id,
+        stance=Stance.CONTEST,
+        kind=ResponseKind.STATEMENT,
+        statement="no",
+        files=[],
+    )
     return review.pull_next(w.svc, w.reviewers[0])
 
 
@@ -152,11 +194,19 @@ def test_review_sla_breach_returns_the_claim_to_the_queue(world) -> None:
 def test_more_evidence_reruns_verification_and_returns_to_review(world) -> None:
     world.engine.reports = [AI, CLEAN]
     claim = _to_review(world, world.claim())
-    claim, _ = review.decide(world.svc, world.reviewers[0], claim.id, outcome=Outcome.MORE_EVIDENCE,
-                             reason_code=ReasonCode.INSUFFICIENT_EVIDENCE, note="closer photo please",
-                             approved_amount_minor=None)
+    claim, _ = review.decide(
+        world.svc,
+        world.reviewers[0],
+        claim.id,
+        outcome=Outcome.MORE_EVIDENCE,
+        reason_code=ReasonCode.INSUFFICIENT_EVIDENCE,
+        note="closer photo please",
+        approved_amount_minor=None,
+    )
     assert claim.status is ClaimStatus.MORE_EVIDENCE
-    claims.add_evidence(world.svc, world.buyer, claim.id, [UploadedFile("b.jpg", "image/jpeg", b"\xff\xd8\xffmore")])
+    claims.add_evidence(
+        world.svc, world.buyer, claim.id, [UploadedFile("b.jpg", "image/jpeg", b"\xff\xd8\xffmore")]
+    )
     world.queue.join()
     again = world.svc.repos.claims.get_claim(claim.tenant_id, claim.id)
     assert again.round == 2
@@ -169,8 +219,15 @@ def test_more_evidence_reruns_verification_and_returns_to_review(world) -> None:
 def test_more_evidence_window_expiry_goes_to_review(world) -> None:
     world.engine.reports = [AI]
     claim = _to_review(world, world.claim())
-    review.decide(world.svc, world.reviewers[0], claim.id, outcome=Outcome.MORE_EVIDENCE,
-                  reason_code=ReasonCode.INSUFFICIENT_EVIDENCE, note="", approved_amount_minor=None)
+    review.decide(
+        world.svc,
+        world.reviewers[0],
+        claim.id,
+        outcome=Outcome.MORE_EVIDENCE,
+        reason_code=ReasonCode.INSUFFICIENT_EVIDENCE,
+        note="",
+        approved_amount_minor=None,
+    )
     world.clock.at += timedelta(hours=73)
     (moved,) = review.expire_due(world.svc)
     assert moved.status is ClaimStatus.IN_REVIEW
@@ -179,8 +236,15 @@ def test_more_evidence_window_expiry_goes_to_review(world) -> None:
 def test_merchant_accepting_approves_and_cannot_be_appealed_by_the_merchant(world) -> None:
     world.engine.reports = [AI]
     claim = world.claim()
-    claim, _ = review.respond_as_merchant(world.svc, world.merchant, claim.id, stance=Stance.ACCEPT,
-                                          kind=ResponseKind.STATEMENT, statement="ok", files=[])
+    claim, _ = review.respond_as_merchant(
+        world.svc,
+        world.merchant,
+        claim.id,
+        stance=Stance.ACCEPT,
+        kind=ResponseKind.STATEMENT,
+        statement="ok",
+        files=[],
+    )
     assert claim.status is ClaimStatus.APPROVED
     with pytest.raises(InvalidTransition):
         review.appeal(world.svc, world.merchant, claim.id, "changed my mind")
@@ -189,8 +253,15 @@ def test_merchant_accepting_approves_and_cannot_be_appealed_by_the_merchant(worl
 def test_confirmed_forgery_feeds_the_next_claims_routing(world) -> None:
     world.engine.reports = [AI]
     claim = _to_review(world, world.claim(account="repeat"))
-    review.decide(world.svc, world.reviewers[0], claim.id, outcome=Outcome.REJECTED,
-                  reason_code=ReasonCode.EVIDENCE_FORGED, note="", approved_amount_minor=None)
+    review.decide(
+        world.svc,
+        world.reviewers[0],
+        claim.id,
+        outcome=Outcome.REJECTED,
+        reason_code=ReasonCode.EVIDENCE_FORGED,
+        note="",
+        approved_amount_minor=None,
+    )
     world.engine.reports = [CLEAN]
     second = world.claim(account="repeat")
     assert second.status is ClaimStatus.AWAITING_MERCHANT
@@ -202,10 +273,24 @@ def test_only_the_assigned_reviewer_decides_and_appeals_exclude_them(world) -> N
     world.engine.reports = [AI]
     claim = _to_review(world, world.claim())
     with pytest.raises(PermissionDenied):
-        review.decide(world.svc, world.reviewers[1], claim.id, outcome=Outcome.APPROVED,
-                      reason_code=ReasonCode.DAMAGE_CONFIRMED, note="", approved_amount_minor=None)
-    review.decide(world.svc, world.reviewers[0], claim.id, outcome=Outcome.APPROVED,
-                  reason_code=ReasonCode.DAMAGE_CONFIRMED, note="", approved_amount_minor=None)
+        review.decide(
+            world.svc,
+            world.reviewers[1],
+            claim.id,
+            outcome=Outcome.APPROVED,
+            reason_code=ReasonCode.DAMAGE_CONFIRMED,
+            note="",
+            approved_amount_minor=None,
+        )
+    review.decide(
+        world.svc,
+        world.reviewers[0],
+        claim.id,
+        outcome=Outcome.APPROVED,
+        reason_code=ReasonCode.DAMAGE_CONFIRMED,
+        note="",
+        approved_amount_minor=None,
+    )
     claim, appeal = review.appeal(world.svc, world.merchant, claim.id, "the photo is fake")
     assert appeal.appellant == "merchant" and claim.status is ClaimStatus.IN_REVIEW
     assert review.pull_next(world.svc, world.reviewers[0]) is None
@@ -220,7 +305,7 @@ def test_a_failing_engine_keeps_the_job_record(world) -> None:
     world.queue._max_retries = 0
     claim = world.claim()
     assert claim.status is ClaimStatus.VERIFYING
-    (job_key, error) = world.queue.failures[0]
+    (job_key, _error) = world.queue.failures[0]
     job = world.svc.repos.reports.get_job(job_key)
     assert (job.status, job.attempts) == ("failed", 1)
     assert "RuntimeError: engine down" in job.last_error and "Traceback" in job.last_error
@@ -275,15 +360,32 @@ def test_timers_run_per_tenant(world) -> None:
 def test_concurrent_submissions_with_one_idempotency_key_make_one_claim(world) -> None:
     import threading
 
-    order = create_order(world.svc, world.admin, merchant_id=world.merchant_id, external_id="race",
-                         buyer_account_id="b", items=[OrderItem("S", "t", 1, 100)], amount_minor=100,
-                         currency="CNY", shipped_at=None, delivered_at=None)
+    order = create_order(
+        world.svc,
+        world.admin,
+        merchant_id=world.merchant_id,
+        external_id="race",
+        buyer_account_id="b",
+        items=[OrderItem("S", "t", 1, 100)],
+        amount_minor=100,
+        currency="CNY",
+        shipped_at=None,
+        delivered_at=None,
+    )
     results: list[tuple[str, bool]] = []
 
     def go() -> None:
-        c, created = claims.submit_claim(world.svc, world.buyer, order_id=order.id, type=ClaimType.REFUND_ONLY,
-                                         reason="r", amount_minor=100, statement="", files=[PNG],
-                                         idempotency_key="same-key")
+        c, created = claims.submit_claim(
+            world.svc,
+            world.buyer,
+            order_id=order.id,
+            type=ClaimType.REFUND_ONLY,
+            reason="r",
+            amount_minor=100,
+            statement="",
+            files=[PNG],
+            idempotency_key="same-key",
+        )
         results.append((c.id, created))
 
     threads = [threading.Thread(target=go) for _ in range(4)]

@@ -31,20 +31,47 @@ def exported(tmp_path_factory, images) -> tuple[Path, dict[str, str]]:  # noqa: 
     tenant, _ = bootstrap_tenant(svc, "p", is_operator=True)
     admin = Principal(tenant.id, Role.PLATFORM_ADMIN, "key_admin")
     merchant = create_merchant(svc, admin, "shop", True)
-    order = create_order(svc, admin, merchant_id=merchant.id, external_id="o1", buyer_account_id="b",
-                         items=[OrderItem("CAT-1", "cat", 1, 100)], amount_minor=100, currency="CNY",
-                         shipped_at=None, delivered_at=None)
-    add_reference(svc, admin, merchant_id=merchant.id, kind=ReferenceKind.LISTING_PHOTO,
-                  file=UploadedFile("listing.jpg", "image/jpeg", images.listing), sku="CAT-1", order_id=None)
+    order = create_order(
+        svc,
+        admin,
+        merchant_id=merchant.id,
+        external_id="o1",
+        buyer_account_id="b",
+        items=[OrderItem("CAT-1", "cat", 1, 100)],
+        amount_minor=100,
+        currency="CNY",
+        shipped_at=None,
+        delivered_at=None,
+    )
+    add_reference(
+        svc,
+        admin,
+        merchant_id=merchant.id,
+        kind=ReferenceKind.LISTING_PHOTO,
+        file=UploadedFile("listing.jpg", "image/jpeg", images.listing),
+        sku="CAT-1",
+        order_id=None,
+    )
     buyer_key, _ = create_key(svc, admin, Role.BUYER_CHANNEL, "buyer", None)
     buyer = Principal(tenant.id, Role.BUYER_CHANNEL, buyer_key.id)
-    claim, _ = submit_claim(svc, buyer, order_id=order.id, type=ClaimType.REFUND_ONLY, reason="cracked",
-                            amount_minor=100, statement="", idempotency_key=None,
-                            files=[UploadedFile("crack.png", "image/png", images.forged)])
+    claim, _ = submit_claim(
+        svc,
+        buyer,
+        order_id=order.id,
+        type=ClaimType.REFUND_ONLY,
+        reason="cracked",
+        amount_minor=100,
+        statement="",
+        idempotency_key=None,
+        files=[UploadedFile("crack.png", "image/png", images.forged)],
+    )
     runtime.queue.join()
     runtime.close()
-    env = {"TRUECLAIM_DATA_DIR": str(settings.data_dir), "TRUECLAIM_ENVIRONMENT": "test",
-           "TRUECLAIM_ENGINE_OCR": "false"}
+    env = {
+        "TRUECLAIM_DATA_DIR": str(settings.data_dir),
+        "TRUECLAIM_ENVIRONMENT": "test",
+        "TRUECLAIM_ENGINE_OCR": "false",
+    }
     out = tmp_path / "bundle.zip"
     result = CliRunner().invoke(app, ["export", claim.id, str(out)], env=env)
     assert result.exit_code == 0, result.output
@@ -72,8 +99,11 @@ def test_exported_bundle_verifies(exported) -> None:
 
 def test_altered_original_is_named(exported, tmp_path: Path) -> None:
     out, _ = exported
-    bad = _rewrite(out, tmp_path / "bad.zip",
-                   lambda n, d: d + b"x" if n.startswith("originals/evidence/") else d)
+    bad = _rewrite(
+        out,
+        tmp_path / "bad.zip",
+        lambda n, d: d + b"x" if n.startswith("originals/evidence/") else d,
+    )
     result = CliRunner().invoke(app, ["verify-bundle", str(bad)])
     assert result.exit_code == 1
     assert "originals/evidence/" in result.output and "SHA-256" in result.output
@@ -124,7 +154,9 @@ def test_export_of_unknown_claim_says_so(exported, tmp_path: Path) -> None:
 
 
 def test_db_upgrade_command(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["db", "upgrade"], env={"TRUECLAIM_DATA_DIR": str(tmp_path / "d")})
+    result = CliRunner().invoke(
+        app, ["db", "upgrade"], env={"TRUECLAIM_DATA_DIR": str(tmp_path / "d")}
+    )
     assert result.exit_code == 0, result.output
     assert "revision 0001" in result.output
 
@@ -145,7 +177,10 @@ def test_report_inputs_missing_from_originals_are_named(exported, tmp_path: Path
 
     manifest = json.loads(data["manifest.json"])
     files = [BundleFile(n, d) for n, d in data.items() if n not in ("manifest.json", "events.json")]
-    files = [BundleFile(f.path, json.dumps(report).encode()) if f.path == "report.json" else f for f in files]
+    files = [
+        BundleFile(f.path, json.dumps(report).encode()) if f.path == "report.json" else f
+        for f in files
+    ]
     rebuilt = build_bundle(manifest["claim"], files, json.loads(data["events.json"]))
     from trueclaim.domain.bundle import verify_bundle
 

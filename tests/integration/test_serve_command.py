@@ -24,8 +24,14 @@ def test_serve_prints_url_and_admin_key_and_answers(tmp_path: Path) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRUECLAIM_")}
     env["TRUECLAIM_PORT"] = str(port)
-    proc = subprocess.Popen([sys.executable, "-c", "from trueclaim.cli.main import main; main()", "serve"],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from trueclaim.cli.main import main; main()", "serve"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         lines: list[str] = []
         deadline = time.monotonic() + 60
@@ -43,7 +49,9 @@ def test_serve_prints_url_and_admin_key_and_answers(tmp_path: Path) -> None:
         body = None
         while time.monotonic() < deadline:
             try:
-                r = httpx.get(f"http://127.0.0.1:{port}/v1/tenant", headers={"X-API-Key": key}, timeout=2)
+                r = httpx.get(
+                    f"http://127.0.0.1:{port}/v1/tenant", headers={"X-API-Key": key}, timeout=2
+                )
                 body = r.json()
                 break
             except httpx.TransportError:

@@ -56,17 +56,40 @@ def repos(request, tmp_path) -> Iterator[SqlRepositories]:
 def _seed(repos: SqlRepositories, tenant_id: str = "ten_a") -> Order:
     repos.tenants.add_tenant(Tenant(tenant_id, "A", T0))
     repos.tenants.add_merchant(Merchant(f"mer_{tenant_id}", tenant_id, "shop", T0))
-    order = Order(f"ord_{tenant_id}", tenant_id, f"mer_{tenant_id}", "X1", "buyer", (OrderItem("S", "t", 1, 100),),
-                  100, "CNY", T0, T0, T0 + timedelta(days=1))
+    order = Order(
+        f"ord_{tenant_id}",
+        tenant_id,
+        f"mer_{tenant_id}",
+        "X1",
+        "buyer",
+        (OrderItem("S", "t", 1, 100),),
+        100,
+        "CNY",
+        T0,
+        T0,
+        T0 + timedelta(days=1),
+    )
     repos.orders.add_order(order)
     return order
 
 
 def _claim(order: Order, n: int = 1, **kw) -> Claim:
-    base = dict(id=f"clm_{order.tenant_id}_{n}", tenant_id=order.tenant_id, merchant_id=order.merchant_id,
-                order_id=order.id, buyer_ref=order.buyer_ref, type=ClaimType.REFUND_ONLY, reason="r",
-                amount_minor=100, currency="CNY", statement="", status=ClaimStatus.IN_REVIEW,
-                created_at=T0 + timedelta(minutes=n), updated_at=T0, due_at=T0 + timedelta(hours=n))
+    base = dict(
+        id=f"clm_{order.tenant_id}_{n}",
+        tenant_id=order.tenant_id,
+        merchant_id=order.merchant_id,
+        order_id=order.id,
+        buyer_ref=order.buyer_ref,
+        type=ClaimType.REFUND_ONLY,
+        reason="r",
+        amount_minor=100,
+        currency="CNY",
+        statement="",
+        status=ClaimStatus.IN_REVIEW,
+        created_at=T0 + timedelta(minutes=n),
+        updated_at=T0,
+        due_at=T0 + timedelta(hours=n),
+    )
     base.update(kw)
     return Claim(**base)
 
@@ -79,8 +102,12 @@ def test_migration_is_idempotent(repos) -> None:
 def test_round_trip_keeps_every_field_and_timezone(repos) -> None:
     order = _seed(repos)
     assert repos.orders.get_order("ten_a", order.id) == order
-    claim = _claim(order, excluded_reviewers=("key_x",), routing_reasons=("ai-label-found",), risk=0.5)
-    ev = Evidence("evi_1", "ten_a", claim.id, 1, EvidenceSource.BUYER, "a" * 64, 3, "image/png", "x.png", T0)
+    claim = _claim(
+        order, excluded_reviewers=("key_x",), routing_reasons=("ai-label-found",), risk=0.5
+    )
+    ev = Evidence(
+        "evi_1", "ten_a", claim.id, 1, EvidenceSource.BUYER, "a" * 64, 3, "image/png", "x.png", T0
+    )
     repos.claims.add_claim(claim, [ev])
     assert repos.claims.get_claim("ten_a", claim.id) == claim
     assert repos.claims.list_evidence("ten_a", claim.id) == [ev]
@@ -102,7 +129,9 @@ def test_save_claim_refuses_stale_versions(repos) -> None:
     order = _seed(repos)
     claim = _claim(order)
     repos.claims.add_claim(claim, [])
-    newer = Claim(**{**{f: getattr(claim, f) for f in claim.__slots__}, "version": 2, "reason": "changed"})
+    newer = Claim(
+        **{**{f: getattr(claim, f) for f in claim.__slots__}, "version": 2, "reason": "changed"}
+    )
     repos.claims.save_claim(newer, expected_version=1)
     with pytest.raises(Conflict):
         repos.claims.save_claim(newer, expected_version=1)
@@ -142,10 +171,30 @@ def test_buyer_record_counts_claims_and_confirmed_forgeries(repos) -> None:
     order = _seed(repos)
     repos.claims.add_claim(_claim(order, 1, status=ClaimStatus.REJECTED), [])
     repos.claims.add_claim(_claim(order, 2, status=ClaimStatus.APPROVED), [])
-    repos.claims.add_decision(Decision("dec_1", "ten_a", "clm_ten_a_1", "rev", Outcome.REJECTED,
-                                       ReasonCode.EVIDENCE_FORGED, "", T0))
-    repos.claims.add_decision(Decision("dec_2", "ten_a", "clm_ten_a_2", "rev", Outcome.APPROVED,
-                                       ReasonCode.DAMAGE_CONFIRMED, "", T0))
+    repos.claims.add_decision(
+        Decision(
+            "dec_1",
+            "ten_a",
+            "clm_ten_a_1",
+            "rev",
+            Outcome.REJECTED,
+            ReasonCode.EVIDENCE_FORGED,
+            "",
+            T0,
+        )
+    )
+    repos.claims.add_decision(
+        Decision(
+            "dec_2",
+            "ten_a",
+            "clm_ten_a_2",
+            "rev",
+            Outcome.APPROVED,
+            ReasonCode.DAMAGE_CONFIRMED,
+            "",
+            T0,
+        )
+    )
     record = repos.claims.buyer_record("ten_a", "buyer", T0 - timedelta(days=1))
     assert (record.claims_recent, record.confirmed_forgeries) == (2, 1)
     assert repos.claims.buyer_record("ten_a", "someone-else", T0).claims_recent == 0
@@ -161,9 +210,13 @@ def test_due_claims(repos) -> None:
 def test_one_report_per_job_key(repos) -> None:
     order = _seed(repos)
     repos.claims.add_claim(_claim(order), [])
-    report = StoredReport("rep_1", "ten_a", "clm_ten_a_1", 1, "k1", 0.5, "needs-review", "{}", "b" * 64, {"x": 1}, T0)
+    report = StoredReport(
+        "rep_1", "ten_a", "clm_ten_a_1", 1, "k1", 0.5, "needs-review", "{}", "b" * 64, {"x": 1}, T0
+    )
     assert repos.reports.add_report_once(report) == (report, True)
-    stored, created = repos.reports.add_report_once(StoredReport(**{**{f: getattr(report, f) for f in report.__slots__}, "id": "rep_2"}))
+    stored, created = repos.reports.add_report_once(
+        StoredReport(**{**{f: getattr(report, f) for f in report.__slots__}, "id": "rep_2"})
+    )
     assert (stored.id, created) == ("rep_1", False)
     assert len(repos.reports.list_reports("ten_a", "clm_ten_a_1")) == 1
 
@@ -173,7 +226,10 @@ def test_job_attempts_are_counted(repos) -> None:
     assert repos.reports.start_job(job).attempts == 1
     assert repos.reports.start_job(job).attempts == 2
     repos.reports.finish_job("k1", "failed", "boom", T0)
-    assert (repos.reports.get_job("k1").status, repos.reports.get_job("k1").last_error) == ("failed", "boom")
+    assert (repos.reports.get_job("k1").status, repos.reports.get_job("k1").last_error) == (
+        "failed",
+        "boom",
+    )
 
 
 def test_event_chain_appends_concurrently_and_verifies(repos) -> None:
@@ -219,11 +275,16 @@ def test_driver_errors_become_ours_with_the_cause(repos) -> None:
     assert isinstance(info.value.__cause__, IntegrityError)
 
 
-@pytest.mark.parametrize("driver_error", [IntegrityError, OperationalError, DBAPIError, SQLAlchemyError])
+@pytest.mark.parametrize(
+    "driver_error", [IntegrityError, OperationalError, DBAPIError, SQLAlchemyError]
+)
 def test_every_expected_driver_error_has_a_mapping(driver_error) -> None:
     assert driver_error in {d for d, _, _ in ERROR_MAP}
-    exc = driver_error("stmt", {}, Exception("x")) if driver_error is not SQLAlchemyError else driver_error("x")
-    with pytest.raises((Conflict, StorageError)) as info:
-        with translate_errors("doing a thing"):
-            raise exc
+    exc = (
+        driver_error("stmt", {}, Exception("x"))
+        if driver_error is not SQLAlchemyError
+        else driver_error("x")
+    )
+    with pytest.raises((Conflict, StorageError)) as info, translate_errors("doing a thing"):
+        raise exc
     assert info.value.__cause__ is exc

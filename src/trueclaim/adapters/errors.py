@@ -16,7 +16,9 @@ class StorageError(Exception):
 
 class BlobNotFound(StorageError):
     def __init__(self, sha256: str, where: str) -> None:
-        super().__init__(f"No blob {sha256} in {where}. It was never stored, or was deleted outside trueclaim.")
+        super().__init__(
+            f"No blob {sha256} in {where}. It was never stored, or was deleted outside trueclaim."
+        )
         self.sha256 = sha256
 
 
@@ -32,7 +34,9 @@ class BlobCorrupted(StorageError):
 
 class BlobConflict(StorageError):
     def __init__(self, sha256: str, where: str) -> None:
-        super().__init__(f"Blob {sha256} in {where} holds different bytes; originals are never overwritten.")
+        super().__init__(
+            f"Blob {sha256} in {where} holds different bytes; originals are never overwritten."
+        )
         self.sha256 = sha256
 
 

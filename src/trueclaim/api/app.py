@@ -9,7 +9,17 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from trueclaim.api.errors import error_body, install_error_handlers
-from trueclaim.api.routes import claims, events, merchants, orders, references, reports, responses, review, tenants
+from trueclaim.api.routes import (
+    claims,
+    events,
+    merchants,
+    orders,
+    references,
+    reports,
+    responses,
+    review,
+    tenants,
+)
 from trueclaim.settings import Settings
 from trueclaim.wiring import Runtime, build_runtime
 
@@ -26,11 +36,25 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         if owned:
             runtime.close()
 
-    app = FastAPI(title="trueclaim", version="0.1.0", lifespan=lifespan,
-                  description="After-sales claims with forged-evidence checks.")
+    app = FastAPI(
+        title="trueclaim",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="After-sales claims with forged-evidence checks.",
+    )
     app.state.runtime = runtime
     install_error_handlers(app)
-    for module in (tenants, merchants, orders, references, claims, reports, responses, review, events):
+    for module in (
+        tenants,
+        merchants,
+        orders,
+        references,
+        claims,
+        reports,
+        responses,
+        review,
+        events,
+    ):
         app.include_router(module.router, prefix="/v1")
 
     @app.get("/healthz", tags=["meta"])
@@ -61,7 +85,17 @@ class _BodyLimit:
 async def _send_413(send: Send, limit: int) -> None:
     import json
 
-    body = json.dumps(error_body("payload_too_large", f"The request body is over {limit} bytes.")).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    body = json.dumps(
+        error_body("payload_too_large", f"The request body is over {limit} bytes.")
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -13,7 +13,9 @@ from trueclaim.domain.services.tenants import authenticate
 from trueclaim.domain.tenants import Principal
 from trueclaim.settings import Settings
 
-_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key secret (tc_...).")
+_api_key = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="An API key secret (tc_...)."
+)
 _bearer = HTTPBearer(auto_error=False, description="The API key secret as a bearer token.")
 
 
@@ -38,8 +40,11 @@ def get_principal(
 ) -> Principal:
     secret = api_key or (bearer.credentials if bearer else None)
     if not secret:
-        raise ApiError(401, "unauthenticated", "Send an API key in the X-API-Key header "
-                       "(or Authorization: Bearer <key>).")
+        raise ApiError(
+            401,
+            "unauthenticated",
+            "Send an API key in the X-API-Key header (or Authorization: Bearer <key>).",
+        )
     principal = authenticate(svc, secret)
     if principal is None:
         raise ApiError(401, "unauthenticated", "The API key is unknown or revoked.")

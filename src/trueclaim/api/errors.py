@@ -40,7 +40,9 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int, str], ...] = (
 class ApiError(Exception):
     """An error raised by the HTTP layer itself (auth, uploads)."""
 
-    def __init__(self, status: int, code: str, detail: str, fields: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, detail: str, fields: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.code = code
@@ -61,16 +63,29 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         fields: dict[str, str] = {}
         for err in exc.errors():
-            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header", "form")]
+            loc = [
+                str(p)
+                for p in err.get("loc", ())
+                if p not in ("body", "query", "path", "header", "form")
+            ]
             fields[".".join(loc) or "body"] = str(err.get("msg", "invalid"))
-        return JSONResponse(error_body("invalid_request", "The request has invalid or unknown fields; "
-                                       "see fields.", fields), status_code=422)
+        return JSONResponse(
+            error_body(
+                "invalid_request", "The request has invalid or unknown fields; see fields.", fields
+            ),
+            status_code=422,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}.get(exc.status_code, "http_error")
-        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        code = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}.get(
+            exc.status_code, "http_error"
+        )
+        return JSONResponse(
+            error_body(code, str(exc.detail)),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
 
     async def _mapped(request: Request, exc: Exception) -> JSONResponse:
         for error_type, status, code in STATUS_BY_ERROR:
@@ -87,8 +102,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         request_id = _log_server_error(request, exc)
-        return JSONResponse(error_body("internal_error", f"Internal error; request id {request_id}."),
-                            status_code=500)
+        return JSONResponse(
+            error_body("internal_error", f"Internal error; request id {request_id}."),
+            status_code=500,
+        )
+
 
 def _log_server_error(request: Request, exc: Exception) -> str:
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex

@@ -56,8 +56,14 @@ class KeyPublic(BaseModel):
 
     @classmethod
     def of(cls, k: ApiKey) -> KeyPublic:
-        return cls(id=k.id, role=k.role, name=k.name, merchant_id=k.merchant_id,
-                   created_at=k.created_at, revoked_at=k.revoked_at)
+        return cls(
+            id=k.id,
+            role=k.role,
+            name=k.name,
+            merchant_id=k.merchant_id,
+            created_at=k.created_at,
+            revoked_at=k.revoked_at,
+        )
 
 
 class KeyCreated(BaseModel):
@@ -117,11 +123,26 @@ class OrderPublic(BaseModel):
 
     @classmethod
     def of(cls, o: Order) -> OrderPublic:
-        return cls(id=o.id, merchant_id=o.merchant_id, external_id=o.external_id, buyer_ref=o.buyer_ref,
-                   items=[{"sku": i.sku, "title": i.title, "quantity": i.quantity,
-                           "unit_price_minor": i.unit_price_minor} for i in o.items],
-                   amount_minor=o.amount_minor, currency=o.currency, created_at=o.created_at,
-                   shipped_at=o.shipped_at, delivered_at=o.delivered_at)
+        return cls(
+            id=o.id,
+            merchant_id=o.merchant_id,
+            external_id=o.external_id,
+            buyer_ref=o.buyer_ref,
+            items=[
+                {
+                    "sku": i.sku,
+                    "title": i.title,
+                    "quantity": i.quantity,
+                    "unit_price_minor": i.unit_price_minor,
+                }
+                for i in o.items
+            ],
+            amount_minor=o.amount_minor,
+            currency=o.currency,
+            created_at=o.created_at,
+            shipped_at=o.shipped_at,
+            delivered_at=o.delivered_at,
+        )
 
 
 class ReferencePublic(BaseModel):
@@ -138,9 +159,18 @@ class ReferencePublic(BaseModel):
 
     @classmethod
     def of(cls, r: Reference) -> ReferencePublic:
-        return cls(id=r.id, merchant_id=r.merchant_id, kind=r.kind.value, sha256=r.sha256,
-                   size_bytes=r.size_bytes, content_type=r.content_type, filename=r.filename,
-                   sku=r.sku, order_id=r.order_id, created_at=r.created_at)
+        return cls(
+            id=r.id,
+            merchant_id=r.merchant_id,
+            kind=r.kind.value,
+            sha256=r.sha256,
+            size_bytes=r.size_bytes,
+            content_type=r.content_type,
+            filename=r.filename,
+            sku=r.sku,
+            order_id=r.order_id,
+            created_at=r.created_at,
+        )
 
 
 class EvidencePublic(BaseModel):
@@ -155,8 +185,16 @@ class EvidencePublic(BaseModel):
 
     @classmethod
     def of(cls, e: Evidence) -> EvidencePublic:
-        return cls(id=e.id, round=e.round, source=e.source.value, sha256=e.sha256, size_bytes=e.size_bytes,
-                   content_type=e.content_type, filename=e.filename, uploaded_at=e.uploaded_at)
+        return cls(
+            id=e.id,
+            round=e.round,
+            source=e.source.value,
+            sha256=e.sha256,
+            size_bytes=e.size_bytes,
+            content_type=e.content_type,
+            filename=e.filename,
+            uploaded_at=e.uploaded_at,
+        )
 
 
 class ClaimPublic(BaseModel):
@@ -181,12 +219,26 @@ class ClaimPublic(BaseModel):
 
     @classmethod
     def of(cls, c: Claim) -> ClaimPublic:
-        return cls(id=c.id, merchant_id=c.merchant_id, order_id=c.order_id, type=c.type.value,
-                   reason=c.reason, amount_minor=c.amount_minor, currency=c.currency,
-                   statement=c.statement, status=c.status.value, round=c.round, risk=c.risk,
-                   verdict=c.verdict, routing_reasons=list(c.routing_reasons), assignee_id=c.assignee_id,
-                   due_at=c.due_at, appeal_count=c.appeal_count, created_at=c.created_at,
-                   updated_at=c.updated_at)
+        return cls(
+            id=c.id,
+            merchant_id=c.merchant_id,
+            order_id=c.order_id,
+            type=c.type.value,
+            reason=c.reason,
+            amount_minor=c.amount_minor,
+            currency=c.currency,
+            statement=c.statement,
+            status=c.status.value,
+            round=c.round,
+            risk=c.risk,
+            verdict=c.verdict,
+            routing_reasons=list(c.routing_reasons),
+            assignee_id=c.assignee_id,
+            due_at=c.due_at,
+            appeal_count=c.appeal_count,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+        )
 
 
 class ResponsePublic(BaseModel):
@@ -199,8 +251,14 @@ class ResponsePublic(BaseModel):
 
     @classmethod
     def of(cls, r: MerchantResponse) -> ResponsePublic:
-        return cls(id=r.id, stance=r.stance.value, kind=r.kind.value, statement=r.statement,
-                   evidence_ids=list(r.evidence_ids), created_at=r.created_at)
+        return cls(
+            id=r.id,
+            stance=r.stance.value,
+            kind=r.kind.value,
+            statement=r.statement,
+            evidence_ids=list(r.evidence_ids),
+            created_at=r.created_at,
+        )
 
 
 class DecisionCreate(Input):
@@ -222,9 +280,16 @@ class DecisionPublic(BaseModel):
 
     @classmethod
     def of(cls, d: Decision) -> DecisionPublic:
-        return cls(id=d.id, reviewer_id=d.reviewer_id, outcome=d.outcome, reason_code=d.reason_code,
-                   note=d.note, appeal_round=d.appeal_round,
-                   approved_amount_minor=d.approved_amount_minor, decided_at=d.decided_at)
+        return cls(
+            id=d.id,
+            reviewer_id=d.reviewer_id,
+            outcome=d.outcome,
+            reason_code=d.reason_code,
+            note=d.note,
+            appeal_round=d.appeal_round,
+            approved_amount_minor=d.approved_amount_minor,
+            decided_at=d.decided_at,
+        )
 
 
 class AppealCreate(Input):

@@ -101,7 +101,11 @@ def verify_chain(events: Sequence[Mapping[str, Any]]) -> list[ChainBreak]:
     for expected_seq, ev in enumerate(events, start=1):
         seq = int(ev.get("seq", -1))
         if seq != expected_seq:
-            breaks.append(ChainBreak(seq, f"expected event #{expected_seq}, found #{seq} (missing or reordered)"))
+            breaks.append(
+                ChainBreak(
+                    seq, f"expected event #{expected_seq}, found #{seq} (missing or reordered)"
+                )
+            )
         if ev.get("prev_hash") != prev:
             breaks.append(ChainBreak(seq, "prev_hash does not match the previous event's hash"))
         recomputed = event_hash(
@@ -115,6 +119,8 @@ def verify_chain(events: Sequence[Mapping[str, Any]]) -> list[ChainBreak]:
             prev_hash=str(ev.get("prev_hash")),
         )
         if recomputed != ev.get("hash"):
-            breaks.append(ChainBreak(seq, f"content of event #{seq} ({ev.get('kind')}) was altered"))
+            breaks.append(
+                ChainBreak(seq, f"content of event #{seq} ({ev.get('kind')}) was altered")
+            )
         prev = str(ev.get("hash"))
     return breaks

@@ -30,7 +30,9 @@ class BundleFile:
     data: bytes
 
 
-def build_bundle(claim: Mapping[str, Any], files: Sequence[BundleFile], events: Sequence[Mapping[str, Any]]) -> bytes:
+def build_bundle(
+    claim: Mapping[str, Any], files: Sequence[BundleFile], events: Sequence[Mapping[str, Any]]
+) -> bytes:
     """Zip ``files`` plus ``events.json`` and a manifest of every SHA-256."""
     events_bytes = json.dumps(list(events), ensure_ascii=False, indent=2).encode("utf-8")
     all_files = [*files, BundleFile("events.json", events_bytes)]
@@ -38,7 +40,11 @@ def build_bundle(claim: Mapping[str, Any], files: Sequence[BundleFile], events: 
         "format": FORMAT,
         "claim": dict(claim),
         "files": [
-            {"path": f.path, "sha256": hashlib.sha256(f.data).hexdigest(), "size_bytes": len(f.data)}
+            {
+                "path": f.path,
+                "sha256": hashlib.sha256(f.data).hexdigest(),
+                "size_bytes": len(f.data),
+            }
             for f in all_files
         ],
         "event_count": len(events),
@@ -85,7 +91,9 @@ def _check_files(zf: zipfile.ZipFile, names: set[str], manifest: Mapping[str, An
             continue
         digest = hashlib.sha256(zf.read(path)).hexdigest()
         if digest != entry.get("sha256"):
-            problems.append(f"{path}: SHA-256 {digest} does not match the manifest ({entry.get('sha256')})")
+            problems.append(
+                f"{path}: SHA-256 {digest} does not match the manifest ({entry.get('sha256')})"
+            )
     for extra in sorted(names - listed - {"manifest.json"}):
         problems.append(f"{extra}: in the bundle but not listed in the manifest")
     return problems
@@ -99,8 +107,10 @@ def _check_events(raw: bytes, manifest: Mapping[str, Any]) -> list[str]:
     problems = [f"event chain: event #{b.seq}: {b.reason}" for b in verify_chain(events)]
     head = events[-1]["hash"] if events else GENESIS
     if head != manifest.get("chain_head") or len(events) != manifest.get("event_count"):
-        problems.append("event chain: the last event or the event count differs from the manifest "
-                        "(events were added or removed)")
+        problems.append(
+            "event chain: the last event or the event count differs from the manifest "
+            "(events were added or removed)"
+        )
     return problems
 
 
@@ -109,9 +119,14 @@ def _check_report(zf: zipfile.ZipFile, manifest: Mapping[str, Any]) -> list[str]
         report = json.loads(zf.read("report.json"))
     except ValueError as exc:
         return [f"report.json is not valid JSON: {exc}"]
-    hashes = {e.get("sha256") for e in manifest.get("files", []) if str(e.get("path")).startswith("originals/")}
+    hashes = {
+        e.get("sha256")
+        for e in manifest.get("files", [])
+        if str(e.get("path")).startswith("originals/")
+    }
     return [
-        f"report.json: input {i.get('role')} {i.get('index')} (sha256 {i.get('sha256')}) is not among the originals"
+        f"report.json: input {i.get('role')} {i.get('index')} (sha256 {i.get('sha256')}) "
+        "is not among the originals"
         for i in report.get("inputs", [])
         if i.get("sha256") not in hashes
     ]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 
-class ClaimType(str, Enum):
+class ClaimType(StrEnum):
     REFUND_ONLY = "refund_only"
     RETURN_AND_REFUND = "return_and_refund"
 
 
-class ClaimStatus(str, Enum):
+class ClaimStatus(StrEnum):
     """The states of design.md's claim flow."""
 
     SUBMITTED = "submitted"
@@ -58,7 +58,7 @@ class Claim:
     request_sha256: str | None = None
 
 
-class EvidenceSource(str, Enum):
+class EvidenceSource(StrEnum):
     BUYER = "buyer"
     MERCHANT = "merchant"
 
@@ -79,14 +79,14 @@ class Evidence:
     uploaded_at: datetime
 
 
-class ResponseKind(str, Enum):
+class ResponseKind(StrEnum):
     PACKING_VIDEO = "packing_video"
     PHOTOS = "photos"
     DELIVERY_PROOF = "delivery_proof"
     STATEMENT = "statement"
 
 
-class Stance(str, Enum):
+class Stance(StrEnum):
     ACCEPT = "accept"  # the merchant agrees to refund
     CONTEST = "contest"  # the merchant disputes; a reviewer decides
 

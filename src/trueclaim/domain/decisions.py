@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from trueclaim.domain.claims import ClaimStatus
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     PARTIALLY_APPROVED = "partially_approved"
@@ -20,7 +20,7 @@ class Outcome(str, Enum):
         return ClaimStatus(self.value)
 
 
-class ReasonCode(str, Enum):
+class ReasonCode(StrEnum):
     """Why a reviewer decided as they did; forgery codes feed the buyer's record."""
 
     DAMAGE_CONFIRMED = "damage_confirmed"

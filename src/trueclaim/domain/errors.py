@@ -26,7 +26,9 @@ class NotFound(ClaimError):
     code = "not_found"
 
     def __init__(self, kind: str, entity_id: str) -> None:
-        super().__init__(f"{kind} {entity_id!r} was not found. Check the id and the API key's tenant.")
+        super().__init__(
+            f"{kind} {entity_id!r} was not found. Check the id and the API key's tenant."
+        )
         self.kind = kind
         self.entity_id = entity_id
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ class Order:
         return tuple(i.sku for i in self.items)
 
 
-class ReferenceKind(str, Enum):
+class ReferenceKind(StrEnum):
     """What a reference file shows."""
 
     LISTING_PHOTO = "listing_photo"

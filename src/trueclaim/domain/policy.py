@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import Enum
+from enum import StrEnum
 
 from trueclaim.domain.buyers import BuyerRecord
 from trueclaim.domain.claims import ClaimStatus
@@ -18,7 +18,7 @@ from trueclaim.domain.errors import ValidationFailed
 from trueclaim.domain.verdicts import ReportSignals
 
 
-class Route(str, Enum):
+class Route(StrEnum):
     AUTO_APPROVE = "auto_approve"
     MERCHANT = "merchant"
     REVIEW = "review"

@@ -15,7 +15,6 @@ from trueclaim.domain.orders import Order, Reference
 from trueclaim.domain.tenants import ApiKey, Merchant, Tenant
 from trueclaim.forensics.types import CaseContext, Report
 
-
 ClaimRecord = Evidence | MerchantResponse | Decision | Appeal
 """A row that hangs off a claim and is stored with the transition it came with."""
 
@@ -35,7 +34,9 @@ class BlobStore(Protocol):
 class JobQueue(Protocol):
     """Runs verification jobs; ``job_key`` makes repeated enqueues harmless."""
 
-    def enqueue_verification(self, tenant_id: str, claim_id: str, round: int, job_key: str) -> None: ...
+    def enqueue_verification(
+        self, tenant_id: str, claim_id: str, round: int, job_key: str
+    ) -> None: ...
 
 
 class Verifier(Protocol):
@@ -46,7 +47,10 @@ class Verifier(Protocol):
 
 class ReportRenderer(Protocol):
     def __call__(
-        self, report: Report, evidence: Sequence[tuple[str, bytes]], references: Sequence[tuple[str, bytes]]
+        self,
+        report: Report,
+        evidence: Sequence[tuple[str, bytes]],
+        references: Sequence[tuple[str, bytes]],
     ) -> str: ...
 
 
@@ -105,19 +109,27 @@ class OrderRepository(Protocol):
 
 
 class ClaimRepository(Protocol):
-    def add_claim(self, claim: Claim, evidence: Sequence[Evidence], events: Sequence[PendingEvent] = ()) -> None: ...
+    def add_claim(
+        self, claim: Claim, evidence: Sequence[Evidence], events: Sequence[PendingEvent] = ()
+    ) -> None: ...
     def get_claim(self, tenant_id: str, claim_id: str) -> Claim: ...
     def locate_claim(self, claim_id: str) -> Claim: ...  # any tenant: operator tools only
     def claim_by_idempotency_key(self, tenant_id: str, key: str) -> Claim | None: ...
     def save_claim(
-        self, claim: Claim, expected_version: int, events: Sequence[PendingEvent] = (),
+        self,
+        claim: Claim,
+        expected_version: int,
+        events: Sequence[PendingEvent] = (),
         records: Sequence[ClaimRecord] = (),
     ) -> None: ...
     def list_claims(
         self, tenant_id: str, *, merchant_id: str | None = None, status: ClaimStatus | None = None
     ) -> list[Claim]: ...
     def pull_next_for_review(
-        self, tenant_id: str, reviewer_id: str, at: datetime,
+        self,
+        tenant_id: str,
+        reviewer_id: str,
+        at: datetime,
         event_for: Callable[[Claim], PendingEvent] | None = None,
     ) -> Claim | None: ...
     def due_claims(self, at: datetime, tenant_id: str | None = None) -> list[Claim]: ...
@@ -148,7 +160,13 @@ class ReportRepository(Protocol):
 
 class EventLog(Protocol):
     def append(
-        self, tenant_id: str, stream: str, kind: str, actor: str, data: Mapping[str, Any], at: datetime
+        self,
+        tenant_id: str,
+        stream: str,
+        kind: str,
+        actor: str,
+        data: Mapping[str, Any],
+        at: datetime,
     ) -> Event: ...
     def list_events(self, tenant_id: str, stream: str) -> list[Event]: ...
 

@@ -57,14 +57,24 @@ def transition(
     if actors is None:
         options = ", ".join(t.value for t in allowed_targets(claim.status)) or "none"
         raise InvalidTransition(
-            claim.id, claim.status.value, target.value, actor_kind,
+            claim.id,
+            claim.status.value,
+            target.value,
+            actor_kind,
             f"no such move; from {claim.status.value!r} the claim may go to: {options}.",
         )
     if actor_kind not in actors:
         raise InvalidTransition(
-            claim.id, claim.status.value, target.value, actor_kind,
+            claim.id,
+            claim.status.value,
+            target.value,
+            actor_kind,
             f"only {', '.join(sorted(actors))} may make this move.",
         )
     return replace(
-        claim, status=target, updated_at=at, version=claim.version + 1, **changes  # type: ignore[arg-type]
+        claim,
+        status=target,
+        updated_at=at,
+        version=claim.version + 1,
+        **changes,  # type: ignore[arg-type]
     )

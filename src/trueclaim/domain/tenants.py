@@ -6,10 +6,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     """What an API key may do inside its tenant."""
 
     PLATFORM_ADMIN = "platform_admin"

@@ -55,6 +55,8 @@ def create_worker_app(settings: Settings) -> Celery:
 
     # Registered by call rather than as decorators: Celery ships no type information, and an
     # untyped decorator would erase these functions' signatures for mypy.
-    app.task(name=VERIFY_TASK, bind=True, acks_late=True, max_retries=settings.job_max_retries)(verify_claim)
+    app.task(name=VERIFY_TASK, bind=True, acks_late=True, max_retries=settings.job_max_retries)(
+        verify_claim
+    )
     app.task(name=SWEEP_TASK, acks_late=True)(sweep_timers)
     return app

@@ -12,7 +12,8 @@ def test_domain_imports_no_database_web_or_queue_code() -> None:
         "for pkg in (trueclaim.domain, trueclaim.domain.services):\n"
         "    for m in pkgutil.iter_modules(pkg.__path__):\n"
         "        importlib.import_module(pkg.__name__ + '.' + m.name)\n"
-        "bad = [m for m in ('sqlalchemy', 'fastapi', 'redis', 'celery', 'starlette', 'boto3', 'alembic')"
+        "bad = [m for m in ('sqlalchemy', 'fastapi', 'redis', 'celery', 'starlette', 'boto3', "
+        "'alembic')"
         " if m in sys.modules]\n"
         "print(','.join(bad))\n"
     )

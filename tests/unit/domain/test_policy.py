@@ -16,12 +16,22 @@ from trueclaim.forensics.types import Finding, Report, Severity, Verdict
 CLEAN = ReportSignals(risk=0.05, verdict="genuine-likely")
 GOOD = BuyerRecord("b")
 # The most permissive policy a platform could set: hard rules must still hold.
-LAX = RoutingPolicy(auto_approve_max_risk=1.0, auto_approve_max_amount_minor=10**12,
-                    max_recent_claims=10**6, max_confirmed_forgeries=10**6)
+LAX = RoutingPolicy(
+    auto_approve_max_risk=1.0,
+    auto_approve_max_amount_minor=10**12,
+    max_recent_claims=10**6,
+    max_confirmed_forgeries=10**6,
+)
 
 
-def _route(signals=CLEAN, *, policy=RoutingPolicy(), amount=1000, buyer=GOOD, good=True):
-    return route_claim(policy, signals, amount_minor=amount, buyer=buyer, merchant_good_standing=good)
+def _route(signals=CLEAN, *, policy=None, amount=1000, buyer=GOOD, good=True):
+    return route_claim(
+        policy or RoutingPolicy(),
+        signals,
+        amount_minor=amount,
+        buyer=buyer,
+        merchant_good_standing=good,
+    )
 
 
 def test_clean_small_claim_is_auto_approved() -> None:
@@ -33,8 +43,14 @@ def test_clean_small_claim_is_auto_approved() -> None:
 @pytest.mark.parametrize(
     ("signals", "reason"),
     [
-        (ReportSignals(0.0, "genuine-likely", ai_label_codes=("tc260-aigc-label",)), "ai-label-found"),
-        (ReportSignals(0.0, "genuine-likely", derived_codes=("derived-from-reference",)), "derived-from-reference"),
+        (
+            ReportSignals(0.0, "genuine-likely", ai_label_codes=("tc260-aigc-label",)),
+            "ai-label-found",
+        ),
+        (
+            ReportSignals(0.0, "genuine-likely", derived_codes=("derived-from-reference",)),
+            "derived-from-reference",
+        ),
         (ReportSignals(0.0, "genuine-likely", unreadable_evidence=True), "evidence-unreadable"),
         (ReportSignals(0.0, "needs-review"), "verdict-needs-review"),
     ],
@@ -107,7 +123,10 @@ def test_signals_from_report_reads_labels_and_derivation() -> None:
             _finding("derivation", "derived-from-reference", Severity.HIGH),
             _finding("decode", "evidence-unreadable", Severity.MEDIUM),
         ),
-        risk=0.9, verdict=Verdict.FORGERY_LIKELY, engine_version="t", timings_ms={},
+        risk=0.9,
+        verdict=Verdict.FORGERY_LIKELY,
+        engine_version="t",
+        timings_ms={},
     )
     s = signals_from_report(report)
     assert s.ai_label_codes == ("tc260-aigc-label", "something-new")
@@ -117,9 +136,14 @@ def test_signals_from_report_reads_labels_and_derivation() -> None:
 
 def test_low_severity_label_codes_still_count_but_other_low_findings_do_not() -> None:
     report = Report(
-        findings=(_finding("provenance", "c2pa-ai-generated", Severity.LOW),
-                  _finding("tamper", "tc260-aigc-label", Severity.HIGH)),
-        risk=0.1, verdict=Verdict.GENUINE_LIKELY, engine_version="t", timings_ms={},
+        findings=(
+            _finding("provenance", "c2pa-ai-generated", Severity.LOW),
+            _finding("tamper", "tc260-aigc-label", Severity.HIGH),
+        ),
+        risk=0.1,
+        verdict=Verdict.GENUINE_LIKELY,
+        engine_version="t",
+        timings_ms={},
     )
     assert signals_from_report(report).ai_label_codes == ("c2pa-ai-generated",)
 
@@ -132,16 +156,24 @@ def test_buyer_ref_is_keyed() -> None:
 def test_earlier_rounds_keep_blocking_and_returning_claims_go_to_review() -> None:
     labelled = ReportSignals(0.0, "genuine-likely", ai_label_codes=("tc260-aigc-label",))
     derived = ReportSignals(0.0, "genuine-likely", derived_codes=("derived-from-reference",))
-    decision = route_claim(LAX, CLEAN, amount_minor=1, buyer=GOOD, merchant_good_standing=True,
-                           earlier=(labelled, derived))
+    decision = route_claim(
+        LAX,
+        CLEAN,
+        amount_minor=1,
+        buyer=GOOD,
+        merchant_good_standing=True,
+        earlier=(labelled, derived),
+    )
     assert decision.route is Route.MERCHANT
     assert {"ai-label-found", "derived-from-reference"} <= set(decision.reasons)
-    back = route_claim(LAX, CLEAN, amount_minor=1, buyer=GOOD, merchant_good_standing=True,
-                       back_from_review=True)
+    back = route_claim(
+        LAX, CLEAN, amount_minor=1, buyer=GOOD, merchant_good_standing=True, back_from_review=True
+    )
     assert back.route is Route.REVIEW and "more-evidence-received" in back.reasons
 
 
 def test_reused_evidence_blocks_auto_approval() -> None:
-    decision = route_claim(LAX, CLEAN, amount_minor=1, buyer=GOOD, merchant_good_standing=True,
-                           evidence_reused=True)
+    decision = route_claim(
+        LAX, CLEAN, amount_minor=1, buyer=GOOD, merchant_good_standing=True, evidence_reused=True
+    )
     assert decision.route is Route.MERCHANT and "evidence-reused" in decision.reasons

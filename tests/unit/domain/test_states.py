@@ -18,9 +18,19 @@ ACTORS = ("system", "reviewer", "merchant", "buyer", "admin")
 
 def _claim(status: ClaimStatus) -> Claim:
     return Claim(
-        id="clm_1", tenant_id="ten_1", merchant_id="mer_1", order_id="ord_1", buyer_ref="b",
-        type=ClaimType.REFUND_ONLY, reason="damaged", amount_minor=1000, currency="CNY",
-        statement="", status=status, created_at=T0, updated_at=T0,
+        id="clm_1",
+        tenant_id="ten_1",
+        merchant_id="mer_1",
+        order_id="ord_1",
+        buyer_ref="b",
+        type=ClaimType.REFUND_ONLY,
+        reason="damaged",
+        amount_minor=1000,
+        currency="CNY",
+        statement="",
+        status=status,
+        created_at=T0,
+        updated_at=T0,
     )
 
 
@@ -79,10 +89,18 @@ def test_message_lists_the_allowed_moves() -> None:
     with pytest.raises(InvalidTransition, match="awaiting_merchant"):
         transition(_claim(ClaimStatus.ROUTED), ClaimStatus.REJECTED, actor_kind="reviewer", at=T1)
     with pytest.raises(InvalidTransition, match="none"):
-        transition(_claim(ClaimStatus.AUTO_APPROVED), ClaimStatus.APPEALED, actor_kind="buyer", at=T1)
+        transition(
+            _claim(ClaimStatus.AUTO_APPROVED), ClaimStatus.APPEALED, actor_kind="buyer", at=T1
+        )
 
 
 def test_transition_keeps_extra_changes() -> None:
-    moved = transition(_claim(ClaimStatus.ROUTED), ClaimStatus.IN_REVIEW, actor_kind="system",
-                       at=T1, due_at=T1, assignee_id=None)
+    moved = transition(
+        _claim(ClaimStatus.ROUTED),
+        ClaimStatus.IN_REVIEW,
+        actor_kind="system",
+        at=T1,
+        due_at=T1,
+        assignee_id=None,
+    )
     assert moved.due_at == T1

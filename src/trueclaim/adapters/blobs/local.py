@@ -27,8 +27,10 @@ class LocalBlobStore:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StorageError(f"Cannot create the media folder {self.root}: {exc.strerror}. "
-                               "Set TRUECLAIM_MEDIA_DIR to a writable folder.") from exc
+            raise StorageError(
+                f"Cannot create the media folder {self.root}: {exc.strerror}. "
+                "Set TRUECLAIM_MEDIA_DIR to a writable folder."
+            ) from exc
 
     def _path(self, sha256: str) -> Path:
         check_key(sha256)
@@ -67,7 +69,9 @@ class LocalBlobStore:
         except FileNotFoundError as exc:
             raise BlobNotFound(sha256, str(self.root)) from exc
         except OSError as exc:
-            raise StorageError(f"Cannot read blob {sha256} in {self.root}: {exc.strerror}.") from exc
+            raise StorageError(
+                f"Cannot read blob {sha256} in {self.root}: {exc.strerror}."
+            ) from exc
         actual = hashlib.sha256(data).hexdigest()
         if actual != sha256:
             raise BlobCorrupted(sha256, actual, str(self.root))

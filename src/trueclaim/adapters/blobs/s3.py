@@ -18,13 +18,25 @@ class S3BlobStore:
         self.prefix = prefix
 
     @classmethod
-    def connect(cls, bucket: str, *, endpoint_url: str | None, region: str | None,
-                access_key_id: str | None, secret_access_key: str | None,
-                prefix: str = "blobs/") -> S3BlobStore:
+    def connect(
+        cls,
+        bucket: str,
+        *,
+        endpoint_url: str | None,
+        region: str | None,
+        access_key_id: str | None,
+        secret_access_key: str | None,
+        prefix: str = "blobs/",
+    ) -> S3BlobStore:
         import boto3
 
-        client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region or "us-east-1",
-                              aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key)
+        client = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region or "us-east-1",
+            aws_access_key_id=access_key_id,
+            aws_secret_access_key=secret_access_key,
+        )
         return cls(client, bucket, prefix)
 
     @property
@@ -39,10 +51,18 @@ class S3BlobStore:
             self.get(sha)
             return sha
         try:
-            self._client.put_object(Bucket=self.bucket, Key=self.prefix + sha, Body=data,
-                                    ChecksumSHA256=_b64_sha256(data), IfNoneMatch="*")
+            self._client.put_object(
+                Bucket=self.bucket,
+                Key=self.prefix + sha,
+                Body=data,
+                ChecksumSHA256=_b64_sha256(data),
+                IfNoneMatch="*",
+            )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "ConditionalRequestConflict"):
+            if exc.response.get("Error", {}).get("Code") in (
+                "PreconditionFailed",
+                "ConditionalRequestConflict",
+            ):
                 if self.get(sha) != data:  # pragma: no cover - get() already verifies
                     raise BlobConflict(sha, self._where) from exc
                 return sha
@@ -56,7 +76,9 @@ class S3BlobStore:
 
         check_key(sha256)
         try:
-            data: bytes = self._client.get_object(Bucket=self.bucket, Key=self.prefix + sha256)["Body"].read()
+            data: bytes = self._client.get_object(Bucket=self.bucket, Key=self.prefix + sha256)[
+                "Body"
+            ].read()
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 raise BlobNotFound(sha256, self._where) from exc

@@ -14,7 +14,10 @@ if engine is None:  # e.g. `alembic` run by hand: use sqlalchemy.url from the in
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite:///trueclaim.db")
 
 with engine.begin() as connection:
-    context.configure(connection=connection, target_metadata=metadata,
-                      render_as_batch=connection.dialect.name == "sqlite")
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
     with context.begin_transaction():
         context.run_migrations()

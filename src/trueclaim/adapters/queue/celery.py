@@ -46,7 +46,11 @@ class CeleryJobQueue:
 
     def enqueue_verification(self, tenant_id: str, claim_id: str, round: int, job_key: str) -> None:
         try:
-            self._app.send_task(VERIFY_TASK, args=(tenant_id, claim_id, round, job_key), task_id=job_key)
+            self._app.send_task(
+                VERIFY_TASK, args=(tenant_id, claim_id, round, job_key), task_id=job_key
+            )
         except Exception as exc:
-            raise QueueError(f"Cannot send job {job_key} to the broker: {exc}. "
-                             "Check TRUECLAIM_REDIS_URL and that Redis is running.") from exc
+            raise QueueError(
+                f"Cannot send job {job_key} to the broker: {exc}. "
+                "Check TRUECLAIM_REDIS_URL and that Redis is running."
+            ) from exc

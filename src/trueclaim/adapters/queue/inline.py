@@ -43,7 +43,9 @@ class InlineJobQueue:
             self._pending.add(future)
         future.add_done_callback(self._done)
 
-    def _run(self, handler: Handler, tenant_id: str, claim_id: str, round: int, job_key: str) -> None:
+    def _run(
+        self, handler: Handler, tenant_id: str, claim_id: str, round: int, job_key: str
+    ) -> None:
         for attempt in range(self._max_retries + 1):
             try:
                 handler(tenant_id, claim_id, round, job_key)

@@ -11,7 +11,7 @@ def normalize_database_url(url: str) -> str:
     """Use the psycopg 3 driver for plain ``postgres://`` / ``postgresql://`` URLs."""
     for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

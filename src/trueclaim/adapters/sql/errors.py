@@ -13,7 +13,11 @@ from trueclaim.domain.errors import Conflict
 # Every driver error we expect, and what it becomes (tests check the table is complete).
 ERROR_MAP: tuple[tuple[type[Exception], type[Exception], str], ...] = (
     (IntegrityError, Conflict, "conflicts with stored data (duplicate or missing reference)"),
-    (OperationalError, StorageError, "the database is unreachable or busy; check TRUECLAIM_DATABASE_URL"),
+    (
+        OperationalError,
+        StorageError,
+        "the database is unreachable or busy; check TRUECLAIM_DATABASE_URL",
+    ),
     (DBAPIError, StorageError, "the database driver failed"),
     (SQLAlchemyError, StorageError, "the database layer failed"),
 )
@@ -27,5 +31,10 @@ def translate_errors(what: str) -> Iterator[None]:
     except SQLAlchemyError as exc:
         for driver_type, ours, why in ERROR_MAP:
             if isinstance(exc, driver_type):
-                raise ours(f"{what}: {why} ({type(exc.orig if isinstance(exc, DBAPIError) else exc).__name__}).") from exc
+                raise ours(f"{what}: {why} ({type(_driver_error(exc)).__name__}).") from exc
         raise  # pragma: no cover - SQLAlchemyError is in the map
+
+
+def _driver_error(exc: SQLAlchemyError) -> BaseException:
+    """The DBAPI driver's own error when there is one, else ``exc``."""
+    return exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc

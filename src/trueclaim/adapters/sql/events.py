@@ -24,8 +24,15 @@ class SqlEventLog:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def append(self, tenant_id: str, stream: str, kind: str, actor: str,
-               data: Mapping[str, Any], at: datetime) -> Event:
+    def append(
+        self,
+        tenant_id: str,
+        stream: str,
+        kind: str,
+        actor: str,
+        data: Mapping[str, Any],
+        at: datetime,
+    ) -> Event:
         pending = PendingEvent(tenant_id, stream, kind, actor, data, at)
         for _ in range(_RETRIES):
             try:
@@ -33,16 +40,33 @@ class SqlEventLog:
                     return append_in(c, pending)
             except Conflict:
                 continue
-        raise Conflict(f"Could not append to event stream {stream} after {_RETRIES} tries; "
-                       "too many concurrent writers.")
+        raise Conflict(
+            f"Could not append to event stream {stream} after {_RETRIES} tries; "
+            "too many concurrent writers."
+        )
 
     def list_events(self, tenant_id: str, stream: str) -> list[Event]:
         e_ = t.events.c
         with translate_errors("reading events"), self._engine.connect() as c:
-            rows = c.execute(select(t.events).where((e_.stream == stream) & (e_.tenant_id == tenant_id))
-                             .order_by(e_.seq)).all()
-        return [Event(r.stream, r.seq, r.kind, r.actor, r.at, json.loads(r.data_json), r.prev_hash,
-                      r.hash, r.tenant_id) for r in rows]
+            rows = c.execute(
+                select(t.events)
+                .where((e_.stream == stream) & (e_.tenant_id == tenant_id))
+                .order_by(e_.seq)
+            ).all()
+        return [
+            Event(
+                r.stream,
+                r.seq,
+                r.kind,
+                r.actor,
+                r.at,
+                json.loads(r.data_json),
+                r.prev_hash,
+                r.hash,
+                r.tenant_id,
+            )
+            for r in rows
+        ]
 
 
 def append_in(c: Connection, pending: PendingEvent) -> Event:
@@ -52,13 +76,41 @@ def append_in(c: Connection, pending: PendingEvent) -> Event:
     clean = json.loads(json.dumps(dict(pending.data), ensure_ascii=False, sort_keys=True))
     at_iso = pending.at.astimezone(UTC).isoformat()
     e_ = t.events.c
-    head = c.execute(select(e_.seq, e_.hash).where(e_.stream == pending.stream)
-                     .order_by(e_.seq.desc()).limit(1)).first()
+    head = c.execute(
+        select(e_.seq, e_.hash).where(e_.stream == pending.stream).order_by(e_.seq.desc()).limit(1)
+    ).first()
     seq, prev = (head.seq + 1, head.hash) if head else (1, GENESIS)
-    digest = event_hash(tenant_id=pending.tenant_id, stream=pending.stream, seq=seq, kind=pending.kind,
-                        actor=pending.actor, at=at_iso, data=clean, prev_hash=prev)
-    c.execute(insert(t.events).values(
-        tenant_id=pending.tenant_id, stream=pending.stream, seq=seq, kind=pending.kind,
-        actor=pending.actor, at=at_iso, data_json=json.dumps(clean, ensure_ascii=False, sort_keys=True),
-        prev_hash=prev, hash=digest))
-    return Event(pending.stream, seq, pending.kind, pending.actor, at_iso, clean, prev, digest, pending.tenant_id)
+    digest = event_hash(
+        tenant_id=pending.tenant_id,
+        stream=pending.stream,
+        seq=seq,
+        kind=pending.kind,
+        actor=pending.actor,
+        at=at_iso,
+        data=clean,
+        prev_hash=prev,
+    )
+    c.execute(
+        insert(t.events).values(
+            tenant_id=pending.tenant_id,
+            stream=pending.stream,
+            seq=seq,
+            kind=pending.kind,
+            actor=pending.actor,
+            at=at_iso,
+            data_json=json.dumps(clean, ensure_ascii=False, sort_keys=True),
+            prev_hash=prev,
+            hash=digest,
+        )
+    )
+    return Event(
+        pending.stream,
+        seq,
+        pending.kind,
+        pending.actor,
+        at_iso,
+        clean,
+        prev,
+        digest,
+        pending.tenant_id,
+    )

@@ -18,19 +18,39 @@ class SqlOrderRepository:
         self._engine = engine
 
     def add_order(self, order: Order) -> None:
-        items = [{"sku": i.sku, "title": i.title, "quantity": i.quantity,
-                  "unit_price_minor": i.unit_price_minor} for i in order.items]
+        items = [
+            {
+                "sku": i.sku,
+                "title": i.title,
+                "quantity": i.quantity,
+                "unit_price_minor": i.unit_price_minor,
+            }
+            for i in order.items
+        ]
         with translate_errors(f"storing order {order.external_id!r}"), self._engine.begin() as c:
-            c.execute(insert(t.orders).values(
-                id=order.id, tenant_id=order.tenant_id, merchant_id=order.merchant_id,
-                external_id=order.external_id, buyer_ref=order.buyer_ref, items_json=json.dumps(items),
-                amount_minor=order.amount_minor, currency=order.currency, created_at=order.created_at,
-                shipped_at=order.shipped_at, delivered_at=order.delivered_at))
+            c.execute(
+                insert(t.orders).values(
+                    id=order.id,
+                    tenant_id=order.tenant_id,
+                    merchant_id=order.merchant_id,
+                    external_id=order.external_id,
+                    buyer_ref=order.buyer_ref,
+                    items_json=json.dumps(items),
+                    amount_minor=order.amount_minor,
+                    currency=order.currency,
+                    created_at=order.created_at,
+                    shipped_at=order.shipped_at,
+                    delivered_at=order.delivered_at,
+                )
+            )
 
     def get_order(self, tenant_id: str, order_id: str) -> Order:
         with translate_errors("reading order"), self._engine.connect() as c:
-            row = c.execute(select(t.orders).where((t.orders.c.id == order_id)
-                                                   & (t.orders.c.tenant_id == tenant_id))).first()
+            row = c.execute(
+                select(t.orders).where(
+                    (t.orders.c.id == order_id) & (t.orders.c.tenant_id == tenant_id)
+                )
+            ).first()
         if row is None:
             raise NotFound("order", order_id)
         return _order(row)
@@ -46,15 +66,30 @@ class SqlOrderRepository:
     def add_reference(self, reference: Reference) -> None:
         r = reference
         with translate_errors("storing reference"), self._engine.begin() as c:
-            c.execute(insert(t.reference_media).values(
-                id=r.id, tenant_id=r.tenant_id, merchant_id=r.merchant_id, kind=r.kind.value,
-                sha256=r.sha256, size_bytes=r.size_bytes, content_type=r.content_type,
-                filename=r.filename, sku=r.sku, order_id=r.order_id, created_at=r.created_at))
+            c.execute(
+                insert(t.reference_media).values(
+                    id=r.id,
+                    tenant_id=r.tenant_id,
+                    merchant_id=r.merchant_id,
+                    kind=r.kind.value,
+                    sha256=r.sha256,
+                    size_bytes=r.size_bytes,
+                    content_type=r.content_type,
+                    filename=r.filename,
+                    sku=r.sku,
+                    order_id=r.order_id,
+                    created_at=r.created_at,
+                )
+            )
 
     def get_reference(self, tenant_id: str, reference_id: str) -> Reference:
         with translate_errors("reading reference"), self._engine.connect() as c:
-            row = c.execute(select(t.reference_media).where(
-                (t.reference_media.c.id == reference_id) & (t.reference_media.c.tenant_id == tenant_id))).first()
+            row = c.execute(
+                select(t.reference_media).where(
+                    (t.reference_media.c.id == reference_id)
+                    & (t.reference_media.c.tenant_id == tenant_id)
+                )
+            ).first()
         if row is None:
             raise NotFound("reference", reference_id)
         return _reference(row)
@@ -62,10 +97,15 @@ class SqlOrderRepository:
     def references_for_order(self, order: Order) -> list[Reference]:
         """Listing photos of the order's SKUs (same merchant) plus the order's packing media."""
         m = t.reference_media.c
-        q = select(t.reference_media).where(
-            (m.tenant_id == order.tenant_id) & (m.merchant_id == order.merchant_id)
-            & or_(m.order_id == order.id, m.sku.in_(list(order.skus) or [""]))
-        ).order_by(m.created_at, m.id)
+        q = (
+            select(t.reference_media)
+            .where(
+                (m.tenant_id == order.tenant_id)
+                & (m.merchant_id == order.merchant_id)
+                & or_(m.order_id == order.id, m.sku.in_(list(order.skus) or [""]))
+            )
+            .order_by(m.created_at, m.id)
+        )
         with translate_errors("reading references"), self._engine.connect() as c:
             return [_reference(r) for r in c.execute(q).all()]
 
@@ -80,10 +120,32 @@ class SqlOrderRepository:
 
 def _order(row: Row[Any]) -> Order:
     items = tuple(OrderItem(**i) for i in json.loads(row.items_json))
-    return Order(row.id, row.tenant_id, row.merchant_id, row.external_id, row.buyer_ref, items,
-                 row.amount_minor, row.currency, row.created_at, row.shipped_at, row.delivered_at)
+    return Order(
+        row.id,
+        row.tenant_id,
+        row.merchant_id,
+        row.external_id,
+        row.buyer_ref,
+        items,
+        row.amount_minor,
+        row.currency,
+        row.created_at,
+        row.shipped_at,
+        row.delivered_at,
+    )
 
 
 def _reference(row: Row[Any]) -> Reference:
-    return Reference(row.id, row.tenant_id, row.merchant_id, ReferenceKind(row.kind), row.sha256,
-                     row.size_bytes, row.content_type, row.filename, row.created_at, row.sku, row.order_id)
+    return Reference(
+        row.id,
+        row.tenant_id,
+        row.merchant_id,
+        ReferenceKind(row.kind),
+        row.sha256,
+        row.size_bytes,
+        row.content_type,
+        row.filename,
+        row.created_at,
+        row.sku,
+        row.order_id,
+    )

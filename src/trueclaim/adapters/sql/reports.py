@@ -23,18 +23,30 @@ class SqlReportRepository:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def add_report_once(self, report: StoredReport, events: Sequence[PendingEvent] = ()) -> tuple[StoredReport, bool]:
+    def add_report_once(
+        self, report: StoredReport, events: Sequence[PendingEvent] = ()
+    ) -> tuple[StoredReport, bool]:
         """Insert (with ``events``, one transaction) unless a report with this job key exists;
         returns (stored, created)."""
         r = report
         for _ in range(_RETRIES):
             try:
                 with translate_errors("storing report"), self._engine.begin() as c:
-                    c.execute(insert(t.reports).values(
-                        id=r.id, tenant_id=r.tenant_id, claim_id=r.claim_id, round=r.round,
-                        job_key=r.job_key, risk=r.risk, verdict=r.verdict, report_json=r.report_json,
-                        html_sha256=r.html_sha256, routing_signals_json=json.dumps(dict(r.routing_signals)),
-                        created_at=r.created_at))
+                    c.execute(
+                        insert(t.reports).values(
+                            id=r.id,
+                            tenant_id=r.tenant_id,
+                            claim_id=r.claim_id,
+                            round=r.round,
+                            job_key=r.job_key,
+                            risk=r.risk,
+                            verdict=r.verdict,
+                            report_json=r.report_json,
+                            html_sha256=r.html_sha256,
+                            routing_signals_json=json.dumps(dict(r.routing_signals)),
+                            created_at=r.created_at,
+                        )
+                    )
                     for event in events:
                         append_in(c, event)
                 return report, True
@@ -43,8 +55,10 @@ class SqlReportRepository:
                 if existing is not None:
                     return existing, False
                 # the event stream moved on under us; try again
-        raise Conflict(f"Could not store the report for job {r.job_key}: the claim's event stream "
-                       "kept changing. The job will be retried.")
+        raise Conflict(
+            f"Could not store the report for job {r.job_key}: the claim's event stream "
+            "kept changing. The job will be retried."
+        )
 
     def latest_report(self, tenant_id: str, claim_id: str) -> StoredReport | None:
         found = self.list_reports(tenant_id, claim_id)
@@ -53,8 +67,11 @@ class SqlReportRepository:
     def list_reports(self, tenant_id: str, claim_id: str) -> list[StoredReport]:
         r_ = t.reports.c
         with translate_errors("listing reports"), self._engine.connect() as c:
-            rows = c.execute(select(t.reports).where((r_.tenant_id == tenant_id) & (r_.claim_id == claim_id))
-                             .order_by(r_.round, r_.created_at, r_.id)).all()
+            rows = c.execute(
+                select(t.reports)
+                .where((r_.tenant_id == tenant_id) & (r_.claim_id == claim_id))
+                .order_by(r_.round, r_.created_at, r_.id)
+            ).all()
         return [_report(r) for r in rows]
 
     def _by_job_key(self, key: str) -> StoredReport | None:
@@ -66,12 +83,24 @@ class SqlReportRepository:
         """Record an attempt (the first creates the row); returns the job with its count."""
         j_ = t.jobs.c
         with translate_errors("recording job start"), self._engine.begin() as c:
-            done = c.execute(update(t.jobs).where(j_.key == job.key).values(
-                status="running", attempts=j_.attempts + 1, updated_at=job.updated_at)).rowcount
+            done = c.execute(
+                update(t.jobs)
+                .where(j_.key == job.key)
+                .values(status="running", attempts=j_.attempts + 1, updated_at=job.updated_at)
+            ).rowcount
             if done == 0:
-                c.execute(insert(t.jobs).values(key=job.key, tenant_id=job.tenant_id, claim_id=job.claim_id,
-                                                round=job.round, status="running", attempts=1,
-                                                last_error=None, updated_at=job.updated_at))
+                c.execute(
+                    insert(t.jobs).values(
+                        key=job.key,
+                        tenant_id=job.tenant_id,
+                        claim_id=job.claim_id,
+                        round=job.round,
+                        status="running",
+                        attempts=1,
+                        last_error=None,
+                        updated_at=job.updated_at,
+                    )
+                )
         found = self.get_job(job.key)
         if found is None:  # pragma: no cover - just written
             raise Conflict(f"job {job.key} vanished")
@@ -79,8 +108,11 @@ class SqlReportRepository:
 
     def finish_job(self, key: str, status: str, error: str | None, at: datetime) -> None:
         with translate_errors("recording job end"), self._engine.begin() as c:
-            c.execute(update(t.jobs).where(t.jobs.c.key == key).values(status=status, last_error=error,
-                                                                        updated_at=at))
+            c.execute(
+                update(t.jobs)
+                .where(t.jobs.c.key == key)
+                .values(status=status, last_error=error, updated_at=at)
+            )
 
     def get_job(self, key: str) -> Job | None:
         with translate_errors("reading job"), self._engine.connect() as c:
@@ -90,16 +122,31 @@ class SqlReportRepository:
     def list_jobs(self, tenant_id: str, claim_id: str) -> list[Job]:
         j_ = t.jobs.c
         with translate_errors("listing jobs"), self._engine.connect() as c:
-            rows = c.execute(select(t.jobs).where((j_.tenant_id == tenant_id) & (j_.claim_id == claim_id))
-                             .order_by(j_.round, j_.key)).all()
+            rows = c.execute(
+                select(t.jobs)
+                .where((j_.tenant_id == tenant_id) & (j_.claim_id == claim_id))
+                .order_by(j_.round, j_.key)
+            ).all()
         return [_job(r) for r in rows]
 
 
 def _report(row: Row[Any]) -> StoredReport:
-    return StoredReport(row.id, row.tenant_id, row.claim_id, row.round, row.job_key, row.risk,
-                        row.verdict, row.report_json, row.html_sha256,
-                        json.loads(row.routing_signals_json), row.created_at)
+    return StoredReport(
+        row.id,
+        row.tenant_id,
+        row.claim_id,
+        row.round,
+        row.job_key,
+        row.risk,
+        row.verdict,
+        row.report_json,
+        row.html_sha256,
+        json.loads(row.routing_signals_json),
+        row.created_at,
+    )
 
 
 def _job(r: Row[Any]) -> Job:
-    return Job(r.key, r.tenant_id, r.claim_id, r.round, r.status, r.attempts, r.last_error, r.updated_at)
+    return Job(
+        r.key, r.tenant_id, r.claim_id, r.round, r.status, r.attempts, r.last_error, r.updated_at
+    )

@@ -32,7 +32,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}; trueclaim stores timezone-aware times only")
+            raise ValueError(
+                f"naive datetime {value!r}; trueclaim stores timezone-aware times only"
+            )
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
@@ -43,7 +45,8 @@ metadata = MetaData()
 ID = String(40)
 
 tenants = Table(
-    "tenants", metadata,
+    "tenants",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("is_operator", Boolean, nullable=False, default=False),
@@ -51,7 +54,8 @@ tenants = Table(
 )
 
 api_keys = Table(
-    "api_keys", metadata,
+    "api_keys",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False, index=True),
     Column("role", String(32), nullable=False),
@@ -63,7 +67,8 @@ api_keys = Table(
 )
 
 merchants = Table(
-    "merchants", metadata,
+    "merchants",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False, index=True),
     Column("name", String(200), nullable=False),
@@ -72,7 +77,8 @@ merchants = Table(
 )
 
 orders = Table(
-    "orders", metadata,
+    "orders",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False, index=True),
     Column("merchant_id", ID, ForeignKey("merchants.id"), nullable=False, index=True),
@@ -88,7 +94,8 @@ orders = Table(
 )
 
 reference_media = Table(
-    "reference_media", metadata,
+    "reference_media",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False, index=True),
     Column("merchant_id", ID, ForeignKey("merchants.id"), nullable=False, index=True),
@@ -103,7 +110,8 @@ reference_media = Table(
 )
 
 claims = Table(
-    "claims", metadata,
+    "claims",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False, index=True),
     Column("merchant_id", ID, ForeignKey("merchants.id"), nullable=False, index=True),
@@ -132,7 +140,8 @@ claims = Table(
 )
 
 evidence = Table(
-    "evidence", metadata,
+    "evidence",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False),
     Column("claim_id", ID, ForeignKey("claims.id"), nullable=False, index=True),
@@ -146,7 +155,8 @@ evidence = Table(
 )
 
 merchant_responses = Table(
-    "merchant_responses", metadata,
+    "merchant_responses",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False),
     Column("claim_id", ID, ForeignKey("claims.id"), nullable=False, index=True),
@@ -159,7 +169,8 @@ merchant_responses = Table(
 )
 
 decisions = Table(
-    "decisions", metadata,
+    "decisions",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False),
     Column("claim_id", ID, ForeignKey("claims.id"), nullable=False, index=True),
@@ -173,7 +184,8 @@ decisions = Table(
 )
 
 appeals = Table(
-    "appeals", metadata,
+    "appeals",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False),
     Column("claim_id", ID, ForeignKey("claims.id"), nullable=False, index=True),
@@ -184,7 +196,8 @@ appeals = Table(
 )
 
 reports = Table(
-    "reports", metadata,
+    "reports",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("tenant_id", ID, ForeignKey("tenants.id"), nullable=False),
     Column("claim_id", ID, ForeignKey("claims.id"), nullable=False, index=True),
@@ -199,7 +212,8 @@ reports = Table(
 )
 
 jobs = Table(
-    "jobs", metadata,
+    "jobs",
+    metadata,
     Column("key", String(120), primary_key=True),
     Column("tenant_id", ID, nullable=False),
     Column("claim_id", ID, nullable=False, index=True),
@@ -211,8 +225,11 @@ jobs = Table(
 )
 
 events = Table(
-    "events", metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    "events",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("tenant_id", ID, nullable=False),
     Column("stream", String(80), nullable=False),
     Column("seq", Integer, nullable=False),

@@ -19,8 +19,14 @@ class SqlTenantRepository:
 
     def add_tenant(self, tenant: Tenant) -> None:
         with translate_errors("storing tenant"), self._engine.begin() as c:
-            c.execute(insert(t.tenants).values(id=tenant.id, name=tenant.name,
-                                               is_operator=tenant.is_operator, created_at=tenant.created_at))
+            c.execute(
+                insert(t.tenants).values(
+                    id=tenant.id,
+                    name=tenant.name,
+                    is_operator=tenant.is_operator,
+                    created_at=tenant.created_at,
+                )
+            )
 
     def get_tenant(self, tenant_id: str) -> Tenant:
         with translate_errors("reading tenant"), self._engine.connect() as c:
@@ -31,26 +37,43 @@ class SqlTenantRepository:
 
     def add_key(self, key: ApiKey) -> None:
         with translate_errors("storing API key"), self._engine.begin() as c:
-            c.execute(insert(t.api_keys).values(
-                id=key.id, tenant_id=key.tenant_id, role=key.role.value, name=key.name,
-                secret_sha256=key.secret_sha256, merchant_id=key.merchant_id,
-                created_at=key.created_at, revoked_at=key.revoked_at))
+            c.execute(
+                insert(t.api_keys).values(
+                    id=key.id,
+                    tenant_id=key.tenant_id,
+                    role=key.role.value,
+                    name=key.name,
+                    secret_sha256=key.secret_sha256,
+                    merchant_id=key.merchant_id,
+                    created_at=key.created_at,
+                    revoked_at=key.revoked_at,
+                )
+            )
 
     def key_by_secret_hash(self, secret_sha256: str) -> ApiKey | None:
         with translate_errors("reading API key"), self._engine.connect() as c:
-            row = c.execute(select(t.api_keys).where(t.api_keys.c.secret_sha256 == secret_sha256)).first()
+            row = c.execute(
+                select(t.api_keys).where(t.api_keys.c.secret_sha256 == secret_sha256)
+            ).first()
         return None if row is None else _key(row)
 
     def list_keys(self, tenant_id: str) -> list[ApiKey]:
         with translate_errors("listing API keys"), self._engine.connect() as c:
-            rows = c.execute(select(t.api_keys).where(t.api_keys.c.tenant_id == tenant_id)
-                             .order_by(t.api_keys.c.created_at, t.api_keys.c.id)).all()
+            rows = c.execute(
+                select(t.api_keys)
+                .where(t.api_keys.c.tenant_id == tenant_id)
+                .order_by(t.api_keys.c.created_at, t.api_keys.c.id)
+            ).all()
         return [_key(r) for r in rows]
 
     def revoke_key(self, tenant_id: str, key_id: str, at: datetime) -> ApiKey:
         with translate_errors("revoking API key"), self._engine.begin() as c:
             where = (t.api_keys.c.id == key_id) & (t.api_keys.c.tenant_id == tenant_id)
-            c.execute(update(t.api_keys).where(where & t.api_keys.c.revoked_at.is_(None)).values(revoked_at=at))
+            c.execute(
+                update(t.api_keys)
+                .where(where & t.api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=at)
+            )
             row = c.execute(select(t.api_keys).where(where)).first()
         if row is None:
             raise NotFound("api key", key_id)
@@ -58,34 +81,59 @@ class SqlTenantRepository:
 
     def add_merchant(self, merchant: Merchant) -> None:
         with translate_errors("storing merchant"), self._engine.begin() as c:
-            c.execute(insert(t.merchants).values(id=merchant.id, tenant_id=merchant.tenant_id,
-                                                 name=merchant.name, good_standing=merchant.good_standing,
-                                                 created_at=merchant.created_at))
+            c.execute(
+                insert(t.merchants).values(
+                    id=merchant.id,
+                    tenant_id=merchant.tenant_id,
+                    name=merchant.name,
+                    good_standing=merchant.good_standing,
+                    created_at=merchant.created_at,
+                )
+            )
 
     def get_merchant(self, tenant_id: str, merchant_id: str) -> Merchant:
         with translate_errors("reading merchant"), self._engine.connect() as c:
-            row = c.execute(select(t.merchants).where((t.merchants.c.id == merchant_id)
-                                                      & (t.merchants.c.tenant_id == tenant_id))).first()
+            row = c.execute(
+                select(t.merchants).where(
+                    (t.merchants.c.id == merchant_id) & (t.merchants.c.tenant_id == tenant_id)
+                )
+            ).first()
         if row is None:
             raise NotFound("merchant", merchant_id)
         return _merchant(row)
 
     def list_merchants(self, tenant_id: str) -> list[Merchant]:
         with translate_errors("listing merchants"), self._engine.connect() as c:
-            rows = c.execute(select(t.merchants).where(t.merchants.c.tenant_id == tenant_id)
-                             .order_by(t.merchants.c.created_at, t.merchants.c.id)).all()
+            rows = c.execute(
+                select(t.merchants)
+                .where(t.merchants.c.tenant_id == tenant_id)
+                .order_by(t.merchants.c.created_at, t.merchants.c.id)
+            ).all()
         return [_merchant(r) for r in rows]
 
     def update_merchant(self, merchant: Merchant) -> None:
         with translate_errors("updating merchant"), self._engine.begin() as c:
-            c.execute(update(t.merchants).where((t.merchants.c.id == merchant.id)
-                                                & (t.merchants.c.tenant_id == merchant.tenant_id))
-                      .values(name=merchant.name, good_standing=merchant.good_standing))
+            c.execute(
+                update(t.merchants)
+                .where(
+                    (t.merchants.c.id == merchant.id)
+                    & (t.merchants.c.tenant_id == merchant.tenant_id)
+                )
+                .values(name=merchant.name, good_standing=merchant.good_standing)
+            )
 
 
 def _key(row: Row[Any]) -> ApiKey:
-    return ApiKey(row.id, row.tenant_id, Role(row.role), row.name, row.secret_sha256, row.created_at,
-                  row.merchant_id, row.revoked_at)
+    return ApiKey(
+        row.id,
+        row.tenant_id,
+        Role(row.role),
+        row.name,
+        row.secret_sha256,
+        row.created_at,
+        row.merchant_id,
+        row.revoked_at,
+    )
 
 
 def _merchant(row: Row[Any]) -> Merchant:

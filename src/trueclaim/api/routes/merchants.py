@@ -13,7 +13,9 @@ router = APIRouter(tags=["merchants"])
 
 
 @router.post("/merchants", status_code=status.HTTP_201_CREATED, response_model=MerchantPublic)
-def create_merchant(body: MerchantCreate, svc: ServicesDep, principal: PrincipalDep) -> MerchantPublic:
+def create_merchant(
+    body: MerchantCreate, svc: ServicesDep, principal: PrincipalDep
+) -> MerchantPublic:
     return MerchantPublic.of(uc.create_merchant(svc, principal, body.name, body.good_standing))
 
 
@@ -31,7 +33,8 @@ def get_merchant(merchant_id: str, svc: ServicesDep, principal: PrincipalDep) ->
 
 
 @router.patch("/merchants/{merchant_id}", response_model=MerchantPublic)
-def update_merchant(merchant_id: str, body: MerchantUpdate, svc: ServicesDep,
-                    principal: PrincipalDep) -> MerchantPublic:
+def update_merchant(
+    merchant_id: str, body: MerchantUpdate, svc: ServicesDep, principal: PrincipalDep
+) -> MerchantPublic:
     """Set a merchant's standing (merchants in good standing answer claims first)."""
     return MerchantPublic.of(uc.set_standing(svc, principal, merchant_id, body.good_standing))

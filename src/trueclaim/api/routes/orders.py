@@ -16,10 +16,15 @@ router = APIRouter(tags=["orders"])
 @router.post("/orders", status_code=status.HTTP_201_CREATED, response_model=OrderPublic)
 def create_order(body: OrderCreate, svc: ServicesDep, principal: PrincipalDep) -> OrderPublic:
     order = uc.create_order(
-        svc, principal, merchant_id=body.merchant_id, external_id=body.external_id,
+        svc,
+        principal,
+        merchant_id=body.merchant_id,
+        external_id=body.external_id,
         buyer_account_id=body.buyer_account_id,
         items=[OrderItem(i.sku, i.title, i.quantity, i.unit_price_minor) for i in body.items],
-        amount_minor=body.amount_minor, currency=body.currency, shipped_at=body.shipped_at,
+        amount_minor=body.amount_minor,
+        currency=body.currency,
+        shipped_at=body.shipped_at,
         delivered_at=body.delivered_at,
     )
     return OrderPublic.of(order)

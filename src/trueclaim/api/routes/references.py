@@ -16,8 +16,12 @@ from trueclaim.domain.tenants import Role
 router = APIRouter(tags=["references"])
 
 
-@router.post("/references", status_code=status.HTTP_201_CREATED, response_model=ReferencePublic,
-             dependencies=[Depends(only_fields("merchant_id", "kind", "sku", "order_id", "file"))])
+@router.post(
+    "/references",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReferencePublic,
+    dependencies=[Depends(only_fields("merchant_id", "kind", "sku", "order_id", "file"))],
+)
 def add_reference(
     svc: ServicesDep,
     settings: SettingsDep,
@@ -30,15 +34,19 @@ def add_reference(
 ) -> ReferencePublic:
     """Upload one reference file (stored byte for byte under its SHA-256)."""
     (upload,) = read_uploads([file], settings, field="file")
-    ref = uc.add_reference(svc, principal, merchant_id=merchant_id, kind=kind, file=upload,
-                           sku=sku, order_id=order_id)
+    ref = uc.add_reference(
+        svc, principal, merchant_id=merchant_id, kind=kind, file=upload, sku=sku, order_id=order_id
+    )
     return ReferencePublic.of(ref)
 
 
 @router.get("/references", response_model=list[ReferencePublic])
 def list_references(svc: ServicesDep, principal: PrincipalDep) -> list[ReferencePublic]:
     merchant = principal.merchant_id if principal.role is Role.MERCHANT else None
-    return [ReferencePublic.of(r) for r in svc.repos.orders.list_references(principal.tenant_id, merchant)]
+    return [
+        ReferencePublic.of(r)
+        for r in svc.repos.orders.list_references(principal.tenant_id, merchant)
+    ]
 
 
 @router.get("/references/{reference_id}", response_model=ReferencePublic)
@@ -46,9 +54,15 @@ def get_reference(reference_id: str, svc: ServicesDep, principal: PrincipalDep) 
     return ReferencePublic.of(uc.get_reference(svc, principal, reference_id))
 
 
-@router.get("/references/{reference_id}/content", response_class=Response,
-            responses={200: {"content": {"application/octet-stream": {}}}})
+@router.get(
+    "/references/{reference_id}/content",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
 def reference_content(reference_id: str, svc: ServicesDep, principal: PrincipalDep) -> Response:
     ref = uc.get_reference(svc, principal, reference_id)
-    return Response(svc.blobs.get(ref.sha256), media_type=ref.content_type,
-                    headers={"X-Content-SHA256": ref.sha256})
+    return Response(
+        svc.blobs.get(ref.sha256),
+        media_type=ref.content_type,
+        headers={"X-Content-SHA256": ref.sha256},
+    )

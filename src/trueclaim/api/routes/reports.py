@@ -21,17 +21,28 @@ router = APIRouter(tags=["reports"])
 def _latest(svc: Services, principal: Principal, claim_id: str) -> StoredReport:
     report = uc.latest_report(svc, principal, claim_id)
     if report is None:
-        raise ApiError(404, "report_not_ready", f"Claim {claim_id} has no report yet; verification "
-                       "is still running. Poll the claim until its status leaves 'verifying'.")
+        raise ApiError(
+            404,
+            "report_not_ready",
+            f"Claim {claim_id} has no report yet; verification "
+            "is still running. Poll the claim until its status leaves 'verifying'.",
+        )
     return report
 
 
 @router.get("/claims/{claim_id}/report", response_model=ReportPublic)
 def get_report(claim_id: str, svc: ServicesDep, principal: PrincipalDep) -> ReportPublic:
     r = _latest(svc, principal, claim_id)
-    return ReportPublic(id=r.id, claim_id=r.claim_id, round=r.round, risk=r.risk, verdict=r.verdict,
-                        routing_signals=dict(r.routing_signals), report=json.loads(r.report_json),
-                        created_at=r.created_at)
+    return ReportPublic(
+        id=r.id,
+        claim_id=r.claim_id,
+        round=r.round,
+        risk=r.risk,
+        verdict=r.verdict,
+        routing_signals=dict(r.routing_signals),
+        report=json.loads(r.report_json),
+        created_at=r.created_at,
+    )
 
 
 @router.get("/claims/{claim_id}/report.html", response_class=HTMLResponse)
@@ -45,6 +56,14 @@ def list_jobs(claim_id: str, svc: ServicesDep, principal: PrincipalDep) -> list[
     """Verification jobs of a claim: status, attempts and the last error (for operators)."""
     require(principal, Role.PLATFORM_ADMIN, Role.REVIEWER)
     claim = uc.get_claim(svc, principal, claim_id)
-    return [JobPublic(key=j.key, round=j.round, status=j.status, attempts=j.attempts,
-                      last_error=j.last_error, updated_at=j.updated_at)
-            for j in svc.repos.reports.list_jobs(claim.tenant_id, claim.id)]
+    return [
+        JobPublic(
+            key=j.key,
+            round=j.round,
+            status=j.status,
+            attempts=j.attempts,
+            last_error=j.last_error,
+            updated_at=j.updated_at,
+        )
+        for j in svc.repos.reports.list_jobs(claim.tenant_id, claim.id)
+    ]

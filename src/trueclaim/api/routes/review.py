@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
+from pydantic import BaseModel
 
 from trueclaim.api.deps import PrincipalDep, ServicesDep
 from trueclaim.api.schemas import (
@@ -17,7 +18,6 @@ from trueclaim.domain.services import claims as claims_uc
 from trueclaim.domain.services import review as uc
 from trueclaim.domain.services.context import require
 from trueclaim.domain.tenants import Role
-from pydantic import BaseModel
 
 router = APIRouter(tags=["review"])
 
@@ -32,8 +32,11 @@ class AppealResult(BaseModel):
     appeal: AppealPublic
 
 
-@router.post("/review-queue/next", response_model=ClaimPublic,
-             responses={204: {"description": "Nothing to review"}})
+@router.post(
+    "/review-queue/next",
+    response_model=ClaimPublic,
+    responses={204: {"description": "Nothing to review"}},
+)
 def pull_next(svc: ServicesDep, principal: PrincipalDep) -> ClaimPublic | Response:
     """Assign the most urgent claim to the calling reviewer; never to two reviewers."""
     claim = uc.pull_next(svc, principal)
@@ -42,23 +45,42 @@ def pull_next(svc: ServicesDep, principal: PrincipalDep) -> ClaimPublic | Respon
     return ClaimPublic.of(claim)
 
 
-@router.post("/claims/{claim_id}/decisions", status_code=status.HTTP_201_CREATED,
-             response_model=DecisionResult)
-def decide(claim_id: str, body: DecisionCreate, svc: ServicesDep, principal: PrincipalDep) -> DecisionResult:
-    claim, decision = uc.decide(svc, principal, claim_id, outcome=body.outcome,
-                                reason_code=body.reason_code, note=body.note,
-                                approved_amount_minor=body.approved_amount_minor)
+@router.post(
+    "/claims/{claim_id}/decisions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DecisionResult,
+)
+def decide(
+    claim_id: str, body: DecisionCreate, svc: ServicesDep, principal: PrincipalDep
+) -> DecisionResult:
+    claim, decision = uc.decide(
+        svc,
+        principal,
+        claim_id,
+        outcome=body.outcome,
+        reason_code=body.reason_code,
+        note=body.note,
+        approved_amount_minor=body.approved_amount_minor,
+    )
     return DecisionResult(claim=ClaimPublic.of(claim), decision=DecisionPublic.of(decision))
 
 
 @router.get("/claims/{claim_id}/decisions", response_model=list[DecisionPublic])
-def list_decisions(claim_id: str, svc: ServicesDep, principal: PrincipalDep) -> list[DecisionPublic]:
+def list_decisions(
+    claim_id: str, svc: ServicesDep, principal: PrincipalDep
+) -> list[DecisionPublic]:
     claim = claims_uc.get_claim(svc, principal, claim_id)
-    return [DecisionPublic.of(d) for d in svc.repos.claims.list_decisions(claim.tenant_id, claim.id)]
+    return [
+        DecisionPublic.of(d) for d in svc.repos.claims.list_decisions(claim.tenant_id, claim.id)
+    ]
 
 
-@router.post("/claims/{claim_id}/appeals", status_code=status.HTTP_201_CREATED, response_model=AppealResult)
-def appeal(claim_id: str, body: AppealCreate, svc: ServicesDep, principal: PrincipalDep) -> AppealResult:
+@router.post(
+    "/claims/{claim_id}/appeals", status_code=status.HTTP_201_CREATED, response_model=AppealResult
+)
+def appeal(
+    claim_id: str, body: AppealCreate, svc: ServicesDep, principal: PrincipalDep
+) -> AppealResult:
     claim, item = uc.appeal(svc, principal, claim_id, body.statement)
     return AppealResult(claim=ClaimPublic.of(claim), appeal=AppealPublic.of(item))
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from trueclaim.api.deps import PrincipalDep, ServicesDep
-from trueclaim.api.schemas import KeyCreate, KeyCreated, KeyPublic, TenantCreate, TenantCreated, TenantPublic
+from trueclaim.api.schemas import (
+    KeyCreate,
+    KeyCreated,
+    KeyPublic,
+    TenantCreate,
+    TenantCreated,
+    TenantPublic,
+)
 from trueclaim.domain.services import tenants as uc
 from trueclaim.domain.services.context import require
 from trueclaim.domain.tenants import Role

@@ -26,8 +26,10 @@ def export(
         try:
             claim = runtime.services.repos.claims.locate_claim(claim_id)
         except ClaimNotFound as exc:
-            raise CLIError(f"No claim {claim_id!r} in {runtime.engine.url.render_as_string(hide_password=True)}. "
-                           "Check the id and TRUECLAIM_DATABASE_URL.") from exc
+            where = runtime.engine.url.render_as_string(hide_password=True)
+            raise CLIError(
+                f"No claim {claim_id!r} in {where}. Check the id and TRUECLAIM_DATABASE_URL."
+            ) from exc
         operator = Principal(claim.tenant_id, Role.PLATFORM_ADMIN, "cli-export")
         data = export_claim(runtime.services, operator, claim_id)
     finally:

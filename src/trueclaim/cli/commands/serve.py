@@ -11,7 +11,9 @@ from trueclaim.cli.commands._runtime import load_settings
 
 
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to listen on (TRUECLAIM_HOST).")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on (TRUECLAIM_HOST).")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port (TRUECLAIM_PORT).")] = None,
 ) -> None:
     """Run the claim service. Zero configuration: SQLite and media under ./trueclaim-data.
@@ -42,8 +44,12 @@ def serve(
 
     threading.Thread(target=_timers, name="trueclaim-timers", daemon=True).start()
     try:
-        uvicorn.run(create_app(settings, runtime=runtime), host=settings.host, port=settings.port,
-                    log_level="info")
+        uvicorn.run(
+            create_app(settings, runtime=runtime),
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+        )
     finally:
         stop.set()
         runtime.close()

@@ -10,8 +10,12 @@ from trueclaim.cli.commands._runtime import load_settings
 
 
 def worker(
-    concurrency: Annotated[int | None, typer.Option(help="Worker threads (TRUECLAIM_WORKER_THREADS).")] = None,
-    beat: Annotated[bool, typer.Option(help="Also run the timer schedule (one worker only).")] = False,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Worker threads (TRUECLAIM_WORKER_THREADS).")
+    ] = None,
+    beat: Annotated[
+        bool, typer.Option(help="Also run the timer schedule (one worker only).")
+    ] = False,
 ) -> None:
     """Run a Celery worker on TRUECLAIM_REDIS_URL against TRUECLAIM_DATABASE_URL."""
     from trueclaim.adapters.migrations import upgrade
@@ -23,9 +27,16 @@ def worker(
     upgrade(engine)
     engine.dispose()
     app = create_worker_app(settings)
-    argv = ["worker", "--loglevel=INFO", "--pool=threads",
-            f"--concurrency={concurrency or settings.worker_threads}", "-Q", settings.celery_queue,
-            "--without-gossip", "--without-mingle"]
+    argv = [
+        "worker",
+        "--loglevel=INFO",
+        "--pool=threads",
+        f"--concurrency={concurrency or settings.worker_threads}",
+        "-Q",
+        settings.celery_queue,
+        "--without-gossip",
+        "--without-mingle",
+    ]
     if beat:
         argv.append("--beat")
     app.worker_main(argv)

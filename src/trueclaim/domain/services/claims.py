@@ -5,11 +5,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from trueclaim.domain.audit import PendingEvent
 from trueclaim.domain.claims import Claim, ClaimStatus, ClaimType, Evidence, EvidenceSource
 from trueclaim.domain.errors import ClaimNotFound, Conflict, ValidationFailed
 from trueclaim.domain.ports import StoredReport
-from trueclaim.domain.audit import PendingEvent
-from trueclaim.domain.services.context import Services, UploadedFile, claim_event, move, new_id, require
+from trueclaim.domain.services.context import (
+    Services,
+    UploadedFile,
+    claim_event,
+    move,
+    new_id,
+    require,
+)
 from trueclaim.domain.states import transition
 from trueclaim.domain.tenants import Principal, Role
 
@@ -50,38 +57,71 @@ def submit_claim(
             return earlier, False
     order = svc.repos.orders.get_order(principal.tenant_id, order_id)
     if not files:
-        raise ValidationFailed("A claim needs at least one evidence file.", {"files": "at least one file"})
+        raise ValidationFailed(
+            "A claim needs at least one evidence file.", {"files": "at least one file"}
+        )
     if amount_minor > order.amount_minor:
-        raise ValidationFailed("The claimed amount exceeds the order amount.",
-                               {"amount_minor": f"at most {order.amount_minor}"})
+        raise ValidationFailed(
+            "The claimed amount exceeds the order amount.",
+            {"amount_minor": f"at most {order.amount_minor}"},
+        )
     at = svc.now()
     claim = Claim(
-        id=new_id("clm"), tenant_id=principal.tenant_id, merchant_id=order.merchant_id,
-        order_id=order.id, buyer_ref=order.buyer_ref, type=type, reason=reason,
-        amount_minor=amount_minor, currency=order.currency, statement=statement,
-        status=ClaimStatus.SUBMITTED, created_at=at, updated_at=at,
-        idempotency_key=idempotency_key, request_sha256=fingerprint,
+        id=new_id("clm"),
+        tenant_id=principal.tenant_id,
+        merchant_id=order.merchant_id,
+        order_id=order.id,
+        buyer_ref=order.buyer_ref,
+        type=type,
+        reason=reason,
+        amount_minor=amount_minor,
+        currency=order.currency,
+        statement=statement,
+        status=ClaimStatus.SUBMITTED,
+        created_at=at,
+        updated_at=at,
+        idempotency_key=idempotency_key,
+        request_sha256=fingerprint,
     )
     evidence = store_files(svc, claim, files, EvidenceSource.BUYER, claim.round)
-    submitted = claim_event(claim, "claim.submitted", principal.actor, {
-        "order_id": order.id, "type": type.value, "amount_minor": amount_minor,
-        "buyer_ref": claim.buyer_ref,
-    }, at)
+    submitted = claim_event(
+        claim,
+        "claim.submitted",
+        principal.actor,
+        {
+            "order_id": order.id,
+            "type": type.value,
+            "amount_minor": amount_minor,
+            "buyer_ref": claim.buyer_ref,
+        },
+        at,
+    )
     try:
-        svc.repos.claims.add_claim(claim, evidence, [submitted, *upload_events(claim, evidence, principal.actor)])
+        svc.repos.claims.add_claim(
+            claim, evidence, [submitted, *upload_events(claim, evidence, principal.actor)]
+        )
     except Conflict:
-        winner = (svc.repos.claims.claim_by_idempotency_key(principal.tenant_id, idempotency_key)
-                  if idempotency_key is not None else None)
+        winner = (
+            svc.repos.claims.claim_by_idempotency_key(principal.tenant_id, idempotency_key)
+            if idempotency_key is not None
+            else None
+        )
         if winner is None:
             raise
         # A concurrent request with the same key won the race: this one is its replay.
         if winner.request_sha256 != fingerprint:
-            raise Conflict(f"Idempotency-Key {idempotency_key!r} was used for a different request; "
-                           "use a new key for a new claim.") from None
+            raise Conflict(
+                f"Idempotency-Key {idempotency_key!r} was used for a different request; "
+                "use a new key for a new claim."
+            ) from None
         return winner, False
     claim = move(svc, claim, ClaimStatus.VERIFYING, actor_kind="system", actor="system")
-    svc.queue.enqueue_verification(claim.tenant_id, claim.id, claim.round,
-                                   job_key(claim.id, claim.round, [e.id for e in evidence]))
+    svc.queue.enqueue_verification(
+        claim.tenant_id,
+        claim.id,
+        claim.round,
+        job_key(claim.id, claim.round, [e.id for e in evidence]),
+    )
     return claim, True
 
 
@@ -93,13 +133,27 @@ def add_evidence(
     claim = get_claim(svc, principal, claim_id)
     if not files:
         raise ValidationFailed("Send at least one evidence file.", {"files": "at least one file"})
-    transition(claim, ClaimStatus.VERIFYING, actor_kind="buyer", at=svc.now())  # check before storing
+    transition(
+        claim, ClaimStatus.VERIFYING, actor_kind="buyer", at=svc.now()
+    )  # check before storing
     evidence = store_files(svc, claim, files, EvidenceSource.BUYER, claim.round + 1)
-    moved = move(svc, claim, ClaimStatus.VERIFYING, actor_kind="buyer", actor=principal.actor,
-                 before=upload_events(claim, evidence, principal.actor), records=evidence,
-                 round=claim.round + 1, due_at=None)
-    svc.queue.enqueue_verification(moved.tenant_id, moved.id, moved.round,
-                                   job_key(moved.id, moved.round, [e.id for e in evidence]))
+    moved = move(
+        svc,
+        claim,
+        ClaimStatus.VERIFYING,
+        actor_kind="buyer",
+        actor=principal.actor,
+        before=upload_events(claim, evidence, principal.actor),
+        records=evidence,
+        round=claim.round + 1,
+        due_at=None,
+    )
+    svc.queue.enqueue_verification(
+        moved.tenant_id,
+        moved.id,
+        moved.round,
+        job_key(moved.id, moved.round, [e.id for e in evidence]),
+    )
     return moved
 
 
@@ -129,18 +183,40 @@ def store_files(
     out = []
     for f in files:
         sha = svc.blobs.put(f.data)
-        out.append(Evidence(new_id("evi"), claim.tenant_id, claim.id, round, source, sha,
-                            len(f.data), f.content_type, f.filename, at))
+        out.append(
+            Evidence(
+                new_id("evi"),
+                claim.tenant_id,
+                claim.id,
+                round,
+                source,
+                sha,
+                len(f.data),
+                f.content_type,
+                f.filename,
+                at,
+            )
+        )
     return out
 
 
 def upload_events(claim: Claim, evidence: Sequence[Evidence], actor: str) -> list[PendingEvent]:
     """One ``evidence.uploaded`` event per stored file."""
     return [
-        claim_event(claim, "evidence.uploaded", actor, {
-            "evidence_id": e.id, "sha256": e.sha256, "size_bytes": e.size_bytes,
-            "filename": e.filename, "source": e.source.value, "round": e.round,
-        }, e.uploaded_at)
+        claim_event(
+            claim,
+            "evidence.uploaded",
+            actor,
+            {
+                "evidence_id": e.id,
+                "sha256": e.sha256,
+                "size_bytes": e.size_bytes,
+                "filename": e.filename,
+                "source": e.source.value,
+                "round": e.round,
+            },
+            e.uploaded_at,
+        )
         for e in evidence
     ]
 

@@ -17,8 +17,8 @@ from trueclaim.domain.ports import (
     ClaimRecord,
     Clock,
     JobQueue,
-    Repositories,
     ReportRenderer,
+    Repositories,
     Verifier,
 )
 from trueclaim.domain.states import transition
@@ -63,7 +63,8 @@ def require(principal: Principal, *roles: Role) -> None:
     if principal.role not in roles:
         allowed = ", ".join(r.value for r in roles)
         raise PermissionDenied(
-            f"This action needs one of the roles: {allowed}; the API key has {principal.role.value}."
+            f"This action needs one of the roles: {allowed}; "
+            f"the API key has {principal.role.value}."
         )
 
 
@@ -93,13 +94,22 @@ def move(
     that explain it and the ``records`` that came with it, in one transaction."""
     at = svc.now()
     moved = transition(claim, target, actor_kind=actor_kind, at=at, **changes)
-    status_event = PendingEvent(claim.tenant_id, claim.id, "claim.status_changed", actor,
-                                {"from": claim.status.value, "to": target.value, **(data or {})}, at)
-    svc.repos.claims.save_claim(moved, expected_version=claim.version, events=(*before, status_event),
-                                records=records)
+    status_event = PendingEvent(
+        claim.tenant_id,
+        claim.id,
+        "claim.status_changed",
+        actor,
+        {"from": claim.status.value, "to": target.value, **(data or {})},
+        at,
+    )
+    svc.repos.claims.save_claim(
+        moved, expected_version=claim.version, events=(*before, status_event), records=records
+    )
     return moved
 
 
-def claim_event(claim: Claim, kind: str, actor: str, data: dict[str, Any], at: datetime) -> PendingEvent:
+def claim_event(
+    claim: Claim, kind: str, actor: str, data: dict[str, Any], at: datetime
+) -> PendingEvent:
     """An event in the claim's own stream."""
     return PendingEvent(claim.tenant_id, claim.id, kind, actor, data, at)

@@ -23,17 +23,26 @@ def export_claim(svc: Services, principal: Principal, claim_id: str) -> bytes:
         refs = [r for r in repos.orders.references_for_order(order) if r.id in ref_ids]
     else:
         refs = repos.orders.references_for_order(order)
-    files += [BundleFile(f"originals/references/{r.id}-{_safe(r.filename)}", svc.blobs.get(r.sha256))
-              for r in refs]
+    files += [
+        BundleFile(f"originals/references/{r.id}-{_safe(r.filename)}", svc.blobs.get(r.sha256))
+        for r in refs
+    ]
     if report is not None:
         files.append(BundleFile("report.json", report.report_json.encode("utf-8")))
         files.append(BundleFile("report.html", svc.blobs.get(report.html_sha256)))
     events = [e.to_dict() for e in repos.events.list_events(claim.tenant_id, claim.id)]
     summary = {
-        "id": claim.id, "tenant_id": claim.tenant_id, "merchant_id": claim.merchant_id,
-        "order_id": claim.order_id, "status": claim.status.value, "type": claim.type.value,
-        "amount_minor": claim.amount_minor, "currency": claim.currency,
-        "risk": claim.risk, "verdict": claim.verdict, "exported_at": svc.now().isoformat(),
+        "id": claim.id,
+        "tenant_id": claim.tenant_id,
+        "merchant_id": claim.merchant_id,
+        "order_id": claim.order_id,
+        "status": claim.status.value,
+        "type": claim.type.value,
+        "amount_minor": claim.amount_minor,
+        "currency": claim.currency,
+        "risk": claim.risk,
+        "verdict": claim.verdict,
+        "exported_at": svc.now().isoformat(),
     }
     return build_bundle(summary, files, events)
 

@@ -31,13 +31,22 @@ def create_order(
         raise NotFound("merchant", merchant_id)
     svc.repos.tenants.get_merchant(principal.tenant_id, merchant_id)
     if shipped_at and delivered_at and delivered_at < shipped_at:
-        raise ValidationFailed("The order was delivered before it shipped.",
-                               {"delivered_at": "must not be earlier than shipped_at"})
+        raise ValidationFailed(
+            "The order was delivered before it shipped.",
+            {"delivered_at": "must not be earlier than shipped_at"},
+        )
     order = Order(
-        id=new_id("ord"), tenant_id=principal.tenant_id, merchant_id=merchant_id,
-        external_id=external_id, buyer_ref=buyer_ref_for(buyer_account_id, key=svc.buyer_key),
-        items=tuple(items), amount_minor=amount_minor, currency=currency,
-        created_at=svc.now(), shipped_at=shipped_at, delivered_at=delivered_at,
+        id=new_id("ord"),
+        tenant_id=principal.tenant_id,
+        merchant_id=merchant_id,
+        external_id=external_id,
+        buyer_ref=buyer_ref_for(buyer_account_id, key=svc.buyer_key),
+        items=tuple(items),
+        amount_minor=amount_minor,
+        currency=currency,
+        created_at=svc.now(),
+        shipped_at=shipped_at,
+        delivered_at=delivered_at,
     )
     svc.repos.orders.add_order(order)
     return order
@@ -66,15 +75,25 @@ def add_reference(
         raise NotFound("merchant", merchant_id)
     svc.repos.tenants.get_merchant(principal.tenant_id, merchant_id)
     if (sku is None) == (order_id is None):
-        raise ValidationFailed("Give exactly one of sku (listing photos) or order_id (packing media).",
-                               {"sku": "exactly one of sku, order_id", "order_id": "exactly one of sku, order_id"})
+        raise ValidationFailed(
+            "Give exactly one of sku (listing photos) or order_id (packing media).",
+            {"sku": "exactly one of sku, order_id", "order_id": "exactly one of sku, order_id"},
+        )
     if order_id is not None and get_order(svc, principal, order_id).merchant_id != merchant_id:
         raise NotFound("order", order_id)
     sha = svc.blobs.put(file.data)
     ref = Reference(
-        id=new_id("ref"), tenant_id=principal.tenant_id, merchant_id=merchant_id, kind=kind,
-        sha256=sha, size_bytes=len(file.data), content_type=file.content_type,
-        filename=file.filename, created_at=svc.now(), sku=sku, order_id=order_id,
+        id=new_id("ref"),
+        tenant_id=principal.tenant_id,
+        merchant_id=merchant_id,
+        kind=kind,
+        sha256=sha,
+        size_bytes=len(file.data),
+        content_type=file.content_type,
+        filename=file.filename,
+        created_at=svc.now(),
+        sku=sku,
+        order_id=order_id,
     )
     svc.repos.orders.add_reference(ref)
     return ref

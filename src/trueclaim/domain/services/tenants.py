@@ -6,7 +6,15 @@ from dataclasses import replace
 
 from trueclaim.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from trueclaim.domain.services.context import Services, new_id, require
-from trueclaim.domain.tenants import ApiKey, Merchant, Principal, Role, Tenant, hash_secret, new_secret
+from trueclaim.domain.tenants import (
+    ApiKey,
+    Merchant,
+    Principal,
+    Role,
+    Tenant,
+    hash_secret,
+    new_secret,
+)
 
 
 def bootstrap_tenant(svc: Services, name: str, *, is_operator: bool = False) -> tuple[Tenant, str]:
@@ -15,10 +23,18 @@ def bootstrap_tenant(svc: Services, name: str, *, is_operator: bool = False) -> 
     tenant = Tenant(id=new_id("ten"), name=name, created_at=at, is_operator=is_operator)
     svc.repos.tenants.add_tenant(tenant)
     secret = new_secret()
-    key = ApiKey(new_id("key"), tenant.id, Role.PLATFORM_ADMIN, "first admin", hash_secret(secret), at)
+    key = ApiKey(
+        new_id("key"), tenant.id, Role.PLATFORM_ADMIN, "first admin", hash_secret(secret), at
+    )
     svc.repos.tenants.add_key(key)
-    svc.repos.events.append(tenant.id, f"tenant:{tenant.id}", "tenant.created", "system",
-                            {"name": name, "admin_key_id": key.id}, at)
+    svc.repos.events.append(
+        tenant.id,
+        f"tenant:{tenant.id}",
+        "tenant.created",
+        "system",
+        {"name": name, "admin_key_id": key.id},
+        at,
+    )
     return tenant, secret
 
 
@@ -52,10 +68,18 @@ def create_key(
         svc.repos.tenants.get_merchant(principal.tenant_id, merchant_id)
     secret = new_secret()
     at = svc.now()
-    key = ApiKey(new_id("key"), principal.tenant_id, role, name, hash_secret(secret), at, merchant_id)
+    key = ApiKey(
+        new_id("key"), principal.tenant_id, role, name, hash_secret(secret), at, merchant_id
+    )
     svc.repos.tenants.add_key(key)
-    svc.repos.events.append(principal.tenant_id, f"tenant:{principal.tenant_id}", "key.created",
-                            principal.actor, {"key_id": key.id, "role": role.value}, at)
+    svc.repos.events.append(
+        principal.tenant_id,
+        f"tenant:{principal.tenant_id}",
+        "key.created",
+        principal.actor,
+        {"key_id": key.id, "role": role.value},
+        at,
+    )
     return key, secret
 
 
@@ -63,12 +87,20 @@ def revoke_key(svc: Services, principal: Principal, key_id: str) -> ApiKey:
     require(principal, Role.PLATFORM_ADMIN)
     at = svc.now()
     key = svc.repos.tenants.revoke_key(principal.tenant_id, key_id, at)
-    svc.repos.events.append(principal.tenant_id, f"tenant:{principal.tenant_id}", "key.revoked",
-                            principal.actor, {"key_id": key_id}, at)
+    svc.repos.events.append(
+        principal.tenant_id,
+        f"tenant:{principal.tenant_id}",
+        "key.revoked",
+        principal.actor,
+        {"key_id": key_id},
+        at,
+    )
     return key
 
 
-def create_merchant(svc: Services, principal: Principal, name: str, good_standing: bool) -> Merchant:
+def create_merchant(
+    svc: Services, principal: Principal, name: str, good_standing: bool
+) -> Merchant:
     require(principal, Role.PLATFORM_ADMIN)
     merchant = Merchant(new_id("mer"), principal.tenant_id, name, svc.now(), good_standing)
     svc.repos.tenants.add_merchant(merchant)
@@ -81,9 +113,13 @@ def get_merchant(svc: Services, principal: Principal, merchant_id: str) -> Merch
     return svc.repos.tenants.get_merchant(principal.tenant_id, merchant_id)
 
 
-def set_standing(svc: Services, principal: Principal, merchant_id: str, good_standing: bool) -> Merchant:
+def set_standing(
+    svc: Services, principal: Principal, merchant_id: str, good_standing: bool
+) -> Merchant:
     require(principal, Role.PLATFORM_ADMIN)
-    merchant = replace(svc.repos.tenants.get_merchant(principal.tenant_id, merchant_id),
-                       good_standing=good_standing)
+    merchant = replace(
+        svc.repos.tenants.get_merchant(principal.tenant_id, merchant_id),
+        good_standing=good_standing,
+    )
     svc.repos.tenants.update_merchant(merchant)
     return merchant
