@@ -6,6 +6,10 @@ be flagged. Each signal is measured on the evidence alone:
 * ``double-jpeg`` — the DCT coefficient histograms of a JPEG, divided by its own
   quantisation table, show periodic gaps or peaks: it was decoded and saved again. Almost
   every shared photo is re-saved by some app, so this is ``info``/``low`` only.
+* ``jpeg-inconsistency`` — in a double-compressed JPEG, a compact region (4-30 % of the
+  textured area) whose coefficients do not avoid the histogram's gaps: it was pasted or
+  painted in after the first compression. ``medium``; stickers and captions added by
+  honest buyers do this too.
 * ``noise-inconsistency`` — wavelet (HH1) noise level per block; a compact region whose
   noise is far below or above the rest. ``low`` only on its own: denoising, bokeh and
   brightness change noise in real photos too.
@@ -155,6 +159,68 @@ def double_jpeg_strength(gray: GrayImage, q_luma: np.ndarray) -> float:
     return float(np.median(scores)) if scores else 0.0
 
 
+_DQ_FREQUENCIES = ((0, 1), (1, 0), (1, 1), (0, 2), (2, 0), (1, 2), (2, 1))
+
+
+def double_jpeg_map(gray: GrayImage, q_luma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per 8x8 block: how many low-frequency coefficients fall in the histogram's gaps.
+
+    In a double-compressed JPEG the coefficients (divided by the last table) avoid certain
+    values; a block that was pasted or painted after the first compression does not avoid
+    them. Returns (gap hits, coefficients counted) per block; their ratio is ~0 in a
+    double-compressed area and ~0.3-0.5 in a singly compressed one.
+    """
+    h, w = gray.shape
+    h8, w8 = h // 8 * 8, w // 8 * 8
+    if h8 < 64 or w8 < 64:
+        z = np.zeros((max(h8 // 8, 1), max(w8 // 8, 1)))
+        return z, z
+    from scipy.fft import dctn
+
+    y = gray[:h8, :w8].astype(np.float32) - 128.0
+    coef = dctn(y.reshape(h8 // 8, 8, w8 // 8, 8).transpose(0, 2, 1, 3), type=2, norm="ortho", axes=(2, 3))
+    gaps = np.zeros(coef.shape[:2])
+    counted = np.zeros(coef.shape[:2])
+    for u, v in _DQ_FREQUENCIES:
+        q = float(q_luma[u, v])
+        if q <= 1.5:
+            continue
+        k = np.abs(np.rint(coef[:, :, u, v] / q).astype(np.int64))
+        sel = (k >= 1) & (k <= 24)
+        hist = np.bincount(k[sel], minlength=26)[:26].astype(np.float64)
+        ratio = hist / (ndimage.uniform_filter1d(hist, 5, mode="nearest") + 1e-6)
+        is_gap = ratio < 0.4
+        is_gap[0] = False
+        gaps += np.where(sel, is_gap[np.clip(k, 0, 25)], False)
+        counted += sel
+    return gaps, counted
+
+
+def _dq_outlier_region(gray: GrayImage, q_luma: np.ndarray) -> tuple[Mask, float]:
+    """Blocks (8 px) of a compact region without double-compression traces, and its share."""
+    gaps, counted = double_jpeg_map(gray, q_luma)
+    kernel = np.ones((4, 4))
+    g = ndimage.convolve(gaps, kernel, mode="nearest")
+    n = ndimage.convolve(counted, kernel, mode="nearest")
+    textured = n >= 12
+    empty = np.zeros(gaps.shape, dtype=bool)
+    if textured.sum() < 64:
+        return empty, 0.0
+    frac = np.where(textured, g / np.maximum(n, 1.0), 0.0)
+    if float(np.median(frac[textured])) > 0.08:  # the image as a whole is not double-compressed
+        return empty, 0.0
+    lab, k = ndimage.label(textured & (frac > 0.25))
+    if k == 0:
+        return empty, 0.0
+    sizes = ndimage.sum(np.ones_like(frac), lab, index=np.arange(1, k + 1))
+    best = lab == int(np.argmax(sizes)) + 1
+    share = float(best.sum() / textured.sum())
+    # honest double-compressed photos show gap-rich patches of up to ~2 % (textured corners)
+    if share < 0.04 or share > 0.3 or float(frac[best].mean()) < 0.33:
+        return empty, 0.0
+    return best, share
+
+
 # ---------------------------------------------------------------- noise
 
 
@@ -295,10 +361,14 @@ def _item_findings(item: Item, params: TamperParams) -> list[Finding]:
 
     # double JPEG (global, informative only)
     dj = 0.0
+    h_a, w_a = gray.shape
+    full = None
     tables = quantization_tables(item.data) if params.double_jpeg else {}
     if tables and 0 in tables:
         full = item.full if max(a.width, a.height) <= 4096 else None
-        if full is not None and full.orientation == 1:
+        if full is not None and full.orientation != 1:
+            full = None  # rotated pixels are off the file's 8x8 grid
+        if full is not None:
             dj = double_jpeg_strength(cv2.cvtColor(full.pixels, cv2.COLOR_RGB2GRAY), tables[0])
     if dj >= 0.45:
         score = float(np.clip((dj - 0.45) / 0.5, 0.0, 1.0) * 0.5 + 0.2)
@@ -317,6 +387,32 @@ def _item_findings(item: Item, params: TamperParams) -> list[Finding]:
                 data={"strength": round(dj, 4), "algorithm": ALGORITHM_VERSION},
             )
         )
+
+    # a region without the double-compression traces the rest of the image has
+    if dj >= 0.45 and full is not None:
+        dq_mask, dq_share = _dq_outlier_region(cv2.cvtColor(full.pixels, cv2.COLOR_RGB2GRAY), tables[0])
+        if dq_mask.any():
+            fh, fw = full.pixels.shape[:2]
+            dq_score = float(np.clip(0.45 + 0.5 * min(dj, 1.5) / 1.5 * (1.0 - dq_share), 0.45, 0.75))
+            out.append(
+                Finding(
+                    detector=DETECTOR,
+                    code="jpeg-inconsistency",
+                    severity=Severity.MEDIUM,
+                    score=dq_score,
+                    message_en=f"Evidence photo {item.index + 1} was compressed twice, except in "
+                    "the marked area, which lacks the traces of the first compression: that area "
+                    "was pasted or painted in after the photo was first saved (an added sticker or "
+                    "caption does this too).",
+                    message_zh=f"证据图片 {item.index + 1} 整体经过两次压缩,唯独标记区域没有第一次压缩的痕迹:"
+                    "该区域是在图片首次保存后粘贴或绘制上去的(后加的贴纸或文字也会如此)。",
+                    evidence_index=item.index,
+                    regions=(_mask_box(dq_mask, (fh, fw), 1.0),),
+                    mask=cv2.resize(dq_mask.astype(np.uint8), (w_a, h_a), interpolation=cv2.INTER_NEAREST) > 0,
+                    data={"region_fraction": round(dq_share, 4), "strength": round(dj, 4),
+                          "algorithm": ALGORITHM_VERSION},
+                )
+            )
 
     # noise
     sigma = noise_map(gray, block_px=params.noise_block_px)

@@ -46,14 +46,25 @@ def test_double_compression_is_seen(coffee: np.ndarray) -> None:
     assert found and found[0].severity.rank <= Severity.LOW.rank  # informative only
 
 
-def test_double_compressed_paste_is_not_accused_without_agreement(coffee: np.ndarray) -> None:
-    # a region pasted from another, differently compressed image, then re-saved
-    other = _decode(encode(np.ascontiguousarray(coffee[::-1, ::-1]), "JPEG", quality=40))
+def test_double_compressed_paste_is_localised(coffee: np.ndarray) -> None:
+    from skimage import data
+
+    other = np.ascontiguousarray(data.astronaut()[::-1])  # never compressed
     forged = _decode(encode(coffee, "JPEG", quality=60)).copy()
-    forged[100:260, 200:400] = other[100:260, 200:400]
+    forged[60:200, 100:300] = other[60:200, 100:300]
     findings = _run(encode(forged, "JPEG", quality=90))
     assert any(f.code == "double-jpeg" for f in findings)
-    assert all(f.severity.rank <= Severity.MEDIUM.rank for f in findings)
+    local = [f for f in findings if f.code == "jpeg-inconsistency"]
+    assert local and local[0].severity == Severity.MEDIUM and local[0].mask is not None
+    box = local[0].regions[0]
+    assert box.x <= 110 and box.x + box.width >= 290 and box.y <= 70 and box.y + box.height >= 190
+    assert box.width * box.height < 0.4 * coffee.shape[0] * coffee.shape[1]
+
+
+@pytest.mark.parametrize("q1, q2", [(60, 90), (50, 80)])
+def test_honest_double_compression_is_not_localised(coffee: np.ndarray, q1: int, q2: int) -> None:
+    twice = encode(_decode(encode(coffee, "JPEG", quality=q1)), "JPEG", quality=q2)
+    assert not any(f.code in ("jpeg-inconsistency", "tamper-localized") for f in _run(twice))
 
 
 def test_copy_move_is_found_and_localised(coffee: np.ndarray) -> None:
