@@ -158,6 +158,10 @@ def decode_image(
         _register_heif()
     try:
         with warnings.catch_warnings():
+            # Pillow warns (UserWarning) about corrupt EXIF it skips; the pixels are still
+            # fine and the metadata reader reports the broken block, so the warning adds
+            # nothing here. Bombs stay errors.
+            warnings.simplefilter("ignore", UserWarning)
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             im = Image.open(io.BytesIO(data))
             return _decode_opened(im, data, sniffed, max_side, limits)
