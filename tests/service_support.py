@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pytest
@@ -35,6 +36,22 @@ from trueclaim.wiring import Runtime, build_runtime
 
 PG_URL = os.environ.get("TRUECLAIM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TRUECLAIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REQUIRE_SERVICES_VAR = "TRUECLAIM_REQUIRE_SERVICES"
+
+
+def service_unavailable(what: str, exc: BaseException) -> NoReturn:
+    """A test needs PostgreSQL or Redis and cannot reach it: skip with the reason (a developer
+    without the services), or fail when ``TRUECLAIM_REQUIRE_SERVICES=1`` (CI, where a skipped
+    service test would hide that the service tests never ran)."""
+    reason = f"{what} is not reachable: {exc}"
+    if os.environ.get(REQUIRE_SERVICES_VAR) == "1":
+        pytest.fail(
+            f"{reason}. {REQUIRE_SERVICES_VAR}=1 requires the services: start them "
+            f"(.ci/run shows how) or unset {REQUIRE_SERVICES_VAR} to skip these tests.",
+            pytrace=False,
+        )
+    pytest.skip(f"{reason} (with {REQUIRE_SERVICES_VAR}=1 this fails instead)")
+
 
 # A TC260 implicit label as Doubao writes it (docs: shared ai-labels.md §1.3).
 TC260_XMP = (
@@ -103,16 +120,18 @@ def postgres_settings(tmp_path: Path, schema: str, **overrides: object) -> Setti
 def pg_schema() -> Iterator[str]:
     """A fresh PostgreSQL schema, dropped afterwards, so reruns start clean."""
     from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
 
     from trueclaim.adapters.sql import normalize_database_url
 
     schema = f"tc_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(normalize_database_url(PG_URL))
     try:
-        engine = create_engine(normalize_database_url(PG_URL))
         with engine.begin() as c:
             c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:
-        pytest.skip(f"PostgreSQL at {PG_URL} is not reachable: {exc}")
+    except OperationalError as exc:
+        engine.dispose()
+        service_unavailable(f"PostgreSQL at {PG_URL}", exc)
     yield schema
     with engine.begin() as c:
         c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

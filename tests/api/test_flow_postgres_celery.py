@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.flow import run_show_it
-from tests.integration.celery_worker import REDIS_URL, unique_queue, workers  # noqa: F401
+from tests.integration.celery_worker import REDIS_URL, unique_queue
 from tests.service_support import PG_URL, postgres_settings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -16,7 +16,7 @@ def test_show_it_flow_on_postgres_with_celery_and_redis(
     pg_schema,
     images,
     make_api,
-    workers,  # noqa: F811 - fixtures imported by name
+    workers,
 ) -> None:
     queue = unique_queue()
     settings = postgres_settings(

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.service_support import service_unavailable
+
 REDIS_URL = os.environ.get("TRUECLAIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -20,8 +22,8 @@ def redis_or_skip() -> None:
 
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except Exception as exc:
-        pytest.skip(f"Redis at {REDIS_URL} is not reachable: {exc}")
+    except redis.RedisError as exc:
+        service_unavailable(f"Redis at {REDIS_URL}", exc)
 
 
 _QUEUES: list[str] = []

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.api.flow import create_order, set_up_cast, submit
-from tests.integration.celery_worker import REDIS_URL, unique_queue, workers  # noqa: F401
-from tests.service_support import PG_URL, TRANSIENT, images, make_api, pg_schema, postgres_settings  # noqa: F401
+from tests.integration.celery_worker import REDIS_URL, unique_queue
+from tests.service_support import PG_URL, TRANSIENT, postgres_settings
 from trueclaim.adapters.sql import tables
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -41,7 +41,7 @@ def test_killed_worker_job_is_redelivered_and_reported_once(
     pg_schema,
     images,
     make_api,
-    workers,  # noqa: F811 - fixtures imported by name
+    workers,
 ) -> None:
     queue = unique_queue()
     settings = postgres_settings(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.service_support import images, sqlite_settings  # noqa: F401
+from tests.service_support import sqlite_settings
 from trueclaim.cli.main import app
 from trueclaim.domain.claims import ClaimType
 from trueclaim.domain.orders import OrderItem, ReferenceKind
@@ -23,7 +23,7 @@ from trueclaim.wiring import build_runtime
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory, images) -> tuple[Path, dict[str, str]]:  # noqa: F811
+def exported(tmp_path_factory, images) -> tuple[Path, dict[str, str]]:
     tmp_path = tmp_path_factory.mktemp("export")
     settings = sqlite_settings(tmp_path)
     runtime = build_runtime(settings)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 
-from tests.service_support import PG_URL
+from tests.service_support import PG_URL, service_unavailable
 from trueclaim.adapters.errors import StorageError
 from trueclaim.adapters.migrations import current_revision, upgrade
 from trueclaim.adapters.sql import SqlRepositories, make_engine, normalize_database_url
@@ -41,7 +41,8 @@ def repos(request, tmp_path) -> Iterator[SqlRepositories]:
         with admin.begin() as c:
             c.execute(text(f'CREATE SCHEMA "{schema}"'))
     except OperationalError as exc:
-        pytest.skip(f"PostgreSQL at {PG_URL} is not reachable: {exc}")
+        admin.dispose()
+        service_unavailable(f"PostgreSQL at {PG_URL}", exc)
     engine = make_engine(PG_URL, schema=schema)
     upgrade(engine)
     try:
