@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.service_support import sqlite_settings
+from trueclaim.adapters.errors import QueueError
 from trueclaim.domain.claims import ClaimStatus, ClaimType, ResponseKind, Stance
 from trueclaim.domain.decisions import Outcome, ReasonCode
 from trueclaim.domain.errors import InvalidTransition, PermissionDenied
 from trueclaim.domain.orders import OrderItem
+from trueclaim.domain.ports import JobQueue
 from trueclaim.domain.services import claims, review
 from trueclaim.domain.services.context import Services, UploadedFile
 from trueclaim.domain.services.orders import create_order
@@ -405,3 +407,82 @@ def test_the_same_file_in_a_second_claim_is_not_auto_approved(world) -> None:
     assert second.status is ClaimStatus.AWAITING_MERCHANT
     assert "evidence-reused" in second.routing_reasons
     assert world.svc.repos.claims.claims_sharing_evidence(second.tenant_id, second.id) == [first.id]
+
+
+# A submission that failed half-way (claim stored, job not queued) is finished by its replay
+# with the same Idempotency-Key, so the claim never stays in ``verifying`` without a job.
+@dataclass
+class FlakyQueue:
+    """Refuses the first ``failures`` jobs (as a broker that is down would), then delegates."""
+
+    inner: JobQueue
+    failures: int = 1
+    sent: list[str] = field(default_factory=list)
+
+    def enqueue_verification(self, tenant_id: str, claim_id: str, round: int, job_key: str) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise QueueError("broker down")
+        self.sent.append(job_key)
+        self.inner.enqueue_verification(tenant_id, claim_id, round, job_key)
+
+
+def _submit(w: World, order_id: str, key: str | None = "k-1") -> tuple[str, ClaimStatus, bool]:
+    claim, created = claims.submit_claim(
+        w.svc,
+        w.buyer,
+        order_id=order_id,
+        type=ClaimType.REFUND_ONLY,
+        reason="broken",
+        amount_minor=100,
+        statement="",
+        files=[PNG],
+        idempotency_key=key,
+    )
+    return claim.id, claim.status, created
+
+
+def _order(w: World) -> str:
+    return create_order(
+        w.svc,
+        w.admin,
+        merchant_id=w.merchant_id,
+        external_id="o-recovery",
+        buyer_account_id="b",
+        items=[OrderItem("S", "t", 1, 100)],
+        amount_minor=100,
+        currency="CNY",
+        shipped_at=None,
+        delivered_at=None,
+    ).id
+
+
+def test_replay_after_a_lost_job_queues_it_and_the_claim_is_routed(world) -> None:
+    flaky = FlakyQueue(world.svc.queue)
+    world.svc.queue = flaky
+    order_id = _order(world)
+    with pytest.raises(QueueError):
+        _submit(world, order_id)
+    (stuck,) = world.svc.repos.claims.list_claims(world.buyer.tenant_id)
+    assert stuck.status is ClaimStatus.VERIFYING and flaky.sent == []
+
+    claim_id, _, created = _submit(world, order_id)
+    world.queue.join()
+    assert (claim_id, created) == (stuck.id, False)
+    assert len(flaky.sent) == 1
+    routed = world.svc.repos.claims.get_claim(stuck.tenant_id, stuck.id)
+    assert routed.status is ClaimStatus.AUTO_APPROVED
+    assert world.engine.calls == 1
+
+
+def test_replay_of_a_verified_claim_runs_nothing_again(world) -> None:
+    flaky = FlakyQueue(world.svc.queue, failures=0)
+    world.svc.queue = flaky
+    order_id = _order(world)
+    first_id, _, created = _submit(world, order_id)
+    world.queue.join()
+    assert created
+    again_id, status, created_again = _submit(world, order_id)
+    world.queue.join()
+    assert (again_id, status, created_again) == (first_id, ClaimStatus.AUTO_APPROVED, False)
+    assert len(flaky.sent) == 1 and world.engine.calls == 1

@@ -43,6 +43,8 @@ def submit_claim(
 
     A repeated idempotency key with the same request returns the first claim; with a
     different request it is a Conflict. Originals are stored before anything else happens.
+    A replay also finishes what the first request may not have (it can fail after storing the
+    claim, e.g. with the queue down): the move to verifying and the verification job.
     """
     require(principal, Role.BUYER_CHANNEL, Role.PLATFORM_ADMIN)
     fingerprint = _fingerprint(order_id, type.value, reason, amount_minor, statement, files)
@@ -54,7 +56,7 @@ def submit_claim(
                     f"Idempotency-Key {idempotency_key!r} was used for a different request; "
                     "use a new key for a new claim."
                 )
-            return earlier, False
+            return _resume_verification(svc, earlier), False
     order = svc.repos.orders.get_order(principal.tenant_id, order_id)
     if not files:
         raise ValidationFailed(
@@ -115,14 +117,37 @@ def submit_claim(
                 "use a new key for a new claim."
             ) from None
         return winner, False
-    claim = move(svc, claim, ClaimStatus.VERIFYING, actor_kind="system", actor="system")
+    return _start_verification(svc, claim, [e.id for e in evidence]), True
+
+
+def _start_verification(svc: Services, claim: Claim, evidence_ids: Sequence[str]) -> Claim:
+    """Move a submitted claim to verifying and queue its job (both safe to repeat)."""
+    if claim.status is ClaimStatus.SUBMITTED:
+        try:
+            claim = move(svc, claim, ClaimStatus.VERIFYING, actor_kind="system", actor="system")
+        except Conflict:
+            # A replay of the same request moved it first and queued the job itself.
+            return svc.repos.claims.get_claim(claim.tenant_id, claim.id)
     svc.queue.enqueue_verification(
-        claim.tenant_id,
-        claim.id,
-        claim.round,
-        job_key(claim.id, claim.round, [e.id for e in evidence]),
+        claim.tenant_id, claim.id, claim.round, job_key(claim.id, claim.round, evidence_ids)
     )
-    return claim, True
+    return claim
+
+
+def _resume_verification(svc: Services, claim: Claim) -> Claim:
+    """For a replayed submission: queue the first round's job again unless it is known to have
+    run or to be running (the job is idempotent by its key, so a duplicate is harmless)."""
+    if claim.round != 1 or claim.status not in (ClaimStatus.SUBMITTED, ClaimStatus.VERIFYING):
+        return claim
+    evidence_ids = [
+        e.id
+        for e in svc.repos.claims.list_evidence(claim.tenant_id, claim.id)
+        if e.source is EvidenceSource.BUYER and e.round == claim.round
+    ]
+    job = svc.repos.reports.get_job(job_key(claim.id, claim.round, evidence_ids))
+    if claim.status is ClaimStatus.VERIFYING and job is not None and job.status != "failed":
+        return claim
+    return _start_verification(svc, claim, evidence_ids)
 
 
 def add_evidence(
