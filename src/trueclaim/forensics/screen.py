@@ -88,6 +88,7 @@ class ScreenFeatures:
     moire_consistency: float
     straight_lines: int = 0  # rows/columns holding one sharp step across >= 30 % of the side
     greyscale: bool = False
+    tiff: bool = False  # scanners, cameras and publishing tools write TIFF; screenshot tools don't
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -144,6 +145,7 @@ def measure(item: Item, params: ScreenParams = ScreenParams()) -> ScreenFeatures
         moire_peak=peak,
         moire_consistency=consistency,
         straight_lines=straight_lines(rgb),
+        tiff=a.format == "TIFF",
         greyscale=bool(np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2])),
     )
 
@@ -379,7 +381,7 @@ def screenshot_score(f: ScreenFeatures, *, area_px: int = 1_000_000) -> float:
                     + (0.15 if f.device_size else 0.0))
     if f.device_size and not f.camera_exif:
         score = max(score, 0.55) + (0.1 if flat >= 0.15 else 0.0)
-    if f.camera_exif:
+    if f.camera_exif or f.tiff:
         score *= 0.5
     return float(np.clip(score, 0.0, 1.0))
 
