@@ -67,7 +67,10 @@ def event_hash(
     data: Mapping[str, Any],
     prev_hash: str,
 ) -> str:
-    """SHA-256 over the canonical JSON of the event's content and the previous hash."""
+    """SHA-256 over the canonical JSON of the event's content and the previous hash.
+
+    Raises ValueError for data that has no canonical JSON form (NaN, Infinity).
+    """
     body = json.dumps(
         {
             "tenant_id": tenant_id,
@@ -82,6 +85,7 @@ def event_hash(
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
+        allow_nan=False,  # NaN / Infinity are not JSON; a reader elsewhere could not re-hash
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
@@ -94,12 +98,23 @@ class ChainBreak:
     reason: str
 
 
+_TEXT_FIELDS = ("tenant_id", "stream", "kind", "actor", "at", "prev_hash", "hash")
+
+
 def verify_chain(events: Sequence[Mapping[str, Any]]) -> list[ChainBreak]:
-    """Check a stream's events (as dicts, ``Event.to_dict`` shape); return every break."""
+    """Check a stream's events (as dicts, ``Event.to_dict`` shape); return every break.
+
+    Fields are hashed exactly as found, with no type coercion: an event whose ``seq`` became
+    the string ``"1"`` or whose data became ``null`` is a break, not a match.
+    """
     breaks: list[ChainBreak] = []
     prev = GENESIS
     for expected_seq, ev in enumerate(events, start=1):
-        seq = int(ev.get("seq", -1))
+        seq = ev.get("seq")
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            breaks.append(ChainBreak(expected_seq, f"seq {seq!r} is not an integer (malformed)"))
+            prev = str(ev.get("hash"))
+            continue
         if seq != expected_seq:
             breaks.append(
                 ChainBreak(
@@ -108,19 +123,30 @@ def verify_chain(events: Sequence[Mapping[str, Any]]) -> list[ChainBreak]:
             )
         if ev.get("prev_hash") != prev:
             breaks.append(ChainBreak(seq, "prev_hash does not match the previous event's hash"))
-        recomputed = event_hash(
-            tenant_id=str(ev.get("tenant_id")),
-            stream=str(ev.get("stream")),
-            seq=seq,
-            kind=str(ev.get("kind")),
-            actor=str(ev.get("actor")),
-            at=str(ev.get("at")),
-            data=ev.get("data") or {},
-            prev_hash=str(ev.get("prev_hash")),
-        )
-        if recomputed != ev.get("hash"):
+        bad = [k for k in _TEXT_FIELDS if not isinstance(ev.get(k), str)]
+        data = ev.get("data")
+        if bad or not isinstance(data, Mapping):
+            fields = ", ".join([*bad, *([] if isinstance(data, Mapping) else ["data"])])
+            breaks.append(ChainBreak(seq, f"event #{seq} is malformed ({fields})"))
+            prev = str(ev.get("hash"))
+            continue
+        try:
+            recomputed = event_hash(
+                tenant_id=ev["tenant_id"],
+                stream=ev["stream"],
+                seq=seq,
+                kind=ev["kind"],
+                actor=ev["actor"],
+                at=ev["at"],
+                data=data,
+                prev_hash=ev["prev_hash"],
+            )
+        except ValueError as exc:  # NaN / Infinity: not canonical JSON
+            breaks.append(ChainBreak(seq, f"event #{seq} is not canonical JSON ({exc})"))
+            recomputed = ""
+        if recomputed != ev["hash"]:
             breaks.append(
                 ChainBreak(seq, f"content of event #{seq} ({ev.get('kind')}) was altered")
             )
-        prev = str(ev.get("hash"))
+        prev = ev["hash"]
     return breaks

@@ -73,7 +73,14 @@ def append_in(c: Connection, pending: PendingEvent) -> Event:
     """Append inside the caller's transaction; a concurrent writer makes the insert fail on
     ``UNIQUE(stream, seq)`` and the caller retries its whole transaction."""
     # A JSON round trip makes the hashed data equal to what a reader will load.
-    clean = json.loads(json.dumps(dict(pending.data), ensure_ascii=False, sort_keys=True))
+    try:
+        raw = json.dumps(dict(pending.data), ensure_ascii=False, sort_keys=True, allow_nan=False)
+    except ValueError as exc:
+        raise ValueError(
+            f"Event {pending.kind!r} for {pending.stream} has data with no JSON form ({exc}); "
+            "the audit log stores canonical JSON only, so pass finite numbers."
+        ) from exc
+    clean = json.loads(raw)
     at_iso = pending.at.astimezone(UTC).isoformat()
     e_ = t.events.c
     head = c.execute(
