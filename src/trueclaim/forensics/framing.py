@@ -92,7 +92,7 @@ def _line_scores(img: RGBImage, tolerance: int) -> tuple[np.ndarray, np.ndarray,
     The tight share (within 4 levels) tells a drawn border from a plain photo background,
     whose noise and shading spread wider.
     """
-    med = np.median(img, axis=1, keepdims=True)
+    med = np.median(img[:, ::3], axis=1, keepdims=True)  # a third of the columns is plenty
     dev = np.abs(img.astype(np.int16) - med.astype(np.int16)).max(axis=2)
     return (dev <= tolerance).mean(axis=1), (dev <= 4).mean(axis=1), med[:, 0, :].astype(np.int16)
 

@@ -193,6 +193,7 @@ def _refine(warped: RGBImage, ev: RGBImage, footprint: Mask) -> tuple[np.ndarray
     ys, xs = np.nonzero(pick)
     src = np.column_stack([xs, ys]).astype(np.float32)
     dst = src + flow[ys, xs]
+    cv2.setRNGSeed(20251124)  # reproducible: the same inputs give the same correction
     H, inl = cv2.findHomography(src, dst, cv2.RANSAC, 1.0, maxIters=500)
     if H is None:
         return None, *none
@@ -238,7 +239,7 @@ def _match_blur(ref: FloatImage, ev: FloatImage, valid: Mask) -> FloatImage:
         cand = cv2.GaussianBlur(ref, (0, 0), sigma) if sigma else ref
         gr = cv2.cvtColor(cand, cv2.COLOR_RGB2GRAY)
         # Gradient agreement is what blur changes; colours are matched afterwards.
-        err = float(np.median(np.abs(_lap(ge) - _lap(gr))[valid]))
+        err = float(np.median(np.abs(_lap(ge) - _lap(gr))[valid][::4]))
         if err < best_err:
             best, best_err = cand, err
     return best
@@ -338,9 +339,10 @@ def _min_shift_distance(ev: FloatImage, ref: FloatImage) -> FloatImage:
     h, w = ev.shape[:2]
     best = np.full((h, w), np.inf, np.float32)
     for dx, dy in _SHIFTS:
-        shifted = pad[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
-        np.minimum(best, np.sqrt(((ev - shifted) ** 2).sum(axis=2)), out=best)
-    return best
+        diff = ev - pad[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
+        np.minimum(best, np.einsum("ijk,ijk->ij", diff, diff), out=best)
+    out: FloatImage = np.sqrt(best)
+    return out
 
 
 GROW_RATIO = 2.0
@@ -392,7 +394,7 @@ def _noise_floor(
     is estimated per texture bin (median + 3 MAD of the differences, over the product area)
     and interpolated; a painted crack on a smooth surface stands far above its bin's floor.
     """
-    t, v = texture[where], d[where]
+    t, v = texture[where][::3], d[where][::3]  # a third of the pixels pins the percentiles
     edges = np.unique(np.quantile(t, np.linspace(0.0, 1.0, bins + 1)))
     if edges.size < 2:
         med = float(np.median(v))

@@ -1,0 +1,140 @@
+"""Speed of the derivation check: one 12 MP JPEG evidence against 5 reference photos.
+
+Usage: python benchmarks/bench_derivation.py [--runs N]
+
+The evidence is a real 12 MP phone photo (``../shared/data/camera/exifr/IMG_20180725_163423.jpg``,
+4048 x 3036) with damage painted in, cropped and re-encoded at 12 MP (quality 90); when the
+shared data is absent, a scikit-image photo upscaled to 4000 x 3000 stands in. References are 5
+listing-size JPEGs (longest side 1200 px): the undamaged photo and 4 unrelated photos.
+
+Each run calls ``verify`` with only the derivation detector on a fresh case, single-threaded
+(OpenCV, BLAS and OpenMP pinned to one thread). Everything is counted: decoding the evidence
+and the 5 references, hashing, features and alignment of the references too (nothing is
+cached between runs). The split lists decode (evidence and references together), content box +
+hashing, ORB features, matching + homography fits, and localisation (warp, flow, colour match,
+differences); "reference prep" is the part of hashing and features spent on references, i.e.
+what a cross-claim cache of reference features would save.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import io  # noqa: E402
+import platform  # noqa: E402
+import time  # noqa: E402
+from collections import defaultdict  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+from skimage import data  # noqa: E402
+
+from trueclaim.forensics import EngineParams, verify  # noqa: E402
+from trueclaim.forensics import derivation as D  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+PHONE = SHARED / "camera" / "exifr" / "IMG_20180725_163423.jpg"
+
+
+def _jpeg(rgb: np.ndarray, quality: int) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def _fit(rgb: np.ndarray, side: int) -> np.ndarray:
+    f = side / max(rgb.shape[:2])
+    return cv2.resize(rgb, (round(rgb.shape[1] * f), round(rgb.shape[0] * f)), interpolation=cv2.INTER_AREA)
+
+
+def build() -> tuple[bytes, list[bytes], str]:
+    if PHONE.is_file():
+        photo = np.asarray(Image.open(PHONE).convert("RGB"))
+        source = f"{PHONE.name} ({photo.shape[1]}x{photo.shape[0]})"
+    else:
+        photo = cv2.resize(np.ascontiguousarray(data.astronaut()), (4000, 3000), interpolation=cv2.INTER_CUBIC)
+        source = "skimage astronaut upscaled to 4000x3000"
+    h, w = photo.shape[:2]
+    damaged = photo.copy()
+    cv2.polylines(damaged, [np.array([[w // 3, h // 2], [w // 2, h // 2 + h // 20], [2 * w // 3, h // 2 - h // 30]], np.int32)],
+                  False, (25, 20, 15), max(6, w // 400))
+    crop = damaged[h // 20 : h - h // 20, w // 20 : w - w // 20]
+    evidence = _jpeg(cv2.resize(crop, (w, h), interpolation=cv2.INTER_LINEAR), 90)
+    others = [data.astronaut(), data.coffee(), data.chelsea(), data.rocket()]
+    references = [_jpeg(_fit(photo, 1200), 92)] + [_jpeg(_fit(np.ascontiguousarray(o), 1200), 92) for o in others]
+    return evidence, references, source
+
+
+def _instrument(split: dict[str, float], is_reference: dict[str, bool]) -> None:
+    """Wrap the helpers the detector calls so each run's time splits by step."""
+
+    def timed(name: str, fn: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            out = fn(*args, **kwargs)
+            dt = (time.perf_counter() - t0) * 1000.0
+            split[name] += dt
+            if is_reference["now"] and name in ("hashing", "features"):
+                split["reference prep"] += dt
+            return out
+
+        return wrapper
+
+    def prepare(item: Any, store: Any, p: Any, _orig: Any = D._prepare_reference) -> Any:
+        is_reference["now"] = True
+        try:
+            return _orig(item, store, p)
+        finally:
+            is_reference["now"] = False
+
+    D.find_content_box = timed("hashing", D.find_content_box)  # type: ignore[assignment]
+    D.compute_hashes = timed("hashing", D.compute_hashes)  # type: ignore[assignment]
+    D.extract_features = timed("features", D.extract_features)  # type: ignore[assignment]
+    D.fit_homography = timed("matching + fit", D.fit_homography)  # type: ignore[assignment]
+    D.localize_changes = timed("localisation", D.localize_changes)  # type: ignore[assignment]
+    D._prepare_reference = prepare  # type: ignore[assignment]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+    cv2.setNumThreads(1)
+    evidence, references, source = build()
+    split: dict[str, float] = defaultdict(float)
+    is_reference = {"now": False}
+    _instrument(split, is_reference)
+    params = EngineParams(detectors=("derivation",))
+    verify([evidence], references, params=params)  # warm-up (imports, OpenCV init)
+    totals, rows = [], defaultdict(list)
+    codes: tuple[str, ...] = ()
+    for _ in range(args.runs):
+        split.clear()
+        t0 = time.perf_counter()
+        report = verify([evidence], references, params=params)
+        totals.append((time.perf_counter() - t0) * 1000.0)
+        rows["decode (evidence + 5 refs)"].append(report.timings_ms["decode"])
+        rows["derivation detector"].append(report.timings_ms["derivation"])
+        for k in ("hashing", "features", "matching + fit", "localisation", "reference prep"):
+            rows[f"  {k}"].append(split[k])
+        codes = report.codes
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs visible; one thread")
+    print(f"evidence: {source}, {len(evidence) / 1e6:.1f} MB JPEG; references: 5 x 1200 px JPEG")
+    print(f"findings: {', '.join(codes) or 'none'}; runs: {args.runs}")
+    print("| step | p50 ms | p95 ms |")
+    print("|---|---|---|")
+    print(f"| whole verify (everything counted) | {np.percentile(totals, 50):.1f} | {np.percentile(totals, 95):.1f} |")
+    for name, values in rows.items():
+        print(f"| {name} | {np.percentile(values, 50):.1f} | {np.percentile(values, 95):.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
