@@ -351,6 +351,27 @@ def test_a_job_redelivered_after_routing_half_done_finishes_it(world) -> None:
     assert len(world.svc.repos.events.list_events(claim.tenant_id, claim.id)) == events_before + 1
 
 
+def test_a_claim_changed_during_the_timer_run_does_not_stop_the_others(world) -> None:
+    world.engine.reports = [AI]
+    first, second = world.claim(), world.claim()
+    world.clock.at += timedelta(hours=49)
+    snapshot = world.svc.repos.claims.due_claims(world.clock.at)
+    assert [c.id for c in snapshot] == [first.id, second.id]
+    # The merchant answers the first claim just as its window closes, after the sweep read it.
+    review.respond_as_merchant(
+        world.svc,
+        world.merchant,
+        first.id,
+        stance=Stance.CONTEST,
+        kind=ResponseKind.STATEMENT,
+        statement="no",
+        files=[],
+    )
+    world.svc.repos.claims.due_claims = lambda at, tenant_id=None: snapshot
+    (moved,) = review.expire_due(world.svc)
+    assert (moved.id, moved.status) == (second.id, ClaimStatus.IN_REVIEW)
+
+
 def test_timers_run_per_tenant(world) -> None:
     world.engine.reports = [AI]
     world.claim()

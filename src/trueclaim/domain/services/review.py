@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from trueclaim.domain.claims import (
     Claim,
@@ -14,7 +15,12 @@ from trueclaim.domain.claims import (
     Stance,
 )
 from trueclaim.domain.decisions import Appeal, Decision, Outcome, ReasonCode
-from trueclaim.domain.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from trueclaim.domain.errors import (
+    Conflict,
+    InvalidTransition,
+    PermissionDenied,
+    ValidationFailed,
+)
 from trueclaim.domain.services.claims import get_claim, store_files, upload_events
 from trueclaim.domain.services.context import (
     Services,
@@ -278,43 +284,54 @@ def appeal(
 
 def expire_due(svc: Services, tenant_id: str | None = None) -> list[Claim]:
     """Timers: an expired merchant window or evidence request goes to review, never to a
-    refund; a review past its SLA goes back to the queue for someone else."""
+    refund; a review past its SLA goes back to the queue for someone else.
+
+    A claim that someone changed since it was read (the merchant answered as its window
+    closed) is left alone: the next run reads it again. It never stops the other claims."""
     now = svc.now()
     changed = []
     for claim in svc.repos.claims.due_claims(now, tenant_id):
-        if claim.status in (ClaimStatus.AWAITING_MERCHANT, ClaimStatus.MORE_EVIDENCE):
-            changed.append(
-                move(
-                    svc,
-                    claim,
-                    ClaimStatus.IN_REVIEW,
-                    actor_kind="system",
-                    actor="system",
-                    data={"timer": "expired"},
-                    due_at=now + svc.policy.review_sla,
-                    assignee_id=None,
-                )
-            )
-        elif claim.status is ClaimStatus.IN_REVIEW:
-            updated = replace(
-                claim,
-                assignee_id=None,
-                due_at=now + svc.policy.review_sla,
-                version=claim.version + 1,
-                updated_at=now,
-            )
-            svc.repos.claims.save_claim(
-                updated,
-                expected_version=claim.version,
-                events=[
-                    claim_event(
-                        claim,
-                        "review.sla_breached",
-                        "system",
-                        {"previous_assignee": claim.assignee_id},
-                        now,
-                    )
-                ],
-            )
-            changed.append(updated)
+        try:
+            expired = _expire(svc, claim, now)
+        except Conflict:
+            continue
+        if expired is not None:
+            changed.append(expired)
     return changed
+
+
+def _expire(svc: Services, claim: Claim, now: datetime) -> Claim | None:
+    if claim.status in (ClaimStatus.AWAITING_MERCHANT, ClaimStatus.MORE_EVIDENCE):
+        return move(
+            svc,
+            claim,
+            ClaimStatus.IN_REVIEW,
+            actor_kind="system",
+            actor="system",
+            data={"timer": "expired"},
+            due_at=now + svc.policy.review_sla,
+            assignee_id=None,
+        )
+    if claim.status is ClaimStatus.IN_REVIEW:
+        updated = replace(
+            claim,
+            assignee_id=None,
+            due_at=now + svc.policy.review_sla,
+            version=claim.version + 1,
+            updated_at=now,
+        )
+        svc.repos.claims.save_claim(
+            updated,
+            expected_version=claim.version,
+            events=[
+                claim_event(
+                    claim,
+                    "review.sla_breached",
+                    "system",
+                    {"previous_assignee": claim.assignee_id},
+                    now,
+                )
+            ],
+        )
+        return updated
+    return None
