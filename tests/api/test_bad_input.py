@@ -275,3 +275,24 @@ def test_photo_response_without_files_is_refused(env, images) -> None:
         data={"stance": "contest", "kind": "photos", "statement": "see"},
     )
     assert "files" in _assert_error(r, 422, "validation_failed")["fields"]
+
+
+def test_a_corrupted_original_is_a_500_integrity_error_not_a_retryable_503(env, images) -> None:
+    api, cast, _, media = env
+    r = api.client.post(
+        "/v1/references",
+        headers=api.as_(cast.admin),
+        data={"merchant_id": cast.merchant_id, "kind": "listing_photo", "sku": "CAT-1"},
+        files={"file": ("listing.jpg", images.listing, "image/jpeg")},
+    )
+    assert r.status_code == 201, r.text
+    ref = r.json()
+    (blob,) = media.rglob(ref["sha256"])
+    blob.chmod(0o644)
+    blob.write_bytes(images.packing)
+    body = _assert_error(
+        api.client.get(f"/v1/references/{ref['id']}/content", headers=api.as_(cast.admin)),
+        500,
+        "blob_corrupted",
+    )
+    assert ref["sha256"] in body["detail"]

@@ -12,7 +12,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from trueclaim.adapters.errors import BlobNotFound, QueueError, StorageError
+from trueclaim.adapters.errors import (
+    BlobConflict,
+    BlobCorrupted,
+    BlobNotFound,
+    QueueError,
+    StorageError,
+)
 from trueclaim.domain.errors import (
     ClaimError,
     Conflict,
@@ -32,6 +38,10 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int, str], ...] = (
     (ValidationFailed, 422, "validation_failed"),
     (ClaimError, 400, "claim_error"),
     (BlobNotFound, 500, "blob_missing"),
+    # A stored original that no longer matches its SHA-256 is an integrity failure, not an
+    # outage: a 503 would tell clients to retry, and the answer would never change.
+    (BlobCorrupted, 500, "blob_corrupted"),
+    (BlobConflict, 500, "blob_conflict"),
     (QueueError, 503, "queue_unavailable"),
     (StorageError, 503, "storage_unavailable"),
 )
