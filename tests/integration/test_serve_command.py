@@ -67,3 +67,22 @@ def test_serve_prints_url_and_admin_key_and_answers(tmp_path: Path) -> None:
             proc.wait(timeout=5)
         if proc.stdout:
             proc.stdout.close()
+
+
+def test_a_failed_timer_run_does_not_stop_the_timers(caplog) -> None:
+    import threading
+
+    from trueclaim.cli.commands.serve import run_timers
+
+    stop = threading.Event()
+    calls: list[int] = []
+
+    def sweep() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("database briefly unreachable")
+        stop.set()
+
+    run_timers(stop, 0.001, sweep)
+    assert len(calls) == 2
+    assert "timer run failed" in caplog.text

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from trueclaim.cli.commands._runtime import load_settings
+
+if TYPE_CHECKING:
+    from trueclaim.wiring import Runtime
+
+log = logging.getLogger(__name__)
 
 
 def serve(
@@ -37,12 +44,12 @@ def serve(
         tenant, secret = bootstrap_tenant(runtime.services, "operator", is_operator=True)
         typer.echo(f"first admin key for tenant {tenant.id} (shown once, keep it): {secret}")
     stop = threading.Event()
-
-    def _timers() -> None:
-        while not stop.wait(settings.timer_interval_s):
-            expire_due(runtime.services)
-
-    threading.Thread(target=_timers, name="trueclaim-timers", daemon=True).start()
+    threading.Thread(
+        target=run_timers,
+        args=(stop, settings.timer_interval_s, lambda: expire_due(runtime.services)),
+        name="trueclaim-timers",
+        daemon=True,
+    ).start()
     try:
         uvicorn.run(
             create_app(settings, runtime=runtime),
@@ -55,10 +62,21 @@ def serve(
         runtime.close()
 
 
-def _has_tenants(runtime: object) -> bool:
+def run_timers(stop: threading.Event, interval_s: float, sweep: Callable[[], object]) -> None:
+    """Call ``sweep`` every ``interval_s`` until ``stop`` is set. A failed run (the database
+    briefly unreachable) is logged and the next one still happens: an exception must not end
+    the thread, or timers would silently stop for the rest of the server's life."""
+    while not stop.wait(interval_s):
+        try:
+            sweep()
+        except Exception:
+            log.exception("timer run failed; the next run is in %s s", interval_s)
+
+
+def _has_tenants(runtime: Runtime) -> bool:
     from sqlalchemy import func, select
 
     from trueclaim.adapters.sql.tables import tenants
 
-    with runtime.engine.connect() as c:  # type: ignore[attr-defined]
+    with runtime.engine.connect() as c:
         return bool(c.execute(select(func.count()).select_from(tenants)).scalar_one())
