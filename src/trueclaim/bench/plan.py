@@ -82,6 +82,16 @@ def _images(folder: Path) -> list[Path]:
     )
 
 
+def _unique(stem: str, used: set[str]) -> str:
+    """``stem``, or ``stem-2``, ``stem-3``... when taken; records the result in ``used``."""
+    out, n = stem, 1
+    while out in used:
+        n += 1
+        out = f"{stem}-{n}"
+    used.add(out)
+    return out
+
+
 def slug(text: str) -> str:
     """A lower-case, dash-separated id part."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48] or "x"
@@ -89,6 +99,7 @@ def slug(text: str) -> str:
 
 def plan_products(source_dir: Path, seed: int) -> list[CasePlan]:
     """Genuine and forged plans for every product with a listing photo."""
+    used: set[str] = set()
     rng = np.random.default_rng(seed)
     plans: list[CasePlan] = []
     products = sorted(d for d in source_dir.iterdir() if d.is_dir() and _images(d / "listing"))
@@ -96,7 +107,7 @@ def plan_products(source_dir: Path, seed: int) -> list[CasePlan]:
     for product in products:
         listing = _images(product / "listing")[0]
         photos = _images(product / "photos")
-        stem = slug(product.name)
+        stem = _unique(slug(product.name), used)
         own = photos[int(rng.integers(0, len(photos)))] if photos else None
         for i, photo in enumerate(p for p in photos if p != own):
             refs = (listing,) if i % 2 == 0 or own is None else (own,)
@@ -170,6 +181,7 @@ def _kind(prefix: str, evasion: str) -> str:
 
 def plan_photos(source_dir: Path, seed: int, skipped: list[str]) -> list[CasePlan]:
     """Plans for a plain folder of photos; unusable files are named in ``skipped``."""
+    used: set[str] = set()
     rng = np.random.default_rng(seed)
     usable: list[tuple[Path, np.ndarray]] = []
     for path in _images(source_dir):
@@ -187,7 +199,11 @@ def plan_photos(source_dir: Path, seed: int, skipped: list[str]) -> list[CasePla
     plans: list[CasePlan] = []
     evasions = ("", *SINGLE_EVASIONS, "mixed")
     for n, (path, hashes) in enumerate(usable):
-        stem = slug(str(path.relative_to(source_dir).with_suffix("")))
+        rel = path.relative_to(source_dir)
+        stem = slug(str(rel.with_suffix("")))
+        if stem in used:  # photo.jpg beside photo.tif
+            stem = slug(str(rel))
+        stem = _unique(stem, used)
         for k in range(3):
             ev = evasions[(n * 3 + k) % len(evasions)]
             plans.append(

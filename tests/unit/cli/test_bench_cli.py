@@ -132,6 +132,7 @@ def test_make_on_a_plain_photo_folder(tmp_path: Path, photos: dict[str, np.ndarr
     src = tmp_path / "camera"
     for name, rgb in photos.items():
         _save(src / f"{name}.jpg", rgb, 256)
+    Image.fromarray(photos["coffee"]).save(src / "coffee.png")  # same stem as coffee.jpg
     (src / "tiny.jpg").write_bytes(b"not an image")
     out = tmp_path / "set"
     made = runner.invoke(
@@ -139,11 +140,12 @@ def test_make_on_a_plain_photo_folder(tmp_path: Path, photos: dict[str, np.ndarr
     )
     assert made.exit_code == 0, made.output
     cases = _manifest(out / "manifest.jsonl")
+    assert len({c["id"] for c in cases}) == len(cases)
     kinds = {str(c["kind"]) for c in cases}
     assert all(k.startswith(("photo-damage", "genuine-other-photo")) for k in kinds)
     for c in cases:
         if c["kind"] == "genuine-other-photo":  # an honest photo is a different photo, as is
-            src_bytes = {p.read_bytes() for p in src.glob("*.jpg")}
+            src_bytes = {p.read_bytes() for p in src.iterdir()}
             assert (out / c["evidence"][0]).read_bytes() in src_bytes  # type: ignore[index]
             assert c["evidence"][0] != c["references"][0]  # type: ignore[index]
     assert "tiny.jpg" in made.output  # skipped sources are named
