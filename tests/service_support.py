@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 import pytest
@@ -94,17 +94,17 @@ def images() -> Images:
     return Images(listing=jpeg(photo), forged=buf.getvalue(), packing=jpeg(packing))
 
 
-def sqlite_settings(tmp_path: Path, **overrides: object) -> Settings:
+def sqlite_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(
         environment="test",
         data_dir=tmp_path / "data",
         engine_ocr=False,
         job_retry_backoff_s=0.1,
         **overrides,
-    )  # type: ignore[arg-type]
+    )
 
 
-def postgres_settings(tmp_path: Path, schema: str, **overrides: object) -> Settings:
+def postgres_settings(tmp_path: Path, schema: str, **overrides: Any) -> Settings:
     return Settings(
         environment="test",
         data_dir=tmp_path / "data",
@@ -113,7 +113,7 @@ def postgres_settings(tmp_path: Path, schema: str, **overrides: object) -> Setti
         engine_ocr=False,
         job_retry_backoff_s=0.1,
         **overrides,
-    )  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture

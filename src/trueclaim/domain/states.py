@@ -8,11 +8,26 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from trueclaim.domain.claims import Claim, ClaimStatus
 from trueclaim.domain.errors import InvalidTransition
 
 S = ClaimStatus
+
+
+class ClaimChanges(TypedDict, total=False):
+    """The fields a transition may change besides status, version and updated_at."""
+
+    round: int
+    assignee_id: str | None
+    excluded_reviewers: tuple[str, ...]
+    due_at: datetime | None
+    appeal_count: int
+    routing_reasons: tuple[str, ...]
+    risk: float | None
+    verdict: str | None
+
 
 # Actor kinds: "system" (workers, timers), "reviewer", "merchant", "buyer" (buyer channel).
 TRANSITIONS: dict[tuple[ClaimStatus, ClaimStatus], frozenset[str]] = {
@@ -50,7 +65,7 @@ def transition(
     *,
     actor_kind: str,
     at: datetime,
-    **changes: object,
+    **changes: Unpack[ClaimChanges],
 ) -> Claim:
     """Return ``claim`` moved to ``target`` (version bumped), or raise InvalidTransition."""
     actors = TRANSITIONS.get((claim.status, target))
@@ -76,5 +91,5 @@ def transition(
         status=target,
         updated_at=at,
         version=claim.version + 1,
-        **changes,  # type: ignore[arg-type]
+        **changes,
     )

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from trueclaim.domain.audit import PendingEvent
 from trueclaim.domain.claims import Claim, ClaimStatus
@@ -21,7 +21,7 @@ from trueclaim.domain.ports import (
     Repositories,
     Verifier,
 )
-from trueclaim.domain.states import transition
+from trueclaim.domain.states import ClaimChanges, transition
 from trueclaim.domain.tenants import Principal, Role
 
 
@@ -88,7 +88,7 @@ def move(
     data: dict[str, Any] | None = None,
     before: Sequence[PendingEvent] = (),
     records: Sequence[ClaimRecord] = (),
-    **changes: object,
+    **changes: Unpack[ClaimChanges],
 ) -> Claim:
     """Apply a transition and store it (optimistic lock) with its event, the ``before`` events
     that explain it and the ``records`` that came with it, in one transaction."""
