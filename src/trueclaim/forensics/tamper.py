@@ -479,8 +479,7 @@ def _item_findings(item: Item, params: TamperParams) -> list[Finding]:
                 message_zh=f"证据图片 {item.index + 1} 中有一块区域的噪声水平与其余部分明显不同,可能是后期粘贴或涂改;"
                 "对焦模糊或光照变化也可能造成此现象。",
                 evidence_index=item.index,
-                regions=(lab_box,),
-                mask=cv2.resize(noise_mask.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0,
+                regions=(lab_box,),  # no mask: too weak alone to draw on the report's localisation
                 data={"region_fraction": round(noise_frac, 4), "algorithm": ALGORITHM_VERSION},
             )
         )
