@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.api.flow import create_order, set_up_cast, submit
-from tests.service_support import sqlite_settings, wait_for_status
+from tests.service_support import postgres_settings, sqlite_settings, wait_for_status
 
 MAX_BYTES = 1_000_000
 
@@ -296,3 +296,19 @@ def test_a_corrupted_original_is_a_500_integrity_error_not_a_retryable_503(env, 
         "blob_corrupted",
     )
     assert ref["sha256"] in body["detail"]
+
+
+def test_a_file_name_the_database_cannot_store_is_refused(env, images) -> None:
+    name = "x" * 252 + ".png"
+    api, cast, order_id, media = env
+    r = _post_claim(api, cast, order_id, [("files", (name, images.forged, "image/png"))])
+    _assert_error(r, 422, "invalid_filename")
+    assert _blob_count(media) == 0 and _claim_count(api, cast) == 0
+
+
+@pytest.mark.postgres
+def test_text_postgresql_cannot_store_is_a_422_not_a_503(tmp_path, pg_schema, make_api) -> None:
+    api = make_api(postgres_settings(tmp_path, pg_schema))
+    for name in ("cat\u0000shop", "x" * 199 + "\u0000"):
+        r = api.client.post("/v1/merchants", json={"name": name}, headers=api.as_(api.admin_key))
+        _assert_error(r, 422, "validation_failed")

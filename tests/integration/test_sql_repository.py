@@ -9,7 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from tests.service_support import PG_URL, service_unavailable
 from trueclaim.adapters.errors import StorageError
@@ -19,7 +25,7 @@ from trueclaim.adapters.sql.errors import ERROR_MAP, translate_errors
 from trueclaim.domain.audit import verify_chain
 from trueclaim.domain.claims import Claim, ClaimStatus, ClaimType, Evidence, EvidenceSource
 from trueclaim.domain.decisions import Decision, Outcome, ReasonCode
-from trueclaim.domain.errors import ClaimNotFound, Conflict, NotFound
+from trueclaim.domain.errors import ClaimNotFound, Conflict, NotFound, ValidationFailed
 from trueclaim.domain.orders import Order, OrderItem
 from trueclaim.domain.ports import Job, StoredReport
 from trueclaim.domain.tenants import ApiKey, Merchant, Role, Tenant
@@ -277,7 +283,7 @@ def test_driver_errors_become_ours_with_the_cause(repos) -> None:
 
 
 @pytest.mark.parametrize(
-    "driver_error", [IntegrityError, OperationalError, DBAPIError, SQLAlchemyError]
+    "driver_error", [IntegrityError, OperationalError, DataError, DBAPIError, SQLAlchemyError]
 )
 def test_every_expected_driver_error_has_a_mapping(driver_error) -> None:
     assert driver_error in {d for d, _, _ in ERROR_MAP}
@@ -286,6 +292,9 @@ def test_every_expected_driver_error_has_a_mapping(driver_error) -> None:
         if driver_error is not SQLAlchemyError
         else driver_error("x")
     )
-    with pytest.raises((Conflict, StorageError)) as info, translate_errors("doing a thing"):
+    with (
+        pytest.raises((Conflict, ValidationFailed, StorageError)) as info,
+        translate_errors("doing a thing"),
+    ):
         raise exc
     assert info.value.__cause__ is exc

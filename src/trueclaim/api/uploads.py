@@ -15,6 +15,7 @@ from trueclaim.domain.services.context import UploadedFile
 from trueclaim.forensics import sniff_format
 from trueclaim.settings import Settings
 
+MAX_FILENAME_CHARS = 255  # the evidence and reference tables' filename columns
 _IMAGE_TYPES_SNIFFED = {
     "image/jpeg",
     "image/png",
@@ -61,6 +62,14 @@ def read_uploads(
     out = []
     for i, f in enumerate(files):
         name = f.filename or f"file-{i + 1}"
+        if len(name) > MAX_FILENAME_CHARS or "\x00" in name:
+            raise ApiError(
+                422,
+                "invalid_filename",
+                f"File {i + 1}: the name is longer than {MAX_FILENAME_CHARS} characters or "
+                "contains a NUL character; rename the file.",
+                {field: f"file {i + 1}: bad name"},
+            )
         declared = (f.content_type or "application/octet-stream").split(";")[0].strip().lower()
         if declared not in settings.allowed_content_types:
             raise ApiError(

@@ -5,10 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from trueclaim.adapters.errors import StorageError
-from trueclaim.domain.errors import Conflict
+from trueclaim.domain.errors import Conflict, ValidationFailed
 
 # Every driver error we expect, and what it becomes (tests check the table is complete).
 ERROR_MAP: tuple[tuple[type[Exception], type[Exception], str], ...] = (
@@ -18,6 +24,13 @@ ERROR_MAP: tuple[tuple[type[Exception], type[Exception], str], ...] = (
         StorageError,
         "the database is unreachable or busy; check TRUECLAIM_DATABASE_URL",
     ),
+    # A value the database cannot store (too long for its column, a NUL character in text):
+    # the caller's input, so a 422, not a 503 that invites retrying the same request.
+    (
+        DataError,
+        ValidationFailed,
+        "a value does not fit the database (too long, or a NUL character in text)",
+    ),
     (DBAPIError, StorageError, "the database driver failed"),
     (SQLAlchemyError, StorageError, "the database layer failed"),
 )
@@ -25,7 +38,8 @@ ERROR_MAP: tuple[tuple[type[Exception], type[Exception], str], ...] = (
 
 @contextmanager
 def translate_errors(what: str) -> Iterator[None]:
-    """Raise Conflict / StorageError (with the driver error as cause) instead of driver errors."""
+    """Raise Conflict / ValidationFailed / StorageError (with the driver error as cause)
+    instead of driver errors."""
     try:
         yield
     except SQLAlchemyError as exc:
