@@ -48,7 +48,15 @@ import numpy as np
 from trueclaim.forensics.case import Case, Item
 from trueclaim.forensics.errors import InvalidParameter
 from trueclaim.forensics.framing import ContentBox, find_content_box
-from trueclaim.forensics.hashing import HashMatch, ImageHashes, closest_variant, compute_hashes
+from trueclaim.forensics.hashing import (
+    PDQ_MATCH_BITS,
+    PHASH_MATCH_BITS,
+    VARIANTS,
+    HashMatch,
+    ImageHashes,
+    closest_variant,
+    compute_hashes,
+)
 from trueclaim.forensics.localize import ChangeMap, localize_changes
 from trueclaim.forensics.matching import Features, GeometricMatch, extract_features, fit_homography
 from trueclaim.forensics.transform import TransformSummary, summarize_transform
@@ -184,12 +192,70 @@ def _analyse(
         ):
             result.best_reference, result.change_map, result.derived = i, cmap, True
             break
+    if not result.derived:
+        _try_hash_route(result, rgb, refs, preps, p)
     if result.best_reference is not None and result.derived:
         ref_item = next(r for r in refs if r.index == result.best_reference)
         result.transform = summarize_transform(
             result.matches[result.best_reference], ref_item.analysis, item.analysis, content  # type: ignore[arg-type]
         )
     return result
+
+
+def _try_hash_route(
+    result: EvidenceDerivation,
+    rgb: np.ndarray,
+    refs: Sequence[Item],
+    preps: Mapping[int, ReferencePrep],
+    p: DerivationParams,
+) -> None:
+    """Derived, but too plain for features (a blank wall, a white box).
+
+    A near-duplicate by hash, or (when features found almost nothing) a content box of the
+    reference's shape, gives the homography from the boxes and the hash's dihedral variant;
+    the comparison must then explain nearly all of the evidence.
+    """
+    box = result.content
+    tried = 0
+    for r in refs:
+        h = result.hashes[r.index]
+        ref_box = preps[r.index].content
+        if h.pdq_distance_bits <= PDQ_MATCH_BITS and h.phash_distance_bits <= PHASH_MATCH_BITS:
+            variant = h.variant
+        elif result.matches[r.index].n_matches < 40 and _same_aspect(ref_box, box) and tried < 2:
+            # Too plain for features and a painted stain moved the hash: try the framing as is.
+            variant, tried = "identity", tried + 1
+        else:
+            continue
+        H = _variant_homography(variant, ref_box, box)
+        cmap = localize_changes(r.analysis.pixels, rgb, H, work_side=p.work_side)  # type: ignore[union-attr]
+        if (
+            cmap.explained_fraction >= 0.9
+            and cmap.compared_fraction >= 0.8
+            and cmap.residual_motion_px <= p.max_residual_motion_px
+        ):
+            result.matches[r.index] = GeometricMatch(H, 0, 0, 0.0, 1.0, 0.0, variant.startswith("mirror"))
+            result.best_reference, result.change_map, result.derived = r.index, cmap, True
+            return
+
+
+def _same_aspect(a: ContentBox, b: ContentBox) -> bool:
+    return abs(np.log((a.width / a.height) / (b.width / b.height))) < 0.02
+
+
+def _variant_homography(variant: str, ref_box: ContentBox, ev_box: ContentBox) -> np.ndarray:
+    """Reference pixels -> evidence pixels: its content box, turned/mirrored, onto the evidence's."""
+    w, h = float(ref_box.width), float(ref_box.height)
+    M = np.array([[1.0, 0.0, -ref_box.x], [0.0, 1.0, -ref_box.y], [0.0, 0.0, 1.0]])
+    for _ in range(VARIANTS.index(variant) % 4):  # np.rot90: (x, y) -> (y, w - x)
+        M = np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, w], [0.0, 0.0, 1.0]]) @ M
+        w, h = h, w
+    if variant.startswith("mirror"):
+        M = np.array([[-1.0, 0.0, w], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]) @ M
+    scale = np.diag([ev_box.width / w, ev_box.height / h, 1.0])
+    shift = np.array([[1.0, 0.0, ev_box.x], [0.0, 1.0, ev_box.y], [0.0, 0.0, 1.0]])
+    out: np.ndarray = shift @ scale @ M
+    return out
 
 
 def _content_features(rgb: np.ndarray, content: ContentBox, p: DerivationParams, *, mirrored: bool) -> Features:
@@ -225,13 +291,14 @@ def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Fi
     strength = (
         min(1.0, m.n_inliers / 40.0)
         * min(1.0, (cmap.explained_fraction - 0.4) / 0.4)
-        * min(1.0, max(0.0, (p.max_residual_motion_px - cmap.residual_motion_px) / 0.6))
+        * min(1.0, max(0.0, (0.7 - cmap.residual_motion_px) / 0.4))
     )
     score = float(np.clip(0.6 + 0.4 * strength, 0.0, 1.0))
     data = {
         "version": VERSION,
         "params": {f.name: getattr(p, f.name) for f in fields(p)},
         "reference_index": ri,
+        "route": "features" if m.n_inliers else "content-box",
         "transform": t.to_dict(),
         "inliers": m.n_inliers,
         "matches": m.n_matches,

@@ -176,3 +176,21 @@ def test_planar_wall_seen_from_another_viewpoint(shared_data: Path) -> None:
     report = verify([evidence], [reference], params=ONLY)
     derived = [f for f in report.findings if f.code == "derived-from-reference"]
     assert derived and derived[0].data["transform"]["perspective"] > 0.02
+
+
+def test_plain_image_without_features_is_still_derived() -> None:
+    """A smooth, nearly featureless photo: the framing route compares it as it is."""
+    h, w = 480, 640
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    plain = np.dstack([120 + 60 * xx / w, 140 + 40 * yy / h, 160 - 30 * xx / w]).astype(np.uint8)
+    cv2.circle(plain, (200, 200), 60, (90, 100, 140), -1)
+    plain = cv2.GaussianBlur(plain, (0, 0), 8)
+    stained = plain.copy()
+    cv2.circle(stained, (420, 300), 40, (60, 50, 40), -1)
+    stained = cv2.GaussianBlur(stained, (0, 0), 1)
+    report = verify([encode(stained, "JPEG", quality=85)], [encode(plain, "JPEG", quality=95)], params=ONLY)
+    edit = next(f for f in report.findings if f.code == "derived-with-local-edit")
+    assert edit.data["route"] == "content-box"
+    truth = np.zeros((h, w), bool)
+    cv2.circle(truth.view(np.uint8), (420, 300), 40, 1, -1)
+    assert _iou(truth, report.localization(0)) >= 0.6
