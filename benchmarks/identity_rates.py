@@ -22,7 +22,10 @@ from trueclaim.forensics.types import CaseContext
 
 def _codes(listing: Path, photos: list[Path]) -> list[set[str]]:
     case = Case(
-        evidence=tuple(Item(i, "evidence", p.read_bytes(), analysis_max_side=1024) for i, p in enumerate(photos)),
+        evidence=tuple(
+            Item(i, "evidence", p.read_bytes(), analysis_max_side=1024)
+            for i, p in enumerate(photos)
+        ),
         references=(Item(0, "reference", listing.read_bytes(), analysis_max_side=1024),),
         context=CaseContext(),
         cache={},
@@ -36,7 +39,9 @@ def _codes(listing: Path, photos: list[Path]) -> list[set[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "data")
+    ap.add_argument(
+        "--data", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+    )
     ap.add_argument("--step", type=int, default=2)
     ap.add_argument("--others", type=int, default=8)
     ap.add_argument("--seed", type=int, default=2)

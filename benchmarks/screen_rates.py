@@ -32,7 +32,9 @@ def _flags(data: bytes) -> tuple[set[str], dict[str, float]] | None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "data")
+    ap.add_argument(
+        "--data", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+    )
     ap.add_argument("--verbose", action="store_true", help="list every file with its scores")
     args = ap.parse_args(argv)
     print(f"{'folder':22s} {'files':>5s} {'screenshot':>10s} {'recapture':>9s} {'either':>7s}")

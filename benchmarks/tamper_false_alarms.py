@@ -22,7 +22,9 @@ from trueclaim.forensics.types import CaseContext, Severity
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "data")
+    ap.add_argument(
+        "--data", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+    )
     ap.add_argument("--grocery-step", type=int, default=5, help="use every n-th grocery photo")
     args = ap.parse_args(argv)
     for folder in ("camera", "screens/photos", "grocery"):
@@ -46,8 +48,11 @@ def main(argv: list[str] | None = None) -> int:
             if hit:
                 flagged.append(str(p.relative_to(args.data)))
         ms = (time.perf_counter() - t0) / max(n, 1) * 1000
-        print(f"{folder}: {n} files, flagged above needs-review {len(flagged)} ({len(flagged) / max(n, 1):.1%}), "
-              f"{ms:.0f} ms/file")
+        print(
+            f"{folder}: {n} files, flagged above needs-review {len(flagged)} "
+            f"({len(flagged) / max(n, 1):.1%}), "
+            f"{ms:.0f} ms/file"
+        )
         print(f"   findings: {dict(sorted(codes.items()))}")
         for name in flagged:
             print(f"   flagged: {name}")

@@ -96,7 +96,9 @@ def detect(case: Case, options: Mapping[str, Any]) -> Sequence[Finding]:
             continue
         ev = _features(item, params, foreground=False)
         matches = [
-            match_reference(ev, ref_feats[r.index], r.index, params, _derivation_inliers(case, item, r))
+            match_reference(
+                ev, ref_feats[r.index], r.index, params, _derivation_inliers(case, item, r)
+            )
             for r in refs
         ]
         out.extend(_findings(item, ev, matches, params))
@@ -107,7 +109,9 @@ def _params(options: Mapping[str, Any]) -> IdentityParams:
     known = {f.name for f in fields(IdentityParams)}
     unknown = set(options) - known
     if unknown:
-        raise InvalidParameter(f"Unknown identity option(s) {sorted(unknown)}; use {sorted(known)}.")
+        raise InvalidParameter(
+            f"Unknown identity option(s) {sorted(unknown)}; use {sorted(known)}."
+        )
     return IdentityParams(**options)
 
 
@@ -122,8 +126,10 @@ def _derivation_inliers(case: Case, item: Item, ref: Item) -> int | None:
     return int(n) if isinstance(n, (int, np.integer)) else None
 
 
-def _features_cached(item: Item, cache: dict[str, Any], params: IdentityParams, *, foreground: bool) -> _Feats:
-    key = ("reference", item.index)
+def _features_cached(
+    item: Item, cache: dict[str, Any], params: IdentityParams, *, foreground: bool
+) -> _Feats:
+    key = f"reference-{item.index}"
     if key not in cache:
         cache[key] = _features(item, params, foreground=foreground)
     feats: _Feats = cache[key]
@@ -137,11 +143,14 @@ def _features(item: Item, params: IdentityParams, *, foreground: bool) -> _Feats
     h, w = rgb.shape[:2]
     f = min(1.0, params.max_side / max(h, w))
     if f < 1.0:
-        rgb = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
+        rgb = np.asarray(
+            cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA),
+            dtype=np.uint8,
+        )
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    sift = cv2.SIFT_create(nfeatures=2000)
+    sift = cv2.SIFT.create(nfeatures=2000)
     kps, desc = sift.detectAndCompute(gray, None)
-    pts = np.float32([k.pt for k in kps]) if kps else np.zeros((0, 2), np.float32)
+    pts = np.array([k.pt for k in kps], dtype=np.float32) if kps else np.zeros((0, 2), np.float32)
     hist, share = colour_histogram(rgb, foreground=foreground)
     return _Feats(points=pts, descriptors=desc, colour=hist, colour_share=share)
 
@@ -156,8 +165,8 @@ def colour_histogram(rgb: RGBImage, *, foreground: bool = False) -> tuple[np.nda
     small = rgb
     if max(rgb.shape[:2]) > 256:
         f = 256 / max(rgb.shape[:2])
-        small = cv2.resize(rgb, (max(1, round(rgb.shape[1] * f)), max(1, round(rgb.shape[0] * f))),
-                           interpolation=cv2.INTER_AREA)
+        size = (max(1, round(rgb.shape[1] * f)), max(1, round(rgb.shape[0] * f)))
+        small = np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
     hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
     coloured = (hsv[..., 1] > 80) & (hsv[..., 2] > 50)
     base = np.ones(coloured.shape, dtype=bool)
@@ -170,33 +179,55 @@ def colour_histogram(rgb: RGBImage, *, foreground: bool = False) -> tuple[np.nda
 
 
 def match_reference(
-    ev: _Feats, ref: _Feats, reference_index: int, params: IdentityParams, derivation_inliers: int | None
+    ev: _Feats,
+    ref: _Feats,
+    reference_index: int,
+    params: IdentityParams,
+    derivation_inliers: int | None,
 ) -> ReferenceMatch:
     """SIFT ratio-test matches and RANSAC homography inliers between evidence and reference."""
     # a reference with little colour cannot testify by colour: count it as fully present
     overlap = float(np.minimum(ev.colour, ref.colour).sum()) if ref.colour_share >= 0.2 else 1.0
     if derivation_inliers is not None and derivation_inliers >= params.match_inliers:
-        return ReferenceMatch(reference_index, derivation_inliers, derivation_inliers, overlap,
-                              len(ref.points), "derivation")
+        return ReferenceMatch(
+            reference_index,
+            derivation_inliers,
+            derivation_inliers,
+            overlap,
+            len(ref.points),
+            "derivation",
+        )
     good, inliers = 0, 0
-    if ev.descriptors is not None and ref.descriptors is not None and len(ev.points) >= 8 and len(ref.points) >= 8:
+    if (
+        ev.descriptors is not None
+        and ref.descriptors is not None
+        and len(ev.points) >= 8
+        and len(ref.points) >= 8
+    ):
         knn = cv2.BFMatcher(cv2.NORM_L2).knnMatch(ref.descriptors, ev.descriptors, k=2)
         pairs = [p[0] for p in knn if len(p) == 2 and p[0].distance < params.ratio * p[1].distance]
         good = len(pairs)
         if good >= 8:
-            src = np.float32([ref.points[m.queryIdx] for m in pairs])
-            dst = np.float32([ev.points[m.trainIdx] for m in pairs])
+            src = np.array([ref.points[m.queryIdx] for m in pairs], dtype=np.float32)
+            dst = np.array([ev.points[m.trainIdx] for m in pairs], dtype=np.float32)
             _, mask = cv2.findHomography(src, dst, cv2.RANSAC, params.ransac_px)
             inliers = int(mask.sum()) if mask is not None else 0
     return ReferenceMatch(reference_index, good, inliers, overlap, len(ref.points), "sift")
 
 
-def _findings(item: Item, ev: _Feats, matches: list[ReferenceMatch], params: IdentityParams) -> list[Finding]:
+def _findings(
+    item: Item, ev: _Feats, matches: list[ReferenceMatch], params: IdentityParams
+) -> list[Finding]:
     best = max(matches, key=lambda m: (m.inliers, m.good_matches))
     data = {
         "matches": [
-            {"reference_index": m.reference_index, "good_matches": m.good_matches, "inliers": m.inliers,
-             "colour_overlap": round(m.colour_overlap, 4), "source": m.source}
+            {
+                "reference_index": m.reference_index,
+                "good_matches": m.good_matches,
+                "inliers": m.inliers,
+                "colour_overlap": round(m.colour_overlap, 4),
+                "source": m.source,
+            }
             for m in matches
         ],
         "evidence_keypoints": len(ev.points),
@@ -213,7 +244,8 @@ def _findings(item: Item, ev: _Feats, matches: list[ReferenceMatch], params: Ide
                 message_en=f"Evidence photo {item.index + 1} shows the ordered product: "
                 f"{best.inliers} details (print, logos, edges) line up with reference photo "
                 f"{best.reference_index + 1}.",
-                message_zh=f"证据图片 {item.index + 1} 拍的是所订购的商品:有 {best.inliers} 处细节(印刷、标志、轮廓)"
+                message_zh=f"证据图片 {item.index + 1} 拍的是所订购的商品:"
+                f"有 {best.inliers} 处细节(印刷、标志、轮廓)"
                 f"与参考图片 {best.reference_index + 1} 对应一致。",
                 evidence_index=item.index,
                 reference_index=best.reference_index,
@@ -237,8 +269,10 @@ def _findings(item: Item, ev: _Feats, matches: list[ReferenceMatch], params: Ide
                 score=score,
                 message_en=f"Evidence photo {item.index + 1} does not seem to show the ordered "
                 "product: none of its details match any reference photo and the product's "
-                "colours are almost absent. Check that the photo is of the goods that were shipped.",
-                message_zh=f"证据图片 {item.index + 1} 似乎不是所订购的商品:其细节与任何参考图片都不对应,"
+                "colours are almost absent. Check that the photo is of the goods that were "
+                "shipped.",
+                message_zh=f"证据图片 {item.index + 1} 似乎不是所订购的商品:"
+                "其细节与任何参考图片都不对应,"
                 "且几乎没有该商品的颜色。请核对照片是否为所发货物。",
                 evidence_index=item.index,
                 data=data,

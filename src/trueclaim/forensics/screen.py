@@ -42,22 +42,87 @@ ALGORITHM_VERSION = "screen-1"
 DEVICE_SIZES: frozenset[tuple[int, int]] = frozenset(
     {
         # phones
-        (640, 1136), (750, 1334), (828, 1792), (1125, 2436), (1242, 2208), (1242, 2688),
-        (1080, 2340), (1170, 2532), (1179, 2556), (1284, 2778), (1290, 2796), (1206, 2622),
-        (1320, 2868), (720, 1280), (720, 1520), (720, 1600), (1080, 1920), (1080, 2160),
-        (1080, 2220), (1080, 2280), (1080, 2310), (1080, 2400), (1080, 2408), (1080, 2412),
-        (1080, 2436), (1080, 2460), (1080, 2520), (1096, 2560), (1116, 2480), (1176, 2400),
-        (1220, 2712), (1240, 2772), (1256, 2760), (1260, 2800), (1264, 2780), (1280, 2800),
-        (1440, 2560), (1440, 2960), (1440, 3040), (1440, 3088), (1440, 3120), (1440, 3168),
-        (1440, 3200), (1440, 3216),
+        (640, 1136),
+        (750, 1334),
+        (828, 1792),
+        (1125, 2436),
+        (1242, 2208),
+        (1242, 2688),
+        (1080, 2340),
+        (1170, 2532),
+        (1179, 2556),
+        (1284, 2778),
+        (1290, 2796),
+        (1206, 2622),
+        (1320, 2868),
+        (720, 1280),
+        (720, 1520),
+        (720, 1600),
+        (1080, 1920),
+        (1080, 2160),
+        (1080, 2220),
+        (1080, 2280),
+        (1080, 2310),
+        (1080, 2400),
+        (1080, 2408),
+        (1080, 2412),
+        (1080, 2436),
+        (1080, 2460),
+        (1080, 2520),
+        (1096, 2560),
+        (1116, 2480),
+        (1176, 2400),
+        (1220, 2712),
+        (1240, 2772),
+        (1256, 2760),
+        (1260, 2800),
+        (1264, 2780),
+        (1280, 2800),
+        (1440, 2560),
+        (1440, 2960),
+        (1440, 3040),
+        (1440, 3088),
+        (1440, 3120),
+        (1440, 3168),
+        (1440, 3200),
+        (1440, 3216),
         # tablets
-        (1200, 1920), (1200, 2000), (1600, 2560), (1620, 2160), (1640, 2360), (1668, 2224),
-        (1668, 2388), (1488, 2266), (2048, 2732), (1800, 2880), (1840, 2944), (800, 1280),
+        (1200, 1920),
+        (1200, 2000),
+        (1600, 2560),
+        (1620, 2160),
+        (1640, 2360),
+        (1668, 2224),
+        (1668, 2388),
+        (1488, 2266),
+        (2048, 2732),
+        (1800, 2880),
+        (1840, 2944),
+        (800, 1280),
         # desktops and laptops
-        (720, 1280), (768, 1366), (800, 1280), (900, 1440), (864, 1536), (900, 1600),
-        (1050, 1680), (1080, 1920), (1200, 1920), (1440, 2560), (1600, 2560), (1800, 2880),
-        (1964, 3024), (2234, 3456), (1664, 2560), (1912, 2940), (2160, 3840), (1824, 2736),
-        (1504, 2256), (2000, 3000), (1440, 3440), (1080, 2560), (1600, 3840),
+        (720, 1280),
+        (768, 1366),
+        (800, 1280),
+        (900, 1440),
+        (864, 1536),
+        (900, 1600),
+        (1050, 1680),
+        (1080, 1920),
+        (1200, 1920),
+        (1440, 2560),
+        (1600, 2560),
+        (1800, 2880),
+        (1964, 3024),
+        (2234, 3456),
+        (1664, 2560),
+        (1912, 2940),
+        (2160, 3840),
+        (1824, 2736),
+        (1504, 2256),
+        (2000, 3000),
+        (1440, 3440),
+        (1080, 2560),
+        (1600, 3840),
     }
 )
 
@@ -137,7 +202,9 @@ def measure(item: Item, params: ScreenParams = ScreenParams()) -> ScreenFeatures
     if params.recapture:
         peak, consistency = _moire(item, params)
     return ScreenFeatures(
-        ui_flat_fraction=ui_flat_fraction(rgb, block_px=params.block_px, n_colours=params.flat_colours),
+        ui_flat_fraction=ui_flat_fraction(
+            rgb, block_px=params.block_px, n_colours=params.flat_colours
+        ),
         status_bar=top,
         navigation_bar=bottom,
         device_size=is_device_size(a.width, a.height),
@@ -146,7 +213,9 @@ def measure(item: Item, params: ScreenParams = ScreenParams()) -> ScreenFeatures
         moire_consistency=consistency,
         straight_lines=straight_lines(rgb),
         tiff=a.format == "TIFF",
-        greyscale=bool(np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2])),
+        greyscale=bool(
+            np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2])
+        ),
     )
 
 
@@ -154,12 +223,12 @@ def _camera_metadata(item: Item) -> bool:
     """Camera make/model/exposure in the file, from the metadata reader or the raw EXIF."""
     try:
         exif = getattr(item.metadata, "exif", None)
-    except Exception as exc:  # noqa: BLE001 - the metadata reader is another detector's input
+    except Exception as exc:
         del exc
         exif = None
-    if exif is not None and hasattr(exif, "get"):
-        if any(exif.get(k) for k in ("Make", "Model", "ExposureTime", "FNumber")):
-            return True
+    names = ("Make", "Model", "ExposureTime", "FNumber")
+    if exif is not None and hasattr(exif, "get") and any(exif.get(k) for k in names):
+        return True
     a = item.analysis
     return a is not None and has_camera_exif(a.info.get("exif"))
 
@@ -233,7 +302,9 @@ def straight_lines(rgb: RGBImage, *, step: int = 24, min_frac: float = 0.3) -> i
     h, w = g.shape
     rows = np.abs(np.diff(g, axis=0)) >= step
     cols = (np.abs(np.diff(g, axis=1)) >= step).T
-    return int((_longest_runs(rows) >= min_frac * w).sum() + (_longest_runs(cols) >= min_frac * h).sum())
+    return int(
+        (_longest_runs(rows) >= min_frac * w).sum() + (_longest_runs(cols) >= min_frac * h).sum()
+    )
 
 
 def _longest_runs(b: np.ndarray) -> np.ndarray:
@@ -247,7 +318,9 @@ def _longest_runs(b: np.ndarray) -> np.ndarray:
     return out
 
 
-def detect_bars(rgb: RGBImage, *, min_frac: float = 0.018, max_frac: float = 0.075) -> tuple[bool, bool]:
+def detect_bars(
+    rgb: RGBImage, *, min_frac: float = 0.018, max_frac: float = 0.075
+) -> tuple[bool, bool]:
     """Find a phone status bar (top) and navigation bar (bottom).
 
     A bar starts at the image edge with rows of one colour; inside it, a short run of rows
@@ -339,7 +412,7 @@ def _spectrum_mask(n: int) -> np.ndarray:
             d = m * n // 8 + n // 2
             block[max(0, c - 2) : c + 3, max(0, d - 2) : d + 3] = True
     axis = (np.abs(yy) <= 2) | (np.abs(xx) <= 2)
-    return (rr > 12) & ~block & ~axis
+    return np.asarray((rr > 12) & ~block & ~axis, dtype=bool)
 
 
 def _median9(spec: np.ndarray) -> np.ndarray:
@@ -377,8 +450,12 @@ def screenshot_score(f: ScreenFeatures, *, area_px: int = 1_000_000) -> float:
     if bars == 2:
         score = max(score, 0.92)
     elif bars == 1:
-        score = max(score, 0.4 + (0.25 if flat >= 0.15 or f.straight_lines >= 6 else 0.0)
-                    + (0.15 if f.device_size else 0.0))
+        score = max(
+            score,
+            0.4
+            + (0.25 if flat >= 0.15 or f.straight_lines >= 6 else 0.0)
+            + (0.15 if f.device_size else 0.0),
+        )
     if f.device_size and not f.camera_exif:
         score = max(score, 0.55) + (0.1 if flat >= 0.15 else 0.0)
     if f.camera_exif or f.tiff:
@@ -430,7 +507,8 @@ def _findings(item: Item, f: ScreenFeatures, params: ScreenParams) -> list[Findi
                 score=s_shot,
                 message_en=f"Evidence photo {item.index + 1} looks like a screenshot, not a "
                 f"camera photo of the goods: {cues_en}.",
-                message_zh=f"证据图片 {item.index + 1} 看起来是屏幕截图,而不是对实物拍摄的照片:{cues_zh}。",
+                message_zh=f"证据图片 {item.index + 1} 看起来是屏幕截图,"
+                f"而不是对实物拍摄的照片:{cues_zh}。",
                 evidence_index=item.index,
                 data=data,
             )
@@ -445,9 +523,9 @@ def _findings(item: Item, f: ScreenFeatures, params: ScreenParams) -> list[Findi
                 score=s_rec,
                 message_en=f"Evidence photo {item.index + 1} looks like a photo of a screen: "
                 "regular moiré patterns from the display's pixel grid repeat across the frame, "
-                
                 "so it may show a picture on a monitor or phone rather than the goods themselves.",
-                message_zh=f"证据图片 {item.index + 1} 疑似翻拍屏幕:画面多处出现显示器像素网格造成的规则摩尔纹,"
+                message_zh=f"证据图片 {item.index + 1} 疑似翻拍屏幕:"
+                "画面多处出现显示器像素网格造成的规则摩尔纹,"
                 "可能拍的是屏幕上的图片而非实物。",
                 evidence_index=item.index,
                 data=data,
@@ -464,7 +542,9 @@ def _cue_words(f: ScreenFeatures) -> tuple[str, str]:
         en.append(f"{pct}% of it is exactly flat colour, as in app or web pages")
         zh.append(f"画面 {pct}% 为完全均匀的纯色区域(应用或网页界面特征)")
     if f.straight_lines >= 6:
-        en.append(f"{f.straight_lines} perfectly straight pixel-aligned edges (UI dividers and borders)")
+        en.append(
+            f"{f.straight_lines} perfectly straight pixel-aligned edges (UI dividers and borders)"
+        )
         zh.append(f"有 {f.straight_lines} 条严格对齐像素的直线边缘(界面分隔线和边框)")
     if f.status_bar:
         en.append("a phone status bar at the top")
@@ -479,4 +559,3 @@ def _cue_words(f: ScreenFeatures) -> tuple[str, str]:
         en.append("no camera information in the file")
         zh.append("文件中没有相机信息")
     return "; ".join(en), ";".join(zh)
-

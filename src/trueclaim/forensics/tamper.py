@@ -178,7 +178,9 @@ def double_jpeg_map(gray: GrayImage, q_luma: np.ndarray) -> tuple[np.ndarray, np
     from scipy.fft import dctn
 
     y = gray[:h8, :w8].astype(np.float32) - 128.0
-    coef = dctn(y.reshape(h8 // 8, 8, w8 // 8, 8).transpose(0, 2, 1, 3), type=2, norm="ortho", axes=(2, 3))
+    coef = dctn(
+        y.reshape(h8 // 8, 8, w8 // 8, 8).transpose(0, 2, 1, 3), type=2, norm="ortho", axes=(2, 3)
+    )
     gaps = np.zeros(coef.shape[:2])
     counted = np.zeros(coef.shape[:2])
     for u, v in _DQ_FREQUENCIES:
@@ -238,11 +240,16 @@ def noise_map(gray: GrayImage, *, block_px: int = 32) -> np.ndarray:
     hb, wb = hh.shape[0] // b, hh.shape[1] // b
     if hb < 2 or wb < 2:
         return np.full((max(hb, 1), max(wb, 1)), np.nan)
-    t = np.abs(hh[: hb * b, : wb * b]).reshape(hb, b, wb, b).transpose(0, 2, 1, 3).reshape(hb, wb, -1)
+    t = (
+        np.abs(hh[: hb * b, : wb * b])
+        .reshape(hb, b, wb, b)
+        .transpose(0, 2, 1, 3)
+        .reshape(hb, wb, -1)
+    )
     sigma = np.median(t, axis=-1) / 0.6745
     mean = g[: hb * b * 2, : wb * b * 2].reshape(hb, 2 * b, wb, 2 * b).mean(axis=(1, 3))
     sigma[(mean < 8) | (mean > 247)] = np.nan
-    return sigma
+    return np.asarray(sigma, dtype=np.float64)
 
 
 def _noise_outliers(sigma: np.ndarray, params: TamperParams) -> tuple[Mask, float]:
@@ -281,11 +288,11 @@ def find_copy_move(rgb: RGBImage, params: TamperParams = TamperParams()) -> Copy
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     if f < 1.0:
         gray = cv2.resize(gray, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
-    sift = cv2.SIFT_create(nfeatures=3000, contrastThreshold=0.02)
+    sift = cv2.SIFT.create(nfeatures=3000, contrastThreshold=0.02)
     kps, desc = sift.detectAndCompute(gray, None)
     if desc is None or len(kps) < 20:
         return None
-    pts = np.float32([k.pt for k in kps])
+    pts = np.array([k.pt for k in kps], dtype=np.float32)
     matcher = cv2.BFMatcher(cv2.NORM_L2)
     knn = matcher.knnMatch(desc, desc, k=6)
     near_px = params.copy_move_min_distance_px * f
@@ -355,7 +362,7 @@ def _item_findings(item: Item, params: TamperParams) -> list[Finding]:
     a = item.analysis
     assert a is not None
     rgb = a.pixels
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    gray = _to_gray(rgb)
     out: list[Finding] = []
     to_orig = 1.0 / a.scale if a.scale > 0 else 1.0
 
@@ -369,7 +376,7 @@ def _item_findings(item: Item, params: TamperParams) -> list[Finding]:
         if full is not None and full.orientation != 1:
             full = None  # rotated pixels are off the file's 8x8 grid
         if full is not None:
-            dj = double_jpeg_strength(cv2.cvtColor(full.pixels, cv2.COLOR_RGB2GRAY), tables[0])
+            dj = double_jpeg_strength(_to_gray(full.pixels), tables[0])
     if dj >= 0.45:
         score = float(np.clip((dj - 0.45) / 0.5, 0.0, 1.0) * 0.5 + 0.2)
         out.append(
@@ -381,7 +388,8 @@ def _item_findings(item: Item, params: TamperParams) -> list[Finding]:
                 message_en=f"Evidence photo {item.index + 1} was saved as JPEG at least twice "
                 "(its DCT histograms show the gaps of an earlier compression). Apps and "
                 "platforms re-save photos routinely, so this alone is no sign of editing.",
-                message_zh=f"证据图片 {item.index + 1} 至少经过两次 JPEG 压缩(DCT 系数直方图有周期性空缺)。"
+                message_zh=f"证据图片 {item.index + 1} 至少经过两次 JPEG 压缩"
+                "(DCT 系数直方图有周期性空缺)。"
                 "应用和平台常会重新保存图片,此项单独不代表被编辑。",
                 evidence_index=item.index,
                 data={"strength": round(dj, 4), "algorithm": ALGORITHM_VERSION},
@@ -390,10 +398,12 @@ def _item_findings(item: Item, params: TamperParams) -> list[Finding]:
 
     # a region without the double-compression traces the rest of the image has
     if dj >= 0.45 and full is not None:
-        dq_mask, dq_share = _dq_outlier_region(cv2.cvtColor(full.pixels, cv2.COLOR_RGB2GRAY), tables[0])
+        dq_mask, dq_share = _dq_outlier_region(_to_gray(full.pixels), tables[0])
         if dq_mask.any():
             fh, fw = full.pixels.shape[:2]
-            dq_score = float(np.clip(0.45 + 0.5 * min(dj, 1.5) / 1.5 * (1.0 - dq_share), 0.45, 0.75))
+            dq_score = float(
+                np.clip(0.45 + 0.5 * min(dj, 1.5) / 1.5 * (1.0 - dq_share), 0.45, 0.75)
+            )
             out.append(
                 Finding(
                     detector=DETECTOR,
@@ -404,13 +414,20 @@ def _item_findings(item: Item, params: TamperParams) -> list[Finding]:
                     "the marked area, which lacks the traces of the first compression: that area "
                     "was pasted or painted in after the photo was first saved (an added sticker or "
                     "caption does this too).",
-                    message_zh=f"证据图片 {item.index + 1} 整体经过两次压缩,唯独标记区域没有第一次压缩的痕迹:"
+                    message_zh=f"证据图片 {item.index + 1} 整体经过两次压缩,"
+                    "唯独标记区域没有第一次压缩的痕迹:"
                     "该区域是在图片首次保存后粘贴或绘制上去的(后加的贴纸或文字也会如此)。",
                     evidence_index=item.index,
                     regions=(_mask_box(dq_mask, (fh, fw), 1.0),),
-                    mask=cv2.resize(dq_mask.astype(np.uint8), (w_a, h_a), interpolation=cv2.INTER_NEAREST) > 0,
-                    data={"region_fraction": round(dq_share, 4), "strength": round(dj, 4),
-                          "algorithm": ALGORITHM_VERSION},
+                    mask=cv2.resize(
+                        dq_mask.astype(np.uint8), (w_a, h_a), interpolation=cv2.INTER_NEAREST
+                    )
+                    > 0,
+                    data={
+                        "region_fraction": round(dq_share, 4),
+                        "strength": round(dj, 4),
+                        "algorithm": ALGORITHM_VERSION,
+                    },
                 )
             )
 
@@ -422,7 +439,9 @@ def _item_findings(item: Item, params: TamperParams) -> list[Finding]:
     cm_ok = cm is not None and cm.clusters <= 2
     cm_score = 0.0
     if cm is not None and cm_ok:
-        cm_score = float(np.clip(0.35 + 0.03 * (cm.matches - params.copy_move_min_matches), 0.35, 0.85))
+        cm_score = float(
+            np.clip(0.35 + 0.03 * (cm.matches - params.copy_move_min_matches), 0.35, 0.85)
+        )
         # identical objects side by side (a shelf of the same product, a pair of shoes) repeat
         # at about their own size; only one clean, well separated copy counts as strong
         size = max(cm.source[2], cm.source[3], cm.target[2], cm.target[3])
@@ -436,7 +455,9 @@ def _item_findings(item: Item, params: TamperParams) -> list[Finding]:
         x, y, bw, bh = (int(v * a.scale) for v in cm.target)
         tmask[max(0, y) : y + bh, max(0, x) : x + bw] = True
         if noise_mask.any():
-            nm = cv2.resize(noise_mask.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+            nm = (
+                cv2.resize(noise_mask.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+            )
             sm = np.zeros((h, w), dtype=bool)
             sx, sy, sw, sh = (int(v * a.scale) for v in cm.source)
             sm[max(0, sy) : sy + sh, max(0, sx) : sx + sw] = True
@@ -453,15 +474,21 @@ def _item_findings(item: Item, params: TamperParams) -> list[Finding]:
                 message_en=f"Part of evidence photo {item.index + 1} appears twice: {cm.matches} "
                 f"matching details are shifted by the same offset ({cm.dx:.0f}, {cm.dy:.0f}) px, "
                 "as when a region is copied and pasted over another to hide or add something.",
-                message_zh=f"证据图片 {item.index + 1} 中有一块区域出现了两次:{cm.matches} 个细节特征以相同位移"
+                message_zh=f"证据图片 {item.index + 1} 中有一块区域出现了两次:"
+                f"{cm.matches} 个细节特征以相同位移"
                 f"({cm.dx:.0f}, {cm.dy:.0f}) 像素重复,符合复制粘贴以遮盖或添加内容的特征。",
                 evidence_index=item.index,
                 regions=(
                     Region(*cm.source, score=cm_score, label="source"),
                     Region(*cm.target, score=cm_score, label="copy"),
                 ),
-                data={"dx": cm.dx, "dy": cm.dy, "matches": cm.matches, "clusters": cm.clusters,
-                      "algorithm": ALGORITHM_VERSION},
+                data={
+                    "dx": cm.dx,
+                    "dy": cm.dy,
+                    "matches": cm.matches,
+                    "clusters": cm.clusters,
+                    "algorithm": ALGORITHM_VERSION,
+                },
             )
         )
     if noise_mask.any():
@@ -476,7 +503,8 @@ def _item_findings(item: Item, params: TamperParams) -> list[Finding]:
                 message_en=f"A region of evidence photo {item.index + 1} has a very different "
                 "sensor-noise level from the rest of the picture, which can mean it was pasted "
                 "or painted in; focus blur and strong light changes can also do this.",
-                message_zh=f"证据图片 {item.index + 1} 中有一块区域的噪声水平与其余部分明显不同,可能是后期粘贴或涂改;"
+                message_zh=f"证据图片 {item.index + 1} 中有一块区域的噪声水平与其余部分明显不同,"
+                "可能是后期粘贴或涂改;"
                 "对焦模糊或光照变化也可能造成此现象。",
                 evidence_index=item.index,
                 regions=(lab_box,),  # no mask: too weak alone to draw on the report's localisation
@@ -494,15 +522,23 @@ def _item_findings(item: Item, params: TamperParams) -> list[Finding]:
                 message_en=f"Two independent checks point at the same place in evidence photo "
                 f"{item.index + 1}: a copied region whose noise differs from its surroundings. "
                 "The marked area was most likely edited.",
-                message_zh=f"两项独立检测指向证据图片 {item.index + 1} 的同一位置:一块复制区域且噪声与周围不一致,"
+                message_zh=f"两项独立检测指向证据图片 {item.index + 1} 的同一位置:"
+                "一块复制区域且噪声与周围不一致,"
                 "标记区域很可能被编辑过。",
                 evidence_index=item.index,
                 regions=(_mask_box(agree_mask, gray.shape, to_orig),),
                 mask=agree_mask,
-                data={"signals": ["copy-move", "noise-inconsistency"], "algorithm": ALGORITHM_VERSION},
+                data={
+                    "signals": ["copy-move", "noise-inconsistency"],
+                    "algorithm": ALGORITHM_VERSION,
+                },
             )
         )
     return out
+
+
+def _to_gray(rgb: RGBImage) -> GrayImage:
+    return np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
 
 
 def _mask_box(mask: Mask, shape: tuple[int, ...], to_orig: float) -> Region:

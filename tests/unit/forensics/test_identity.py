@@ -14,8 +14,12 @@ from trueclaim.forensics.types import CaseContext, Finding, Severity
 
 def _case(evidence: list[bytes], references: list[bytes]) -> Case:
     return Case(
-        evidence=tuple(Item(i, "evidence", b, analysis_max_side=1024) for i, b in enumerate(evidence)),
-        references=tuple(Item(i, "reference", b, analysis_max_side=1024) for i, b in enumerate(references)),
+        evidence=tuple(
+            Item(i, "evidence", b, analysis_max_side=1024) for i, b in enumerate(evidence)
+        ),
+        references=tuple(
+            Item(i, "reference", b, analysis_max_side=1024) for i, b in enumerate(references)
+        ),
         context=CaseContext(),
         cache={},
     )
@@ -30,7 +34,9 @@ def _listing(shared: Path, product: str) -> bytes:
 
 
 def _photos(shared: Path, product: str, step: int = 4) -> list[bytes]:
-    return [p.read_bytes() for p in sorted((shared / "grocery" / product / "photos").iterdir())[::step]]
+    return [
+        p.read_bytes() for p in sorted((shared / "grocery" / product / "photos").iterdir())[::step]
+    ]
 
 
 def test_no_references_no_findings(photo: np.ndarray) -> None:
@@ -58,7 +64,10 @@ def test_derivation_matches_are_reused(photo: np.ndarray) -> None:
 
     case = _case([encode(photo)], [encode(photo[::-1])])
     match = SimpleNamespace(n_inliers=40)
-    case.cache["derivation"] = {"evidence": {0: SimpleNamespace(matches={0: match})}, "references": {}}
+    case.cache["derivation"] = {
+        "evidence": {0: SimpleNamespace(matches={0: match})},
+        "references": {},
+    }
     findings = list(identity.detect(case, {}))
     assert findings[0].code == "matches-ordered-product"
     assert findings[0].data["matches"][0]["source"] == "derivation"
@@ -66,13 +75,21 @@ def test_derivation_matches_are_reused(photo: np.ndarray) -> None:
 
 @pytest.mark.shared_data
 def test_genuine_photos_of_the_product_are_not_flagged(shared_data: Path) -> None:
-    for product in ("Garant-Ecological-Medium-Fat-Milk", "Arla-Sour-Milk", "Tropicana-Apple-Juice",
-                    "Oatly-Oat-Milk", "Banana", "Bravo-Apple-Juice"):
+    for product in (
+        "Garant-Ecological-Medium-Fat-Milk",
+        "Arla-Sour-Milk",
+        "Tropicana-Apple-Juice",
+        "Oatly-Oat-Milk",
+        "Banana",
+        "Bravo-Apple-Juice",
+    ):
         photos = _photos(shared_data, product)
         findings = list(identity.detect(_case(photos, [_listing(shared_data, product)]), {}))
         assert not any(f.code == "not-the-ordered-product" for f in findings), product
         if product == "Garant-Ecological-Medium-Fat-Milk":
-            matched = sum("matches-ordered-product" in _codes(findings, i) for i in range(len(photos)))
+            matched = sum(
+                "matches-ordered-product" in _codes(findings, i) for i in range(len(photos))
+            )
             assert matched >= len(photos) // 2
 
 
