@@ -22,7 +22,7 @@ from trueclaim.adapters.errors import StorageError
 from trueclaim.adapters.migrations import current_revision, upgrade
 from trueclaim.adapters.sql import SqlRepositories, make_engine, normalize_database_url
 from trueclaim.adapters.sql.errors import ERROR_MAP, translate_errors
-from trueclaim.domain.audit import verify_chain
+from trueclaim.domain.audit import PendingEvent, verify_chain
 from trueclaim.domain.claims import Claim, ClaimStatus, ClaimType, Evidence, EvidenceSource
 from trueclaim.domain.decisions import Decision, Outcome, ReasonCode
 from trueclaim.domain.errors import ClaimNotFound, Conflict, NotFound, ValidationFailed
@@ -273,6 +273,26 @@ def test_keys_and_revocation(repos) -> None:
     assert repos.tenants.revoke_key("ten_a", "key_1", T0).revoked_at == T0
     with pytest.raises(NotFound):
         repos.tenants.revoke_key("ten_b", "key_1", T0)
+
+
+def test_a_key_change_and_its_event_commit_together(repos) -> None:
+    _seed(repos)
+    key = ApiKey("key_2", "ten_a", Role.REVIEWER, "r", "d" * 64, T0)
+
+    def event(kind: str, **data: object) -> PendingEvent:
+        return PendingEvent("ten_a", "tenant:ten_a", kind, "platform_admin:key_0", data, T0)
+
+    with pytest.raises(ValueError):  # the event cannot be stored: neither is the key
+        repos.tenants.add_key(key, [event("key.created", risk=float("nan"))])
+    assert repos.tenants.key_by_secret_hash("d" * 64) is None
+    repos.tenants.add_key(key, [event("key.created", key_id="key_2")])
+    with pytest.raises(ValueError):
+        repos.tenants.revoke_key("ten_a", "key_2", T0, [event("key.revoked", x=float("inf"))])
+    assert repos.tenants.key_by_secret_hash("d" * 64) == key  # still active
+    repos.tenants.revoke_key("ten_a", "key_2", T0, [event("key.revoked", key_id="key_2")])
+    events = repos.events.list_events("ten_a", "tenant:ten_a")
+    assert [e.kind for e in events] == ["key.created", "key.revoked"]
+    assert verify_chain([e.to_dict() for e in events]) == []
 
 
 def test_driver_errors_become_ours_with_the_cause(repos) -> None:

@@ -2,23 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Row, insert, select, update
+from sqlalchemy import Connection, Engine, Row, insert, select, update
 
 from trueclaim.adapters.sql import tables as t
 from trueclaim.adapters.sql.errors import translate_errors
-from trueclaim.domain.errors import NotFound
+from trueclaim.adapters.sql.events import append_in
+from trueclaim.domain.audit import PendingEvent
+from trueclaim.domain.errors import Conflict, NotFound
 from trueclaim.domain.tenants import ApiKey, Merchant, Role, Tenant
+
+T = TypeVar("T")
+_RETRIES = 20
 
 
 class SqlTenantRepository:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def add_tenant(self, tenant: Tenant) -> None:
-        with translate_errors("storing tenant"), self._engine.begin() as c:
+    def _write(self, what: str, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in one transaction. A concurrent writer taking the event stream's next
+        position rolls it back; it is then run again on the new head."""
+        for attempt in range(_RETRIES):
+            try:
+                with translate_errors(what), self._engine.begin() as c:
+                    return work(c)
+            except Conflict:
+                if attempt == _RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def add_tenant(
+        self, tenant: Tenant, keys: Sequence[ApiKey] = (), events: Sequence[PendingEvent] = ()
+    ) -> None:
+        """Store a tenant with its first keys and the events that record them: all or nothing."""
+
+        def work(c: Connection) -> None:
             c.execute(
                 insert(t.tenants).values(
                     id=tenant.id,
@@ -27,6 +49,12 @@ class SqlTenantRepository:
                     created_at=tenant.created_at,
                 )
             )
+            for key in keys:
+                _insert_key(c, key)
+            for event in events:
+                append_in(c, event)
+
+        self._write("storing tenant", work)
 
     def get_tenant(self, tenant_id: str) -> Tenant:
         with translate_errors("reading tenant"), self._engine.connect() as c:
@@ -35,20 +63,15 @@ class SqlTenantRepository:
             raise NotFound("tenant", tenant_id)
         return Tenant(row.id, row.name, row.created_at, row.is_operator)
 
-    def add_key(self, key: ApiKey) -> None:
-        with translate_errors("storing API key"), self._engine.begin() as c:
-            c.execute(
-                insert(t.api_keys).values(
-                    id=key.id,
-                    tenant_id=key.tenant_id,
-                    role=key.role.value,
-                    name=key.name,
-                    secret_sha256=key.secret_sha256,
-                    merchant_id=key.merchant_id,
-                    created_at=key.created_at,
-                    revoked_at=key.revoked_at,
-                )
-            )
+    def add_key(self, key: ApiKey, events: Sequence[PendingEvent] = ()) -> None:
+        """Store a key and the events that record it in one transaction."""
+
+        def work(c: Connection) -> None:
+            _insert_key(c, key)
+            for event in events:
+                append_in(c, event)
+
+        self._write("storing API key", work)
 
     def key_by_secret_hash(self, secret_sha256: str) -> ApiKey | None:
         with translate_errors("reading API key"), self._engine.connect() as c:
@@ -66,8 +89,12 @@ class SqlTenantRepository:
             ).all()
         return [_key(r) for r in rows]
 
-    def revoke_key(self, tenant_id: str, key_id: str, at: datetime) -> ApiKey:
-        with translate_errors("revoking API key"), self._engine.begin() as c:
+    def revoke_key(
+        self, tenant_id: str, key_id: str, at: datetime, events: Sequence[PendingEvent] = ()
+    ) -> ApiKey:
+        """Revoke a key (once; a second call keeps the first time) and record ``events``."""
+
+        def work(c: Connection) -> Row[Any] | None:
             where = (t.api_keys.c.id == key_id) & (t.api_keys.c.tenant_id == tenant_id)
             c.execute(
                 update(t.api_keys)
@@ -75,6 +102,12 @@ class SqlTenantRepository:
                 .values(revoked_at=at)
             )
             row = c.execute(select(t.api_keys).where(where)).first()
+            if row is not None:
+                for event in events:
+                    append_in(c, event)
+            return row
+
+        row = self._write("revoking API key", work)
         if row is None:
             raise NotFound("api key", key_id)
         return _key(row)
@@ -121,6 +154,21 @@ class SqlTenantRepository:
                 )
                 .values(name=merchant.name, good_standing=merchant.good_standing)
             )
+
+
+def _insert_key(c: Connection, key: ApiKey) -> None:
+    c.execute(
+        insert(t.api_keys).values(
+            id=key.id,
+            tenant_id=key.tenant_id,
+            role=key.role.value,
+            name=key.name,
+            secret_sha256=key.secret_sha256,
+            merchant_id=key.merchant_id,
+            created_at=key.created_at,
+            revoked_at=key.revoked_at,
+        )
+    )
 
 
 def _key(row: Row[Any]) -> ApiKey:

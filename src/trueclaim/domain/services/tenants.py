@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
+from typing import Any
 
+from trueclaim.domain.audit import PendingEvent
 from trueclaim.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from trueclaim.domain.services.context import Services, new_id, require
 from trueclaim.domain.tenants import (
@@ -21,20 +24,14 @@ def bootstrap_tenant(svc: Services, name: str, *, is_operator: bool = False) -> 
     """Create a tenant and its first platform-admin key; returns the key secret (shown once)."""
     at = svc.now()
     tenant = Tenant(id=new_id("ten"), name=name, created_at=at, is_operator=is_operator)
-    svc.repos.tenants.add_tenant(tenant)
     secret = new_secret()
     key = ApiKey(
         new_id("key"), tenant.id, Role.PLATFORM_ADMIN, "first admin", hash_secret(secret), at
     )
-    svc.repos.tenants.add_key(key)
-    svc.repos.events.append(
-        tenant.id,
-        f"tenant:{tenant.id}",
-        "tenant.created",
-        "system",
-        {"name": name, "admin_key_id": key.id},
-        at,
+    created = _tenant_event(
+        tenant.id, "tenant.created", "system", {"name": name, "admin_key_id": key.id}, at
     )
+    svc.repos.tenants.add_tenant(tenant, [key], [created])
     return tenant, secret
 
 
@@ -71,31 +68,31 @@ def create_key(
     key = ApiKey(
         new_id("key"), principal.tenant_id, role, name, hash_secret(secret), at, merchant_id
     )
-    svc.repos.tenants.add_key(key)
-    svc.repos.events.append(
+    created = _tenant_event(
         principal.tenant_id,
-        f"tenant:{principal.tenant_id}",
         "key.created",
         principal.actor,
         {"key_id": key.id, "role": role.value},
         at,
     )
+    svc.repos.tenants.add_key(key, [created])
     return key, secret
 
 
 def revoke_key(svc: Services, principal: Principal, key_id: str) -> ApiKey:
     require(principal, Role.PLATFORM_ADMIN)
     at = svc.now()
-    key = svc.repos.tenants.revoke_key(principal.tenant_id, key_id, at)
-    svc.repos.events.append(
-        principal.tenant_id,
-        f"tenant:{principal.tenant_id}",
-        "key.revoked",
-        principal.actor,
-        {"key_id": key_id},
-        at,
+    revoked = _tenant_event(
+        principal.tenant_id, "key.revoked", principal.actor, {"key_id": key_id}, at
     )
-    return key
+    return svc.repos.tenants.revoke_key(principal.tenant_id, key_id, at, [revoked])
+
+
+def _tenant_event(
+    tenant_id: str, kind: str, actor: str, data: dict[str, Any], at: datetime
+) -> PendingEvent:
+    """An event in the tenant's own stream, stored with the change it records."""
+    return PendingEvent(tenant_id, f"tenant:{tenant_id}", kind, actor, data, at)
 
 
 def create_merchant(
