@@ -11,7 +11,7 @@ be flagged. Each signal is measured on the evidence alone:
   painted in after the first compression. ``medium``; stickers and captions added by
   honest buyers do this too.
 * ``noise-inconsistency`` — wavelet (HH1) noise level per block; a compact region whose
-  noise is far below or above the rest. ``low`` only on its own: denoising, bokeh and
+  noise is far below or above the rest. ``info`` only (a box, no mask): denoising, bokeh and
   brightness change noise in real photos too.
 * ``copy-move`` — keypoints matched to other keypoints of the same image, excluding near
   neighbours, clustered by one consistent displacement. Repetitive scenes (tiles, shelves,
@@ -25,7 +25,6 @@ quantisation tables are read from the file's bytes by :func:`quantization_tables
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -36,8 +35,26 @@ import pywt
 from scipy import ndimage
 
 from trueclaim.forensics.case import Case, Item
+from trueclaim.forensics.copy_move import CopyMove, find_copy_move
 from trueclaim.forensics.errors import InvalidParameter
+from trueclaim.forensics.jpeg_traces import (
+    double_jpeg_map,
+    double_jpeg_strength,
+    dq_outlier_region,
+    quantization_tables,
+)
 from trueclaim.forensics.types import Finding, GrayImage, Mask, Region, RGBImage, Severity
+
+__all__ = [
+    "CopyMove",
+    "TamperParams",
+    "detect",
+    "double_jpeg_map",
+    "double_jpeg_strength",
+    "find_copy_move",
+    "noise_map",
+    "quantization_tables",
+]
 
 DETECTOR = "tamper"
 ALGORITHM_VERSION = "tamper-1"
@@ -54,18 +71,6 @@ class TamperParams:
     noise_ratio: float = 4.0  # a block this many times off the median noise is an outlier
     noise_min_region_frac: float = 0.02
     double_jpeg: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class CopyMove:
-    """One consistent displacement found by keypoint self-matching."""
-
-    dx: float
-    dy: float
-    matches: int
-    source: tuple[int, int, int, int]  # x, y, w, h in analysis pixels
-    target: tuple[int, int, int, int]
-    clusters: int  # distinct displacement clusters seen (many = repetitive scene)
 
 
 def detect(case: Case, options: Mapping[str, Any]) -> Sequence[Finding]:
@@ -92,135 +97,6 @@ def _params(options: Mapping[str, Any]) -> TamperParams:
     if unknown:
         raise InvalidParameter(f"Unknown tamper option(s) {sorted(unknown)}; use {sorted(known)}.")
     return TamperParams(**options)
-
-
-# ---------------------------------------------------------------- JPEG quantisation
-
-
-def quantization_tables(data: bytes) -> dict[int, np.ndarray]:
-    """The JPEG quantisation tables of a file (8x8, natural order), {} for other formats.
-
-    Reads the header through Pillow without decoding pixels.
-    """
-    if data[:3] != b"\xff\xd8\xff":
-        return {}
-    from PIL import Image
-
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            q = getattr(im, "quantization", None) or {}
-    except (OSError, ValueError, SyntaxError) as exc:
-        del exc  # an unreadable header has no usable tables
-        return {}
-    out: dict[int, np.ndarray] = {}
-    for k, table in q.items():
-        arr = np.asarray(list(table), dtype=np.float64)
-        if arr.size == 64:
-            out[int(k)] = _unzigzag(arr)
-    return out
-
-
-def _unzigzag(arr: np.ndarray) -> np.ndarray:
-    # Pillow >= 9 returns tables in natural (row-major) order already.
-    return arr.reshape(8, 8)
-
-
-def double_jpeg_strength(gray: GrayImage, q_luma: np.ndarray) -> float:
-    """Periodicity of low-frequency DCT histograms after dividing by the file's own table.
-
-    ``gray`` must be the full-resolution luminance on the file's 8x8 grid. Returns a value
-    in [0, 1]: the mean over 5 low AC frequencies of the share of histogram energy in
-    periodic (non-smooth) components. Single compression gives ~0.1-0.25.
-    """
-    h, w = gray.shape
-    h8, w8 = h // 8 * 8, w // 8 * 8
-    if h8 < 64 or w8 < 64:
-        return 0.0
-    y = gray[:h8, :w8].astype(np.float32) - 128.0
-    blocks = y.reshape(h8 // 8, 8, w8 // 8, 8).transpose(0, 2, 1, 3).reshape(-1, 8, 8)
-    if len(blocks) > 20000:
-        blocks = blocks[:: len(blocks) // 20000 + 1]
-    from scipy.fft import dctn
-
-    coef = dctn(blocks, type=2, norm="ortho", axes=(1, 2))
-    scores = []
-    for u, v in ((0, 1), (1, 0), (1, 1), (0, 2), (2, 0)):
-        q = float(q_luma[u, v])
-        if q <= 1.5:  # too fine a step to show gaps
-            continue
-        k = np.rint(coef[:, u, v] / q).astype(np.int64)
-        k = np.abs(k[(k != 0) & (np.abs(k) <= 24)])
-        if k.size < 500:
-            continue
-        hist = np.bincount(k, minlength=25)[1:25].astype(np.float64)
-        smooth = ndimage.uniform_filter1d(hist, 5, mode="nearest")
-        resid = hist - smooth
-        scores.append(float(np.abs(resid).sum() / max(hist.sum(), 1.0)))
-    return float(np.median(scores)) if scores else 0.0
-
-
-_DQ_FREQUENCIES = ((0, 1), (1, 0), (1, 1), (0, 2), (2, 0), (1, 2), (2, 1))
-
-
-def double_jpeg_map(gray: GrayImage, q_luma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per 8x8 block: how many low-frequency coefficients fall in the histogram's gaps.
-
-    In a double-compressed JPEG the coefficients (divided by the last table) avoid certain
-    values; a block that was pasted or painted after the first compression does not avoid
-    them. Returns (gap hits, coefficients counted) per block; their ratio is ~0 in a
-    double-compressed area and ~0.3-0.5 in a singly compressed one.
-    """
-    h, w = gray.shape
-    h8, w8 = h // 8 * 8, w // 8 * 8
-    if h8 < 64 or w8 < 64:
-        z = np.zeros((max(h8 // 8, 1), max(w8 // 8, 1)))
-        return z, z
-    from scipy.fft import dctn
-
-    y = gray[:h8, :w8].astype(np.float32) - 128.0
-    coef = dctn(
-        y.reshape(h8 // 8, 8, w8 // 8, 8).transpose(0, 2, 1, 3), type=2, norm="ortho", axes=(2, 3)
-    )
-    gaps = np.zeros(coef.shape[:2])
-    counted = np.zeros(coef.shape[:2])
-    for u, v in _DQ_FREQUENCIES:
-        q = float(q_luma[u, v])
-        if q <= 1.5:
-            continue
-        k = np.abs(np.rint(coef[:, :, u, v] / q).astype(np.int64))
-        sel = (k >= 1) & (k <= 24)
-        hist = np.bincount(k[sel], minlength=26)[:26].astype(np.float64)
-        ratio = hist / (ndimage.uniform_filter1d(hist, 5, mode="nearest") + 1e-6)
-        is_gap = ratio < 0.4
-        is_gap[0] = False
-        gaps += np.where(sel, is_gap[np.clip(k, 0, 25)], False)
-        counted += sel
-    return gaps, counted
-
-
-def _dq_outlier_region(gray: GrayImage, q_luma: np.ndarray) -> tuple[Mask, float]:
-    """Blocks (8 px) of a compact region without double-compression traces, and its share."""
-    gaps, counted = double_jpeg_map(gray, q_luma)
-    kernel = np.ones((4, 4))
-    g = ndimage.convolve(gaps, kernel, mode="nearest")
-    n = ndimage.convolve(counted, kernel, mode="nearest")
-    textured = n >= 12
-    empty = np.zeros(gaps.shape, dtype=bool)
-    if textured.sum() < 64:
-        return empty, 0.0
-    frac = np.where(textured, g / np.maximum(n, 1.0), 0.0)
-    if float(np.median(frac[textured])) > 0.08:  # the image as a whole is not double-compressed
-        return empty, 0.0
-    lab, k = ndimage.label(textured & (frac > 0.25))
-    if k == 0:
-        return empty, 0.0
-    sizes = ndimage.sum(np.ones_like(frac), lab, index=np.arange(1, k + 1))
-    best = lab == int(np.argmax(sizes)) + 1
-    share = float(best.sum() / textured.sum())
-    # honest double-compressed photos show gap-rich patches of up to ~2 % (textured corners)
-    if share < 0.04 or share > 0.3 or float(frac[best].mean()) < 0.33:
-        return empty, 0.0
-    return best, share
 
 
 # ---------------------------------------------------------------- noise
@@ -281,80 +157,6 @@ def _noise_outliers(sigma: np.ndarray, params: TamperParams) -> tuple[Mask, floa
 # ---------------------------------------------------------------- copy-move
 
 
-def find_copy_move(rgb: RGBImage, params: TamperParams = TamperParams()) -> CopyMove | None:
-    """Keypoint self-matching: the strongest consistent displacement, or None."""
-    h, w = rgb.shape[:2]
-    f = min(1.0, params.copy_move_max_side / max(h, w))
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    if f < 1.0:
-        gray = cv2.resize(gray, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
-    sift = cv2.SIFT.create(nfeatures=3000, contrastThreshold=0.02)
-    kps, desc = sift.detectAndCompute(gray, None)
-    if desc is None or len(kps) < 20:
-        return None
-    pts = np.array([k.pt for k in kps], dtype=np.float32)
-    matcher = cv2.BFMatcher(cv2.NORM_L2)
-    knn = matcher.knnMatch(desc, desc, k=6)
-    near_px = params.copy_move_min_distance_px * f
-    src, dst = [], []
-    for i, ms in enumerate(knn):
-        # drop the point itself and keypoints at its own place (other orientation/scale)
-        cands = [m for m in ms if np.hypot(*(pts[m.trainIdx] - pts[i])) >= near_px]
-        if len(cands) < 2:
-            continue
-        m0 = cands[0]
-        # ratio test against the next candidate that is not at the match's own place
-        rest = [m for m in cands[1:] if np.hypot(*(pts[m.trainIdx] - pts[m0.trainIdx])) > 4]
-        if not rest or m0.distance > 0.6 * rest[0].distance:
-            continue
-        src.append(pts[i])
-        dst.append(pts[m0.trainIdx])
-    if len(src) < params.copy_move_min_matches:
-        return None
-    s = np.asarray(src)
-    t = np.asarray(dst)
-    disp = t - s
-    # canonical direction: a pair seen from both ends counts once
-    flip = (disp[:, 0] < 0) | ((disp[:, 0] == 0) & (disp[:, 1] < 0))
-    s2 = np.where(flip[:, None], t, s)
-    t2 = np.where(flip[:, None], s, t)
-    disp = t2 - s2
-    q = np.round(disp / 6.0).astype(np.int64)
-    keys, inverse, counts = np.unique(q, axis=0, return_inverse=True, return_counts=True)
-    inverse = inverse.ravel()
-    # merge neighbouring bins
-    best_k, best_n = -1, 0
-    for k, key in enumerate(keys):
-        near = np.all(np.abs(keys - key) <= 1, axis=1)
-        n = int(counts[near].sum())
-        if n > best_n:
-            best_k, best_n = k, n
-    clusters = int((counts >= 4).sum())
-    if best_n < params.copy_move_min_matches:
-        return None
-    members = np.all(np.abs(q - keys[best_k]) <= 1, axis=1)
-    # dedupe: the same source point may appear twice (matched from both ends)
-    ss = np.unique(np.round(s2[members]).astype(int), axis=0)
-    tt = np.unique(np.round(t2[members]).astype(int), axis=0)
-    if min(len(ss), len(tt)) < params.copy_move_min_matches:
-        return None
-    dxy = np.median(disp[members], axis=0)
-
-    def box(p: np.ndarray) -> tuple[int, int, int, int]:
-        x0, y0 = p.min(axis=0)
-        x1, y1 = p.max(axis=0)
-        return (int(x0 / f), int(y0 / f), int((x1 - x0) / f) + 1, int((y1 - y0) / f) + 1)
-
-    return CopyMove(
-        dx=float(dxy[0] / f),
-        dy=float(dxy[1] / f),
-        matches=int(min(len(ss), len(tt))),
-        source=box(s2[members]),
-        target=box(t2[members]),
-        clusters=clusters,
-    )
-
-
 # ---------------------------------------------------------------- findings
 
 
@@ -398,7 +200,7 @@ def _item_findings(item: Item, params: TamperParams) -> list[Finding]:
 
     # a region without the double-compression traces the rest of the image has
     if dj >= 0.45 and full is not None:
-        dq_mask, dq_share = _dq_outlier_region(_to_gray(full.pixels), tables[0])
+        dq_mask, dq_share = dq_outlier_region(_to_gray(full.pixels), tables[0])
         if dq_mask.any():
             fh, fw = full.pixels.shape[:2]
             dq_score = float(
@@ -435,7 +237,12 @@ def _item_findings(item: Item, params: TamperParams) -> list[Finding]:
     sigma = noise_map(gray, block_px=params.noise_block_px)
     noise_mask, noise_frac = _noise_outliers(sigma, params)
     # copy-move
-    cm = find_copy_move(rgb, params)
+    cm = find_copy_move(
+        rgb,
+        max_side=params.copy_move_max_side,
+        min_distance_px=params.copy_move_min_distance_px,
+        min_matches=params.copy_move_min_matches,
+    )
     cm_ok = cm is not None and cm.clusters <= 2
     cm_score = 0.0
     if cm is not None and cm_ok:
