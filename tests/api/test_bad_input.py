@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.api.flow import create_order, set_up_cast, submit
-from tests.service_support import postgres_settings, sqlite_settings, wait_for_status
+from tests.service_support import TestClient, postgres_settings, sqlite_settings, wait_for_status
+from trueclaim.api.app import create_app
+from trueclaim.wiring import build_runtime
 
 MAX_BYTES = 1_000_000
 
@@ -312,3 +314,16 @@ def test_text_postgresql_cannot_store_is_a_422_not_a_503(tmp_path, pg_schema, ma
     for name in ("cat\u0000shop", "x" * 199 + "\u0000"):
         r = api.client.post("/v1/merchants", json={"name": name}, headers=api.as_(api.admin_key))
         _assert_error(r, 422, "validation_failed")
+
+
+def test_an_app_built_from_a_runtime_uses_the_runtime_s_limits(tmp_path) -> None:
+    runtime = build_runtime(
+        sqlite_settings(tmp_path, max_upload_bytes=1000, max_files_per_request=1)
+    )
+    try:
+        with TestClient(create_app(runtime=runtime)) as client:
+            too_big = str(1000 + 2 * 1024 * 1024)
+            r = client.post("/v1/claims", headers={"Content-Length": too_big}, content=b"x")
+            _assert_error(r, 413, "payload_too_large")
+    finally:
+        runtime.close()

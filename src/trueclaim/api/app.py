@@ -26,7 +26,8 @@ from trueclaim.wiring import Runtime, build_runtime
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     """Build the API for ``settings`` (or an already wired ``runtime``); migrates the database."""
-    settings = settings or Settings()
+    if settings is None:  # a wired runtime brings its own settings
+        settings = runtime.settings if runtime is not None else Settings()
     owned = runtime is None
     runtime = runtime or build_runtime(settings)
 
