@@ -11,6 +11,7 @@ import pytest
 
 from tests.service_support import sqlite_settings
 from trueclaim.adapters.errors import QueueError
+from trueclaim.domain.audit import verify_chain
 from trueclaim.domain.claims import ClaimStatus, ClaimType, ResponseKind, Stance
 from trueclaim.domain.decisions import Outcome, ReasonCode
 from trueclaim.domain.errors import InvalidTransition, PermissionDenied
@@ -299,6 +300,36 @@ def test_only_the_assigned_reviewer_decides_and_appeals_exclude_them(world) -> N
     assert review.pull_next(world.svc, world.reviewers[1]).id == claim.id
 
 
+def test_an_appeal_moves_to_appealed_and_back_to_review_in_one_transaction(world) -> None:
+    world.engine.reports = [AI]
+    claim = _to_review(world, world.claim())
+    review.decide(
+        world.svc,
+        world.reviewers[0],
+        claim.id,
+        outcome=Outcome.APPROVED,
+        reason_code=ReasonCode.DAMAGE_CONFIRMED,
+        note="",
+        approved_amount_minor=None,
+    )
+    saved: list[ClaimStatus] = []
+    save_claim = world.svc.repos.claims.save_claim
+
+    def recording(updated, *args, **kwargs):
+        saved.append(updated.status)
+        return save_claim(updated, *args, **kwargs)
+
+    world.svc.repos.claims.save_claim = recording
+    claim, _ = review.appeal(world.svc, world.merchant, claim.id, "the photo is fake")
+    assert saved == [ClaimStatus.IN_REVIEW]  # never stored half-way, in ``appealed``
+    events = world.svc.repos.events.list_events(claim.tenant_id, claim.id)
+    moves = [(e.data["from"], e.data["to"]) for e in events if e.kind == "claim.status_changed"]
+    assert moves[-2:] == [("approved", "appealed"), ("appealed", "in_review")]
+    assert verify_chain([e.to_dict() for e in events]) == []
+    stored = world.svc.repos.claims.get_claim(claim.tenant_id, claim.id)
+    assert stored == claim and stored.appeal_count == 1
+
+
 def test_a_failing_engine_keeps_the_job_record(world) -> None:
     def broken(*_: object) -> Report:
         raise RuntimeError("engine down")
@@ -353,15 +384,16 @@ def test_a_job_redelivered_after_routing_half_done_finishes_it(world) -> None:
 
 def test_a_claim_changed_during_the_timer_run_does_not_stop_the_others(world) -> None:
     world.engine.reports = [AI]
-    first, second = world.claim(), world.claim()
+    made = {world.claim().id, world.claim().id}
     world.clock.at += timedelta(hours=49)
     snapshot = world.svc.repos.claims.due_claims(world.clock.at)
-    assert [c.id for c in snapshot] == [first.id, second.id]
+    assert {c.id for c in snapshot} == made
+    answered, other = snapshot
     # The merchant answers the first claim just as its window closes, after the sweep read it.
     review.respond_as_merchant(
         world.svc,
         world.merchant,
-        first.id,
+        answered.id,
         stance=Stance.CONTEST,
         kind=ResponseKind.STATEMENT,
         statement="no",
@@ -369,7 +401,7 @@ def test_a_claim_changed_during_the_timer_run_does_not_stop_the_others(world) ->
     )
     world.svc.repos.claims.due_claims = lambda at, tenant_id=None: snapshot
     (moved,) = review.expire_due(world.svc)
-    assert (moved.id, moved.status) == (second.id, ClaimStatus.IN_REVIEW)
+    assert (moved.id, moved.status) == (other.id, ClaimStatus.IN_REVIEW)
 
 
 def test_timers_run_per_tenant(world) -> None:

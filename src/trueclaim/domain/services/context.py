@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Unpack
@@ -88,24 +88,45 @@ def move(
     data: dict[str, Any] | None = None,
     before: Sequence[PendingEvent] = (),
     records: Sequence[ClaimRecord] = (),
+    then: SystemStep | None = None,
     **changes: Unpack[ClaimChanges],
 ) -> Claim:
     """Apply a transition and store it (optimistic lock) with its event, the ``before`` events
-    that explain it and the ``records`` that came with it, in one transaction."""
+    that explain it and the ``records`` that came with it, in one transaction; ``then`` is a
+    system move that follows at once, stored in the same transaction (no state in between
+    is ever left behind by a crash)."""
     at = svc.now()
     moved = transition(claim, target, actor_kind=actor_kind, at=at, **changes)
-    status_event = PendingEvent(
+    events = [*before, _status_event(claim, target, actor, data or {}, at)]
+    if then is not None:
+        events.append(_status_event(moved, then.target, "system", then.data, at))
+        moved = transition(moved, then.target, actor_kind="system", at=at, **then.changes)
+    svc.repos.claims.save_claim(
+        moved, expected_version=claim.version, events=events, records=records
+    )
+    return moved
+
+
+@dataclass(frozen=True, slots=True)
+class SystemStep:
+    """A move the system makes straight after another (see ``move``)."""
+
+    target: ClaimStatus
+    data: Mapping[str, Any] = field(default_factory=dict)
+    changes: ClaimChanges = field(default_factory=lambda: ClaimChanges())
+
+
+def _status_event(
+    claim: Claim, target: ClaimStatus, actor: str, data: Mapping[str, Any], at: datetime
+) -> PendingEvent:
+    return PendingEvent(
         claim.tenant_id,
         claim.id,
         "claim.status_changed",
         actor,
-        {"from": claim.status.value, "to": target.value, **(data or {})},
+        {"from": claim.status.value, "to": target.value, **data},
         at,
     )
-    svc.repos.claims.save_claim(
-        moved, expected_version=claim.version, events=(*before, status_event), records=records
-    )
-    return moved
 
 
 def claim_event(

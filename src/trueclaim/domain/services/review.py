@@ -24,6 +24,7 @@ from trueclaim.domain.errors import (
 from trueclaim.domain.services.claims import get_claim, store_files, upload_events
 from trueclaim.domain.services.context import (
     Services,
+    SystemStep,
     UploadedFile,
     actor_kind,
     claim_event,
@@ -255,6 +256,11 @@ def appeal(
         },
         item.created_at,
     )
+    excluded = tuple(
+        dict.fromkeys((*claim.excluded_reviewers, *(d.reviewer_id for d in decisions)))
+    )
+    # Appealed and back in review in one transaction: nothing moves a claim out of
+    # ``appealed`` later, so a crash between two writes would strand it there.
     moved = move(
         svc,
         claim,
@@ -264,20 +270,15 @@ def appeal(
         data={"appeal_id": item.id},
         before=[filed],
         records=[item],
-    )
-    excluded = tuple(
-        dict.fromkeys((*moved.excluded_reviewers, *(d.reviewer_id for d in decisions)))
-    )
-    moved = move(
-        svc,
-        moved,
-        ClaimStatus.IN_REVIEW,
-        actor_kind="system",
-        actor="system",
-        assignee_id=None,
-        excluded_reviewers=excluded,
-        appeal_count=moved.appeal_count + 1,
-        due_at=svc.now() + svc.policy.review_sla,
+        then=SystemStep(
+            ClaimStatus.IN_REVIEW,
+            changes={
+                "assignee_id": None,
+                "excluded_reviewers": excluded,
+                "appeal_count": claim.appeal_count + 1,
+                "due_at": svc.now() + svc.policy.review_sla,
+            },
+        ),
     )
     return moved, item
 
