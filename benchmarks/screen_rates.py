@@ -2,8 +2,9 @@
 
 Usage: ``python benchmarks/screen_rates.py [--data ../shared/data] [--verbose]``
 
-Prints, for each folder, how many files the ``screenshot`` and ``screen-recapture`` codes
-flag at the detector's flag score (severity medium or higher), and either of them. Positives:
+Prints, for each folder, how many files the ``screenshot`` (with ``screenshot-of-photo``) and
+``screen-recapture`` codes flag at the detector's flag score (severity medium or higher), and
+either of them. Positives:
 ``screens/recaptured``, ``screens/screenshots``; negatives: ``screens/photos``, ``camera``.
 """
 
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             codes, scores = res
             n += 1
-            shot += "screenshot" in codes
+            shot += bool(codes & {"screenshot", "screenshot-of-photo"})
             rec += "screen-recapture" in codes
             either += bool(codes)
             if args.verbose or (folder in ("screens/photos", "camera") and codes):

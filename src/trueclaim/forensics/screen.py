@@ -11,13 +11,17 @@ Camera EXIF (make, model, exposure) lowers the score.
 
 *Photo of a screen* (code ``screen-recapture``): a camera sampling a pixel grid makes
 moiré, i.e. isolated periodic peaks in the high-pass spectrum that repeat across the frame.
-Peaks are measured in several windows of a (reduced) full-resolution decode, excluding
-the JPEG block-grid frequencies and the spectrum's axes (straight edges); only a peak
-that appears in most windows counts.
+Peaks are measured in five windows of the full-resolution decode, excluding the JPEG
+block-grid frequencies and the spectrum's axes (straight edges); the median window counts,
+so the pattern must cover most of the frame.
+
+A screenshot whose content (UI bars and borders stripped) is a camera-like photo is reported
+as ``screenshot-of-photo`` with the photo's box: a buyer showing a gallery photo, or a
+listing photo screenshotted from the shop (the derivation detector tells which).
 
 Scores are the detector's confidence; ``screenshot`` at >= ``flag_score`` is a medium
-finding (high from 0.85), ``screen-recapture`` likewise. Below the flag score nothing is
-emitted except an ``info`` note when one cue is present on its own.
+finding (high from 0.85), ``screen-recapture`` likewise; scores in [0.3, flag_score) are
+``low`` notes (one weak cue alone); under 0.3 nothing is emitted.
 """
 
 from __future__ import annotations
@@ -30,13 +34,14 @@ import numpy as np
 
 from trueclaim.forensics.case import Case, Item
 from trueclaim.forensics.errors import InvalidParameter
+from trueclaim.forensics.framing import find_content_box
 from trueclaim.forensics.screen_cues import (
     detect_bars,
     moire_strength,
     straight_lines,
     ui_flat_fraction,
 )
-from trueclaim.forensics.types import Finding, Severity
+from trueclaim.forensics.types import Finding, Region, RGBImage, Severity
 
 __all__ = [
     "DEVICE_SIZES",
@@ -346,20 +351,41 @@ def _findings(item: Item, f: ScreenFeatures, params: ScreenParams) -> list[Findi
     s_shot = screenshot_score(f, area_px=area)
     if s_shot >= 0.3:
         cues_en, cues_zh = _cue_words(f)
-        out.append(
-            Finding(
-                detector=DETECTOR,
-                code="screenshot",
-                severity=_severity(s_shot, params.flag_score),
-                score=s_shot,
-                message_en=f"Evidence photo {item.index + 1} looks like a screenshot, not a "
-                f"camera photo of the goods: {cues_en}.",
-                message_zh=f"证据图片 {item.index + 1} 看起来是屏幕截图,"
-                f"而不是对实物拍摄的照片:{cues_zh}。",
-                evidence_index=item.index,
-                data=data,
+        photo_box = _framed_photo(a.pixels) if a is not None else None
+        if photo_box is None:
+            out.append(
+                Finding(
+                    detector=DETECTOR,
+                    code="screenshot",
+                    severity=_severity(s_shot, params.flag_score),
+                    score=s_shot,
+                    message_en=f"Evidence photo {item.index + 1} looks like a screenshot, not a "
+                    f"camera photo of the goods: {cues_en}.",
+                    message_zh=f"证据图片 {item.index + 1} 看起来是屏幕截图,"
+                    f"而不是对实物拍摄的照片:{cues_zh}。",
+                    evidence_index=item.index,
+                    data=data,
+                )
             )
-        )
+        else:
+            to_orig = 1.0 / a.scale if a is not None and a.scale > 0 else 1.0
+            x, y, w, h = (round(v * to_orig) for v in photo_box)
+            out.append(
+                Finding(
+                    detector=DETECTOR,
+                    code="screenshot-of-photo",
+                    severity=_severity(s_shot, params.flag_score),
+                    score=s_shot,
+                    message_en=f"Evidence photo {item.index + 1} is a screenshot of a photo "
+                    f"shown in an app ({cues_en}); the photo itself is in the marked box. Ask "
+                    "for the original file: a screenshot drops the camera data.",
+                    message_zh=f"证据图片 {item.index + 1} 是应用中显示的照片的截图({cues_zh}),"
+                    "照片本身位于标记框内。请索取原始文件:截图会丢失相机信息。",
+                    evidence_index=item.index,
+                    regions=(Region(x, y, w, h, score=s_shot, label="photo"),),
+                    data={**data, "photo_box": [x, y, w, h]},
+                )
+            )
     s_rec = recapture_score(f)
     if s_rec >= 0.3:
         out.append(
@@ -379,6 +405,21 @@ def _findings(item: Item, f: ScreenFeatures, params: ScreenParams) -> list[Findi
             )
         )
     return out
+
+
+def _framed_photo(rgb: RGBImage) -> tuple[int, int, int, int] | None:
+    """The box of a camera-like photo inside screenshot chrome, or None.
+
+    The content box (borders and UI bars stripped) must cover 20-90 % of the image and
+    hold almost no exact-flat UI colour.
+    """
+    box = find_content_box(rgb)
+    if not box.framed or not 0.2 <= box.area_fraction(rgb.shape) <= 0.9:
+        return None
+    inner = box.crop(rgb)
+    if min(inner.shape[:2]) < 32 or ui_flat_fraction(inner) >= 0.05:
+        return None
+    return box.x, box.y, box.width, box.height
 
 
 def _cue_words(f: ScreenFeatures) -> tuple[str, str]:

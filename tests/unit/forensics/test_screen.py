@@ -20,8 +20,12 @@ def _run(data: bytes, **options: object) -> list[Finding]:
     return list(screen.detect(case, options))
 
 
+SCREENSHOT_CODES = ("screenshot", "screenshot-of-photo")
+
+
 def _flagged(findings: list[Finding], code: str) -> bool:
-    return any(f.code == code and f.severity.rank >= Severity.MEDIUM.rank for f in findings)
+    codes = SCREENSHOT_CODES if code == "screenshot" else (code,)
+    return any(f.code in codes and f.severity.rank >= Severity.MEDIUM.rank for f in findings)
 
 
 def _phone_frame(content: np.ndarray, *, width: int = 1080, height: int = 2400) -> np.ndarray:
@@ -48,9 +52,11 @@ def test_phone_screenshot_with_bars_is_flagged(photo: np.ndarray) -> None:
     shot = _phone_frame(photo)
     findings = _run(encode(shot, "PNG"), recapture=False)
     assert _flagged(findings, "screenshot")
-    f = next(f for f in findings if f.code == "screenshot")
+    f = next(f for f in findings if f.code == "screenshot-of-photo")  # a photo in app chrome
     assert f.data["status_bar"] and f.data["device_size"]
     assert "screenshot" in f.message_en and f.message_zh
+    box = f.regions[0]  # the photo: below the status bar, full width
+    assert 90 <= box.y <= 200 and box.width >= 700 and box.height >= 500
 
 
 def test_listing_photo_framed_as_jpeg_screenshot_is_flagged(photo: np.ndarray) -> None:
@@ -72,7 +78,9 @@ def test_flat_ui_page_is_flagged() -> None:
         n = int(rng.integers(20, 60))
         for x in rng.integers(40, 1100, n):
             ui[row : row + 14, x : x + 8] = 40
-    assert _flagged(_run(encode(ui, "PNG"), recapture=False), "screenshot")
+    findings = _run(encode(ui, "PNG"), recapture=False)
+    assert _flagged(findings, "screenshot")
+    assert [f.code for f in findings] == ["screenshot"]  # an app page, not a framed photo
 
 
 def test_simulated_moire_is_a_recapture(photo: np.ndarray) -> None:
