@@ -117,8 +117,10 @@ def localize_changes(
     warped = cv2.warpPerspective(ref, Hw, wsize, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     ones = np.full(ref.shape[:2], 255, np.uint8)
     footprint = cv2.warpPerspective(ones, Hw, wsize, flags=cv2.INTER_NEAREST, borderValue=0) > 0
-    correction, flow_points, flow_residuals = _refine(warped, ev, footprint & box)
-    if correction is not None:
+    for _ in range(REFINE_PASSES):  # a second pass polishes what a coarse first fit left
+        correction, flow_points, flow_residuals = _refine(warped, ev, footprint & box)
+        if correction is None:
+            break
         Hw = correction @ Hw
         warped = cv2.warpPerspective(ref, Hw, wsize, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         footprint = cv2.warpPerspective(ones, Hw, wsize, flags=cv2.INTER_NEAREST, borderValue=0) > 0
@@ -202,7 +204,7 @@ def _refine(warped: RGBImage, ev: RGBImage, footprint: Mask) -> tuple[np.ndarray
     h, w = gr.shape
     corners = np.array([[[0, 0]], [[w, 0]], [[w, h]], [[0, h]]], np.float64)
     shift = np.abs(cv2.perspectiveTransform(corners, H) - corners).max()
-    if not np.isfinite(shift) or shift > 0.03 * max(h, w):
+    if not np.isfinite(shift) or shift > REFINE_MAX_SHIFT * max(h, w):
         return None, src, residual
     return H, src, residual
 
@@ -345,6 +347,8 @@ def _min_shift_distance(ev: FloatImage, ref: FloatImage) -> FloatImage:
     return out
 
 
+REFINE_PASSES = 2
+REFINE_MAX_SHIFT = 0.06
 GROW_RATIO = 2.0
 GROW_SIGMA = 3.0
 
