@@ -7,6 +7,7 @@ mask, or that failed, counts 0). Latency is over cases that ran.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -141,20 +142,10 @@ def summarize(
     except MetricError as exc:
         notes.append(f"no detection figures: {exc}")
 
-    groups: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for c, r in ran:
-        groups[(c.kind, c.label)].append(float(r["risk"]))
-    genuine_risks = [float(r["risk"]) for c, r in ran if c.label == "genuine"]
-    by_kind = tuple(
-        KindFigure(
-            kind=kind,
-            label=label,
-            cases=len(risks),
-            flagged=sum(1 for v in risks if v >= threshold),
-            mean_risk=float(np.mean(risks)),
-            auc_vs_genuine=_kind_auc(risks, genuine_risks) if label == "forged" else None,
-        )
-        for (kind, label), risks in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    by_kind = group_figures(
+        [(c.kind, c.label, float(r["risk"])) for c, r in ran],
+        threshold,
+        [float(r["risk"]) for c, r in ran if c.label == "genuine"],
     )
 
     ious = []
@@ -196,6 +187,51 @@ def summarize(
         stage_latency_ms={k: (percentile(v, 50), percentile(v, 95)) for k, v in stages.items()},
         roc=roc,
         notes=tuple(notes),
+    )
+
+
+def group_figures(
+    rows: Sequence[tuple[str, str, float]], threshold: float, genuine_risks: Sequence[float]
+) -> tuple[KindFigure, ...]:
+    """Share flagged at ``threshold`` per (group, label) of ``(group, label, risk)`` rows."""
+    groups: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for group, label, risk in rows:
+        groups[(group, label)].append(risk)
+    return tuple(
+        KindFigure(
+            kind=kind,
+            label=label,
+            cases=len(risks),
+            flagged=sum(1 for v in risks if v >= threshold),
+            mean_risk=float(np.mean(risks)),
+            auc_vs_genuine=_kind_auc(risks, list(genuine_risks)) if label == "forged" else None,
+        )
+        for (kind, label), risks in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    )
+
+
+def damage_figures(
+    cases: Sequence[BenchCase],
+    results: Sequence[dict[str, Any]],
+    summary: BenchSummary,
+    generation: Path,
+) -> tuple[KindFigure, ...]:
+    """Share flagged per damage painted, from the ``generation.jsonl`` that ``make`` wrote."""
+    damage: dict[str, str] = {}
+    for raw in generation.read_text(encoding="utf-8").splitlines():
+        try:
+            detail = json.loads(raw)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(detail, dict) and detail.get("damage"):
+            damage[str(detail["id"])] = str(detail["damage"])
+    by_id = {str(r["id"]): r for r in results if r.get("risk") is not None}
+    ran = [(c, float(by_id[c.id]["risk"])) for c in cases if c.id in by_id]
+    threshold = summary.threshold_1pct if summary.threshold_1pct is not None else math.inf
+    return group_figures(
+        [(damage[c.id], c.label, risk) for c, risk in ran if c.id in damage],
+        threshold,
+        [risk for c, risk in ran if c.label == "genuine"],
     )
 
 

@@ -123,6 +123,9 @@ def test_make_run_score_resume(tmp_path: Path, products: Path) -> None:
     assert set(figures["flagged_by_kind"]) == {str(c["kind"]) for c in cases}
     assert figures["mask_cases"] == sum(1 for c in cases if c["mask"] is not None)
     assert (tmp_path / "roc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    painted = sum(1 for c in cases if c["mask"] is not None)
+    if painted:  # generation.jsonl beside the manifest names the damage of each forgery
+        assert sum(d["cases"] for d in figures["flagged_by_damage"].values()) == painted
 
     table = runner.invoke(app, ["bench", "score", str(out / "manifest.jsonl"), str(results)])
     assert table.exit_code == 0 and "ROC AUC" in table.output

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,6 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from trueclaim.cli.errors import CLIError, InputError
+
+if TYPE_CHECKING:
+    from trueclaim.bench.summary import KindFigure
 
 app = typer.Typer(
     help="Measure detection quality on a labelled case manifest (make, run, score).",
@@ -92,7 +96,7 @@ def score(
 ) -> None:
     """Print ROC AUC, TPR at 1% / 0.1% FPR, share flagged per kind, mask IoU and latency."""
     from trueclaim.bench.runner import load_results
-    from trueclaim.bench.summary import summarize
+    from trueclaim.bench.summary import damage_figures, summarize
 
     cases = _load(manifest)
     if not results.exists():
@@ -109,10 +113,56 @@ def score(
         from trueclaim.bench.plot import plot_roc
 
         plot_roc(summary, plot)
+    generation = manifest.parent / "generation.jsonl"  # written by `bench make`
+    damages = (
+        damage_figures(cases, load_results(results), summary, generation)
+        if generation.is_file()
+        else ()
+    )
     if as_json:
-        typer.echo(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False))
+        figures = summary.to_dict()
+        if damages:
+            figures["flagged_by_damage"] = {
+                d.kind: {
+                    "cases": d.cases,
+                    "flagged": d.flagged,
+                    "share_flagged": round(d.share_flagged, 6),
+                    "auc_vs_genuine": None
+                    if d.auc_vs_genuine is None
+                    else round(d.auc_vs_genuine, 6),
+                }
+                for d in damages
+            }
+        typer.echo(json.dumps(figures, indent=2, ensure_ascii=False))
         return
     _print_summary(summary, plot)
+    if damages:
+        _print_groups(
+            "share flagged at the 1%-FPR threshold, per damage painted", damages, "damage"
+        )
+
+
+def _print_groups(title: str, groups: Sequence[KindFigure], first: str = "kind") -> None:
+    table = Table(title=title)
+    for col, just in (
+        (first, "left"),
+        ("label", "left"),
+        ("cases", "right"),
+        ("flagged", "right"),
+        ("mean risk", "right"),
+        ("AUC vs genuine", "right"),
+    ):
+        table.add_column(col, justify=just, no_wrap=col == first)  # type: ignore[arg-type]
+    for k in groups:
+        table.add_row(
+            k.kind,
+            k.label,
+            str(k.cases),
+            _fmt(k.share_flagged, True),
+            _fmt(k.mean_risk),
+            _fmt(k.auc_vs_genuine),
+        )
+    Console(highlight=False).print(table)
 
 
 def _fmt(v: float | None, pct: bool = False) -> str:
@@ -151,26 +201,7 @@ def _print_summary(summary, plot: Path | None) -> None:  # type: ignore[no-untyp
         head.add_row(f"  {stage} p50 / p95", f"{p50:.0f} ms / {p95:.0f} ms")
     head.add_row("engine", ", ".join(summary.engine_versions) or "-")
     console.print(head)
-    kinds = Table(title="share flagged at the 1%-FPR threshold, per kind")
-    for col, just in (
-        ("kind", "left"),
-        ("label", "left"),
-        ("cases", "right"),
-        ("flagged", "right"),
-        ("mean risk", "right"),
-        ("AUC vs genuine", "right"),
-    ):
-        kinds.add_column(col, justify=just, no_wrap=col == "kind")  # type: ignore[arg-type]
-    for k in summary.by_kind:
-        kinds.add_row(
-            k.kind,
-            k.label,
-            str(k.cases),
-            _fmt(k.share_flagged, True),
-            _fmt(k.mean_risk),
-            _fmt(k.auc_vs_genuine),
-        )
-    console.print(kinds)
+    _print_groups("share flagged at the 1%-FPR threshold, per kind", summary.by_kind)
     for note in summary.notes:
         console.print(f"[yellow]note:[/] {note}")
     if plot is not None:
