@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from trueclaim.bench.summary import BenchSummary
 
 
@@ -20,7 +22,9 @@ def plot_roc(summary: BenchSummary, path: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
     title = f"AUC {summary.auc:.3f} · {summary.forged} forged / {summary.genuine} genuine"
     for ax, log in zip(axes, (False, True), strict=True):
-        ax.step(roc.fpr, roc.tpr, where="post", color="#b3261e", lw=2)
+        # straight segments: ties between forged and genuine risks are diagonal on a ROC
+        fpr = np.maximum(roc.fpr, 5e-4) if log else roc.fpr  # FPR 0 drawn at the left edge
+        ax.plot(fpr, roc.tpr, color="#b3261e", lw=2)
         ax.set_xlabel("false-positive rate (genuine flagged)")
         ax.set_ylabel("true-positive rate (forged flagged)")
         ax.set_ylim(0, 1.02)
