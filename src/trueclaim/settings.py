@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     celery_visibility_timeout_s: int = Field(default=3600, ge=1)
     job_pause_s: float = Field(default=0.0, ge=0)  # test hook: sleep before saving a report
     timer_interval_s: float = Field(default=60.0, gt=0)
+    job_stall_s: float = Field(default=600.0, gt=0)  # re-queue a claim's lost job after this
 
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     max_files_per_request: int = Field(default=10, ge=1)

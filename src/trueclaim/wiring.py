@@ -15,7 +15,9 @@ from trueclaim.adapters.queue.inline import InlineJobQueue
 from trueclaim.adapters.sql import SqlRepositories, make_engine
 from trueclaim.domain.policy import RoutingPolicy
 from trueclaim.domain.ports import BlobStore, JobQueue, Verifier
+from trueclaim.domain.services.claims import requeue_stalled
 from trueclaim.domain.services.context import Services
+from trueclaim.domain.services.review import expire_due
 from trueclaim.domain.services.verification import run_verification
 from trueclaim.forensics import CaseContext, EngineParams, Report, verify
 from trueclaim.reporting import NamedFile, render_report_html
@@ -68,6 +70,14 @@ def build_runtime(
     if isinstance(queue, InlineJobQueue):
         queue.bind(lambda t, c, r, k: run_verification(services, t, c, r, k))
     return Runtime(settings, engine, services, queue)
+
+
+def run_timers_once(services: Services, settings: Settings) -> int:
+    """One timer run: expired windows and review SLAs, then claims whose verification job was
+    lost (see ``requeue_stalled``). Returns how many claims it acted on."""
+    moved = expire_due(services)
+    requeued = requeue_stalled(services, older_than=timedelta(seconds=settings.job_stall_s))
+    return len(moved) + len(requeued)
 
 
 def make_blob_store(settings: Settings) -> BlobStore:

@@ -16,7 +16,7 @@ from trueclaim.domain.claims import ClaimStatus, ClaimType, ResponseKind, Stance
 from trueclaim.domain.decisions import Outcome, ReasonCode
 from trueclaim.domain.errors import InvalidTransition, PermissionDenied
 from trueclaim.domain.orders import OrderItem
-from trueclaim.domain.ports import JobQueue
+from trueclaim.domain.ports import Job, JobQueue
 from trueclaim.domain.services import claims, review
 from trueclaim.domain.services.context import Services, UploadedFile
 from trueclaim.domain.services.orders import create_order
@@ -28,7 +28,7 @@ from trueclaim.domain.services.tenants import (
 )
 from trueclaim.domain.tenants import Principal, Role
 from trueclaim.forensics.types import CaseContext, Finding, Report, Severity, Verdict
-from trueclaim.wiring import build_runtime
+from trueclaim.wiring import build_runtime, run_timers_once
 
 PNG = UploadedFile("e.png", "image/png", b"\x89PNG\r\n\x1a\nfake")
 
@@ -539,3 +539,73 @@ def test_replay_of_a_verified_claim_runs_nothing_again(world) -> None:
     world.queue.join()
     assert (again_id, status, created_again) == (first_id, ClaimStatus.AUTO_APPROVED, False)
     assert len(flaky.sent) == 1 and world.engine.calls == 1
+
+
+@dataclass
+class LosingQueue:
+    """A queue whose jobs are lost (the in-process queue of a server that was restarted)."""
+
+    lost: list[str] = field(default_factory=list)
+
+    def enqueue_verification(self, tenant_id: str, claim_id: str, round: int, job_key: str) -> None:
+        self.lost.append(job_key)
+
+
+def test_a_lost_job_is_queued_again_once_the_claim_has_stalled(world) -> None:
+    real, world.svc.queue = world.svc.queue, LosingQueue()
+    claim = world.claim()
+    assert claim.status is ClaimStatus.VERIFYING
+    world.svc.queue = real
+    grace = timedelta(minutes=10)
+    assert claims.requeue_stalled(world.svc, older_than=grace) == []  # not stalled yet
+    world.clock.at += timedelta(minutes=11)
+    assert claims.requeue_stalled(world.svc, older_than=grace) == [claim.id]
+    world.queue.join()
+    routed = world.svc.repos.claims.get_claim(claim.tenant_id, claim.id)
+    assert routed.status is ClaimStatus.AUTO_APPROVED and world.engine.calls == 1
+    world.clock.at += timedelta(minutes=11)
+    assert claims.requeue_stalled(world.svc, older_than=grace) == []
+
+
+def test_a_failed_job_is_left_for_operators(world) -> None:
+    def broken(*_: object) -> Report:
+        raise RuntimeError("engine down")
+
+    world.svc.verifier = broken
+    world.queue._max_retries = 0
+    failed = world.claim()
+    assert failed.status is ClaimStatus.VERIFYING
+    world.clock.at += timedelta(minutes=11)
+    assert claims.requeue_stalled(world.svc, older_than=timedelta(minutes=10)) == []
+
+
+def test_a_running_job_is_queued_again_only_once_it_went_silent(world) -> None:
+    real, world.svc.queue = world.svc.queue, LosingQueue()
+    claim = world.claim()
+    (key,) = world.svc.queue.lost
+    world.svc.queue = real
+    grace = timedelta(minutes=10)
+    world.clock.at += timedelta(minutes=11)
+    job = Job(key, claim.tenant_id, claim.id, claim.round, "running", 0, None, world.clock.at)
+    world.svc.repos.reports.start_job(job)  # a worker picked it up just now
+    assert claims.requeue_stalled(world.svc, older_than=grace) == []
+    world.clock.at += timedelta(minutes=11)  # ... and died without a word
+    assert claims.requeue_stalled(world.svc, older_than=grace) == [claim.id]
+    world.queue.join()
+    assert world.svc.repos.claims.get_claim(claim.tenant_id, claim.id).status is (
+        ClaimStatus.AUTO_APPROVED
+    )
+
+
+def test_a_timer_run_expires_windows_and_requeues_lost_jobs(world, tmp_path) -> None:
+    world.engine.reports = [AI]
+    world.claim()  # awaits the merchant
+    real, world.svc.queue = world.svc.queue, LosingQueue()
+    lost = world.claim()
+    world.svc.queue = real
+    world.clock.at += timedelta(hours=49)
+    assert run_timers_once(world.svc, sqlite_settings(tmp_path, job_stall_s=600)) == 2
+    world.queue.join()
+    assert world.svc.repos.claims.get_claim(lost.tenant_id, lost.id).status is (
+        ClaimStatus.AWAITING_MERCHANT
+    )

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from trueclaim.adapters.queue.celery import SWEEP_TASK, VERIFY_TASK, make_celery
 from trueclaim.domain.services.context import Services
-from trueclaim.domain.services.review import expire_due
 from trueclaim.domain.services.verification import run_verification
 from trueclaim.settings import Settings
 
@@ -51,7 +50,9 @@ def create_worker_app(settings: Settings) -> Celery:
             raise task.retry(exc=exc, countdown=countdown) from exc
 
     def sweep_timers() -> int:
-        return len(expire_due(_services_for(settings)))
+        from trueclaim.wiring import run_timers_once
+
+        return run_timers_once(_services_for(settings), settings)
 
     # Registered by call rather than as decorators: Celery ships no type information, and an
     # untyped decorator would erase these functions' signatures for mypy.

@@ -199,6 +199,17 @@ class SqlClaimRepository:
         with translate_errors("reading due claims"), self._engine.connect() as c:
             return [_claim(r) for r in c.execute(q.order_by(c_.due_at, c_.id)).all()]
 
+    def stalled_claims(
+        self, statuses: Sequence[ClaimStatus], updated_before: datetime
+    ) -> list[Claim]:
+        """Claims (any tenant) in one of ``statuses`` not changed since ``updated_before``."""
+        c_ = t.claims.c
+        q = select(t.claims).where(
+            c_.status.in_([s.value for s in statuses]) & (c_.updated_at <= updated_before)
+        )
+        with translate_errors("reading stalled claims"), self._engine.connect() as c:
+            return [_claim(r) for r in c.execute(q.order_by(c_.updated_at, c_.id)).all()]
+
     def buyer_record(self, tenant_id: str, buyer_ref: str, since: datetime) -> BuyerRecord:
         c_, d_ = t.claims.c, t.decisions.c
         mine = (c_.tenant_id == tenant_id) & (c_.buyer_ref == buyer_ref)

@@ -30,9 +30,8 @@ def serve(
     import uvicorn
 
     from trueclaim.api.app import create_app
-    from trueclaim.domain.services.review import expire_due
     from trueclaim.domain.services.tenants import bootstrap_tenant
-    from trueclaim.wiring import build_runtime
+    from trueclaim.wiring import build_runtime, run_timers_once
 
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = load_settings(**overrides)
@@ -46,7 +45,7 @@ def serve(
     stop = threading.Event()
     threading.Thread(
         target=run_timers,
-        args=(stop, settings.timer_interval_s, lambda: expire_due(runtime.services)),
+        args=(stop, settings.timer_interval_s, lambda: run_timers_once(runtime.services, settings)),
         name="trueclaim-timers",
         daemon=True,
     ).start()

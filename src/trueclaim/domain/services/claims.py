@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import timedelta
 
 from trueclaim.domain.audit import PendingEvent
 from trueclaim.domain.claims import Claim, ClaimStatus, ClaimType, Evidence, EvidenceSource
@@ -139,15 +140,45 @@ def _resume_verification(svc: Services, claim: Claim) -> Claim:
     run or to be running (the job is idempotent by its key, so a duplicate is harmless)."""
     if claim.round != 1 or claim.status not in (ClaimStatus.SUBMITTED, ClaimStatus.VERIFYING):
         return claim
-    evidence_ids = [
-        e.id
-        for e in svc.repos.claims.list_evidence(claim.tenant_id, claim.id)
-        if e.source is EvidenceSource.BUYER and e.round == claim.round
-    ]
+    evidence_ids = _round_evidence_ids(svc, claim)
     job = svc.repos.reports.get_job(job_key(claim.id, claim.round, evidence_ids))
     if claim.status is ClaimStatus.VERIFYING and job is not None and job.status != "failed":
         return claim
     return _start_verification(svc, claim, evidence_ids)
+
+
+_BEFORE_ROUTING = (ClaimStatus.SUBMITTED, ClaimStatus.VERIFYING, ClaimStatus.ROUTED)
+
+
+def requeue_stalled(svc: Services, *, older_than: timedelta) -> list[str]:
+    """Queue verification again for claims stuck before routing for longer than
+    ``older_than`` whose job never started, or started and then went silent (its worker, or
+    the whole in-process queue, died: e.g. ``trueclaim serve`` restarted with jobs queued).
+    A failed job is left for operators (``GET /claims/{id}/jobs``). Returns the claim ids."""
+    now = svc.now()
+    requeued = []
+    for claim in svc.repos.claims.stalled_claims(_BEFORE_ROUTING, now - older_than):
+        evidence_ids = _round_evidence_ids(svc, claim)
+        job = svc.repos.reports.get_job(job_key(claim.id, claim.round, evidence_ids))
+        if job is not None and (
+            job.status in ("failed", "done") or job.updated_at > now - older_than
+        ):
+            continue
+        try:
+            _start_verification(svc, claim, evidence_ids)
+        except Conflict:
+            continue  # moved on since it was read
+        requeued.append(claim.id)
+    return requeued
+
+
+def _round_evidence_ids(svc: Services, claim: Claim) -> list[str]:
+    """The buyer files of the claim's current round: what its verification job covers."""
+    return [
+        e.id
+        for e in svc.repos.claims.list_evidence(claim.tenant_id, claim.id)
+        if e.source is EvidenceSource.BUYER and e.round == claim.round
+    ]
 
 
 def add_evidence(
