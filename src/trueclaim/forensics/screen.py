@@ -6,8 +6,10 @@ Two questions, each answered from simple physical cues on the shared analysis pi
 large areas of exactly one colour (a camera sensor never produces them: noise and
 demosaicing make every block differ a little), a status bar at the top and a navigation
 bar at the bottom (a uniform band holding small high-contrast glyphs at both ends), and a
-pixel size that is exactly a common screen size while the file carries no camera EXIF.
-Camera EXIF (make, model, exposure) lowers the score.
+pixel size that is exactly a common screen size while the file carries no camera EXIF, and a
+PNG container without camera EXIF (cameras write JPEG or HEIC; screenshot tools, editors and
+generators write PNG). Camera EXIF (make, model, exposure) or a TIFF container halves the
+score.
 
 *Photo of a screen* (code ``screen-recapture``): a camera sampling a pixel grid makes
 moiré, i.e. isolated periodic peaks in the high-pass spectrum that repeat across the frame.
@@ -176,6 +178,7 @@ class ScreenFeatures:
     straight_lines: int = 0  # rows/columns holding one sharp step across >= 30 % of the side
     greyscale: bool = False
     tiff: bool = False  # scanners, cameras and publishing tools write TIFF; screenshot tools don't
+    png: bool = False  # screenshot tools, editors and generators write PNG; cameras don't
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -237,6 +240,7 @@ def measure(item: Item, params: ScreenParams = ScreenParams()) -> ScreenFeatures
         moire_consistency=consistency,
         straight_lines=straight_lines(rgb),
         tiff=a.format == "TIFF",
+        png=a.format == "PNG",
         greyscale=bool(
             np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2])
         ),
@@ -308,6 +312,8 @@ def screenshot_score(f: ScreenFeatures, *, area_px: int = 1_000_000) -> float:
             + (0.25 if flat >= 0.15 or f.straight_lines >= 6 else 0.0)
             + (0.15 if f.device_size else 0.0),
         )
+    if f.png and not f.camera_exif:  # a lossless copy of rendered pixels, not a camera file
+        score = max(score, 0.5 + (0.1 if flat >= 0.1 or f.straight_lines >= 3 else 0.0))
     if f.device_size and not f.camera_exif:
         score = max(score, 0.55) + (0.1 if flat >= 0.15 else 0.0)
     if f.camera_exif or f.tiff:
@@ -443,6 +449,9 @@ def _cue_words(f: ScreenFeatures) -> tuple[str, str]:
     if f.device_size:
         en.append("its size is exactly a common screen resolution")
         zh.append("尺寸恰为常见屏幕分辨率")
+    if f.png and not f.camera_exif:
+        en.append("saved as PNG, which cameras do not write")
+        zh.append("文件为 PNG 格式(相机不会保存为 PNG)")
     if not f.camera_exif:
         en.append("no camera information in the file")
         zh.append("文件中没有相机信息")

@@ -94,6 +94,13 @@ def test_simulated_moire_is_a_recapture(photo: np.ndarray) -> None:
     assert not any(f.code == "screen-recapture" for f in clean)
 
 
+def test_png_without_camera_data_is_not_a_camera_file(photo: np.ndarray) -> None:
+    png = _run(encode(photo, "PNG"), recapture=False)
+    assert _flagged(png, "screenshot")
+    assert "PNG" in png[0].message_en
+    assert not _flagged(_run(encode(photo, "JPEG", quality=90), recapture=False), "screenshot")
+
+
 def test_device_sizes_both_orientations() -> None:
     assert screen.is_device_size(1080, 2400) and screen.is_device_size(2400, 1080)
     assert not screen.is_device_size(4032, 3024)
@@ -130,8 +137,8 @@ def _rate(files: list[Path], code: str) -> float:
 
 @pytest.mark.shared_data
 def test_real_screenshots_are_mostly_flagged(shared_data: Path) -> None:
-    # measured 0.79 on the development set (benchmarks/screen_rates.py); margin below
-    assert _rate(_files(shared_data / "screens" / "screenshots"), "screenshot") >= 0.65
+    # measured 0.91 on the development set (benchmarks/screen_rates.py); margin below
+    assert _rate(_files(shared_data / "screens" / "screenshots"), "screenshot") >= 0.8
 
 
 @pytest.mark.shared_data
@@ -166,4 +173,5 @@ def test_some_real_recaptures_are_flagged(shared_data: Path) -> None:
     hits = sum(
         any(f.severity.rank >= Severity.MEDIUM.rank for f in _run(p.read_bytes())) for p in files
     )
-    assert hits >= 0.2 * len(files)  # measured 0.39 over the folder: the moiré cue is weak
+    # measured 0.57 over the folder (moiré 0.22, the rest by PNG or screen-size files)
+    assert hits >= 0.35 * len(files)
