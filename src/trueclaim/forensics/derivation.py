@@ -39,7 +39,7 @@ referenced one without matching again.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import cv2
@@ -80,15 +80,17 @@ class DerivationParams:
     work_side: int = 512
     max_candidates: int = 2
     min_edit_fraction: float = 0.002
+    coarse_feature_side: int = 256
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(slots=True, eq=False)
 class ReferencePrep:
-    """Per-reference work done once per case."""
+    """Per-reference work done once per case (coarse features only when needed)."""
 
     content: ContentBox
     hashes: ImageHashes
     features: Features
+    coarse: Features | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -169,6 +171,19 @@ def _analyse(
             alt = fit_homography(preps[r.index].features, mirrored, content=box)
             if _rank(alt) > _rank(result.matches[r.index]):
                 result.matches[r.index] = alt
+    if not any(_strong(m, p) for m in result.matches.values()):
+        # Blurred, re-photographed from a screen (moire) or heavily resampled copies lose
+        # their fine corners: match once more on coarse copies of both sides.
+        coarse = replace(p, feature_side=p.coarse_feature_side)
+        for mirrored_pass in (False, True):
+            ev_coarse = _content_features(rgb, content, coarse, mirrored=mirrored_pass)
+            for r in refs:
+                ref_coarse = _coarse_reference(r, preps[r.index], coarse)
+                alt = fit_homography(ref_coarse, ev_coarse, content=box)
+                if _rank(alt) > _rank(result.matches[r.index]):
+                    result.matches[r.index] = alt
+            if any(_strong(m, p) for m in result.matches.values()):
+                break
     candidates = sorted(
         (i for i, m in result.matches.items() if _strong(m, p)),
         key=lambda i: -_rank(result.matches[i]),
@@ -256,6 +271,13 @@ def _variant_homography(variant: str, ref_box: ContentBox, ev_box: ContentBox) -
     shift = np.array([[1.0, 0.0, ev_box.x], [0.0, 1.0, ev_box.y], [0.0, 0.0, 1.0]])
     out: np.ndarray = shift @ scale @ M
     return out
+
+
+def _coarse_reference(item: Item, prep: ReferencePrep, p: DerivationParams) -> Features:
+    if prep.coarse is None:
+        assert item.analysis is not None
+        prep.coarse = extract_features(item.analysis.pixels, work_side=p.feature_side, n_features=p.n_features)
+    return prep.coarse
 
 
 def _content_features(rgb: np.ndarray, content: ContentBox, p: DerivationParams, *, mirrored: bool) -> Features:
