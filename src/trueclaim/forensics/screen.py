@@ -7,9 +7,10 @@ large areas of exactly one colour (a camera sensor never produces them: noise an
 demosaicing make every block differ a little), a status bar at the top and a navigation
 bar at the bottom (a uniform band holding small high-contrast glyphs at both ends), and a
 pixel size that is exactly a common screen size while the file carries no camera EXIF, and a
-PNG container without camera EXIF (cameras write JPEG or HEIC; screenshot tools, editors and
-generators write PNG). Camera EXIF (make, model, exposure) or a TIFF container halves the
-score.
+PNG container without camera EXIF together with some UI structure (cameras write JPEG or
+HEIC; screenshot tools, editors and generators write PNG). Camera EXIF (make, model,
+exposure) or a TIFF container halves the score. A PNG without camera EXIF and without any
+other cue gets its own ``low`` note, ``png-without-camera-data`` (edited photos are PNGs too).
 
 *Photo of a screen* (code ``screen-recapture``): a camera sampling a pixel grid makes
 moiré, i.e. isolated periodic peaks in the high-pass spectrum that repeat across the frame.
@@ -312,8 +313,8 @@ def screenshot_score(f: ScreenFeatures, *, area_px: int = 1_000_000) -> float:
             + (0.25 if flat >= 0.15 or f.straight_lines >= 6 else 0.0)
             + (0.15 if f.device_size else 0.0),
         )
-    if f.png and not f.camera_exif:  # a lossless copy of rendered pixels, not a camera file
-        score = max(score, 0.5 + (0.1 if flat >= 0.1 or f.straight_lines >= 3 else 0.0))
+    if f.png and not f.camera_exif and (flat >= 0.1 or f.straight_lines >= 3):
+        score = max(score, 0.6)  # rendered pixels kept losslessly, with some UI structure
     if f.device_size and not f.camera_exif:
         score = max(score, 0.55) + (0.1 if flat >= 0.15 else 0.0)
     if f.camera_exif or f.tiff:
@@ -392,6 +393,23 @@ def _findings(item: Item, f: ScreenFeatures, params: ScreenParams) -> list[Findi
                     data={**data, "photo_box": [x, y, w, h]},
                 )
             )
+    if s_shot < params.flag_score and f.png and not f.camera_exif and area >= 12_000:
+        out.append(
+            Finding(
+                detector=DETECTOR,
+                code="png-without-camera-data",
+                severity=Severity.LOW,
+                score=0.4,
+                message_en=f"Evidence photo {item.index + 1} is a PNG file without camera "
+                "information. Cameras and phones save photos as JPEG or HEIC; PNG comes from "
+                "screenshots, editing apps and image generators. Ask for the original photo.",
+                message_zh=f"证据图片 {item.index + 1} 是不含相机信息的 PNG 文件。"
+                "相机和手机拍照保存为 JPEG 或 HEIC;"
+                "PNG 通常来自截图、编辑应用或图像生成工具。请索取原始照片。",
+                evidence_index=item.index,
+                data=data,
+            )
+        )
     s_rec = recapture_score(f)
     if s_rec >= 0.3:
         out.append(

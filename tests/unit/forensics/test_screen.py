@@ -94,11 +94,11 @@ def test_simulated_moire_is_a_recapture(photo: np.ndarray) -> None:
     assert not any(f.code == "screen-recapture" for f in clean)
 
 
-def test_png_without_camera_data_is_not_a_camera_file(photo: np.ndarray) -> None:
+def test_png_without_camera_data_is_a_low_note(photo: np.ndarray) -> None:
     png = _run(encode(photo, "PNG"), recapture=False)
-    assert _flagged(png, "screenshot")
-    assert "PNG" in png[0].message_en
-    assert not _flagged(_run(encode(photo, "JPEG", quality=90), recapture=False), "screenshot")
+    assert [(f.code, f.severity) for f in png] == [("png-without-camera-data", Severity.LOW)]
+    assert "PNG" in png[0].message_en and png[0].message_zh
+    assert _run(encode(photo, "JPEG", quality=90), recapture=False) == []
 
 
 def test_device_sizes_both_orientations() -> None:
@@ -137,8 +137,8 @@ def _rate(files: list[Path], code: str) -> float:
 
 @pytest.mark.shared_data
 def test_real_screenshots_are_mostly_flagged(shared_data: Path) -> None:
-    # measured 0.91 on the development set (benchmarks/screen_rates.py); margin below
-    assert _rate(_files(shared_data / "screens" / "screenshots"), "screenshot") >= 0.8
+    # measured 0.87 on the development set (benchmarks/screen_rates.py); margin below
+    assert _rate(_files(shared_data / "screens" / "screenshots"), "screenshot") >= 0.75
 
 
 @pytest.mark.shared_data
