@@ -51,7 +51,9 @@ def _jpeg(rgb: np.ndarray, quality: int) -> bytes:
 
 def _fit(rgb: np.ndarray, side: int) -> np.ndarray:
     f = side / max(rgb.shape[:2])
-    return cv2.resize(rgb, (round(rgb.shape[1] * f), round(rgb.shape[0] * f)), interpolation=cv2.INTER_AREA)
+    return cv2.resize(
+        rgb, (round(rgb.shape[1] * f), round(rgb.shape[0] * f)), interpolation=cv2.INTER_AREA
+    )
 
 
 def build() -> tuple[bytes, list[bytes], str]:
@@ -59,16 +61,30 @@ def build() -> tuple[bytes, list[bytes], str]:
         photo = np.asarray(Image.open(PHONE).convert("RGB"))
         source = f"{PHONE.name} ({photo.shape[1]}x{photo.shape[0]})"
     else:
-        photo = cv2.resize(np.ascontiguousarray(data.astronaut()), (4000, 3000), interpolation=cv2.INTER_CUBIC)
+        photo = cv2.resize(
+            np.ascontiguousarray(data.astronaut()), (4000, 3000), interpolation=cv2.INTER_CUBIC
+        )
         source = "skimage astronaut upscaled to 4000x3000"
     h, w = photo.shape[:2]
     damaged = photo.copy()
-    cv2.polylines(damaged, [np.array([[w // 3, h // 2], [w // 2, h // 2 + h // 20], [2 * w // 3, h // 2 - h // 30]], np.int32)],
-                  False, (25, 20, 15), max(6, w // 400))
+    cv2.polylines(
+        damaged,
+        [
+            np.array(
+                [[w // 3, h // 2], [w // 2, h // 2 + h // 20], [2 * w // 3, h // 2 - h // 30]],
+                np.int32,
+            )
+        ],
+        False,
+        (25, 20, 15),
+        max(6, w // 400),
+    )
     crop = damaged[h // 20 : h - h // 20, w // 20 : w - w // 20]
     evidence = _jpeg(cv2.resize(crop, (w, h), interpolation=cv2.INTER_LINEAR), 90)
     others = [data.astronaut(), data.coffee(), data.chelsea(), data.rocket()]
-    references = [_jpeg(_fit(photo, 1200), 92)] + [_jpeg(_fit(np.ascontiguousarray(o), 1200), 92) for o in others]
+    references = [_jpeg(_fit(photo, 1200), 92)] + [
+        _jpeg(_fit(np.ascontiguousarray(o), 1200), 92) for o in others
+    ]
     return evidence, references, source
 
 
@@ -125,12 +141,14 @@ def main() -> int:
         for k in ("hashing", "features", "matching + fit", "localisation", "reference prep"):
             rows[f"  {k}"].append(split[k])
         codes = report.codes
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs visible; one thread")
+    machine = platform.processor() or platform.machine()
+    print(f"machine: {machine}, {os.cpu_count()} CPUs visible; one thread")
     print(f"evidence: {source}, {len(evidence) / 1e6:.1f} MB JPEG; references: 5 x 1200 px JPEG")
     print(f"findings: {', '.join(codes) or 'none'}; runs: {args.runs}")
     print("| step | p50 ms | p95 ms |")
     print("|---|---|---|")
-    print(f"| whole verify (everything counted) | {np.percentile(totals, 50):.1f} | {np.percentile(totals, 95):.1f} |")
+    p50, p95 = np.percentile(totals, 50), np.percentile(totals, 95)
+    print(f"| whole verify (everything counted) | {p50:.1f} | {p95:.1f} |")
     for name, values in rows.items():
         print(f"| {name} | {np.percentile(values, 50):.1f} | {np.percentile(values, 95):.1f} |")
     return 0

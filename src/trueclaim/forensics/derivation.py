@@ -42,7 +42,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-import cv2
 import numpy as np
 
 from trueclaim.forensics.case import Case, Item
@@ -135,7 +134,9 @@ def _params(options: Mapping[str, Any]) -> DerivationParams:
     return DerivationParams(**dict(options))
 
 
-def _prepare_reference(item: Item, store: dict[int, ReferencePrep], p: DerivationParams) -> ReferencePrep:
+def _prepare_reference(
+    item: Item, store: dict[int, ReferencePrep], p: DerivationParams
+) -> ReferencePrep:
     if item.index in store:
         return store[item.index]
     assert item.analysis is not None
@@ -198,7 +199,10 @@ def _analyse(
         # then the warped reference's footprint alone bounds the comparison.
         frame = None if preps[i].content.framed else box
         cmap = localize_changes(ref_rgb, rgb, H, content=frame, work_side=p.work_side)
-        if result.change_map is None or cmap.explained_fraction > result.change_map.explained_fraction:
+        if (
+            result.change_map is None
+            or cmap.explained_fraction > result.change_map.explained_fraction
+        ):
             result.best_reference, result.change_map = i, cmap
         if (
             cmap.explained_fraction >= p.min_explained
@@ -212,7 +216,10 @@ def _analyse(
     if result.best_reference is not None and result.derived:
         ref_item = next(r for r in refs if r.index == result.best_reference)
         result.transform = summarize_transform(
-            result.matches[result.best_reference], ref_item.analysis, item.analysis, content  # type: ignore[arg-type]
+            result.matches[result.best_reference],
+            ref_item.analysis,
+            item.analysis,
+            content,  # type: ignore[arg-type]
         )
     return result
 
@@ -249,7 +256,9 @@ def _try_hash_route(
             and cmap.compared_fraction >= 0.8
             and cmap.residual_motion_px <= p.max_residual_motion_px
         ):
-            result.matches[r.index] = GeometricMatch(H, 0, 0, 0.0, 1.0, 0.0, variant.startswith("mirror"))
+            result.matches[r.index] = GeometricMatch(
+                H, 0, 0, 0.0, 1.0, 0.0, variant.startswith("mirror")
+            )
             result.best_reference, result.change_map, result.derived = r.index, cmap, True
             return
 
@@ -259,7 +268,7 @@ def _same_aspect(a: ContentBox, b: ContentBox) -> bool:
 
 
 def _variant_homography(variant: str, ref_box: ContentBox, ev_box: ContentBox) -> np.ndarray:
-    """Reference pixels -> evidence pixels: its content box, turned/mirrored, onto the evidence's."""
+    """Reference pixels -> evidence pixels: content box, turned/mirrored, onto the evidence's."""
     w, h = float(ref_box.width), float(ref_box.height)
     M = np.array([[1.0, 0.0, -ref_box.x], [0.0, 1.0, -ref_box.y], [0.0, 0.0, 1.0]])
     for _ in range(VARIANTS.index(variant) % 4):  # np.rot90: (x, y) -> (y, w - x)
@@ -276,14 +285,20 @@ def _variant_homography(variant: str, ref_box: ContentBox, ev_box: ContentBox) -
 def _coarse_reference(item: Item, prep: ReferencePrep, p: DerivationParams) -> Features:
     if prep.coarse is None:
         assert item.analysis is not None
-        prep.coarse = extract_features(item.analysis.pixels, work_side=p.feature_side, n_features=p.n_features)
+        prep.coarse = extract_features(
+            item.analysis.pixels, work_side=p.feature_side, n_features=p.n_features
+        )
     return prep.coarse
 
 
-def _content_features(rgb: np.ndarray, content: ContentBox, p: DerivationParams, *, mirrored: bool) -> Features:
+def _content_features(
+    rgb: np.ndarray, content: ContentBox, p: DerivationParams, *, mirrored: bool
+) -> Features:
     """Features of the content box (a screenshot's photo gets the full feature budget),
     in the coordinates of the whole (mirrored, when asked) evidence image."""
-    f = extract_features(content.crop(rgb), work_side=p.feature_side, n_features=p.n_features, mirrored=mirrored)
+    f = extract_features(
+        content.crop(rgb), work_side=p.feature_side, n_features=p.n_features, mirrored=mirrored
+    )
     if not content.framed:
         return f
     pts = f.points.copy()
@@ -332,9 +347,11 @@ def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Fi
         "changed_fraction": round(cmap.changed_fraction, 4),
         "noise_floor": round(cmap.noise_floor, 3),
         "residual_motion_px": round(cmap.residual_motion_px, 3),
-        "hash": {"pdq_distance_bits": r.hashes[ri].pdq_distance_bits,
-                 "phash_distance_bits": r.hashes[ri].phash_distance_bits,
-                 "variant": r.hashes[ri].variant},
+        "hash": {
+            "pdq_distance_bits": r.hashes[ri].pdq_distance_bits,
+            "phash_distance_bits": r.hashes[ri].phash_distance_bits,
+            "variant": r.hashes[ri].variant,
+        },
     }
     how_en, how_zh = t.describe()
     explained = f"{cmap.explained_fraction * 100:.0f}%"
@@ -359,9 +376,12 @@ def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Fi
         to_orig = 1.0 / item.analysis.scale
         regions = tuple(
             Region(
-                x=int(g.x * to_orig), y=int(g.y * to_orig),
-                width=max(1, int(round(g.width * to_orig))), height=max(1, int(round(g.height * to_orig))),
-                score=g.score, label=g.description_en,
+                x=int(g.x * to_orig),
+                y=int(g.y * to_orig),
+                width=max(1, round(g.width * to_orig)),
+                height=max(1, round(g.height * to_orig)),
+                score=g.score,
+                label=g.description_en,
             )
             for g in edits
         )
@@ -374,10 +394,12 @@ def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Fi
                 code="derived-with-local-edit",
                 severity=Severity.CRITICAL,
                 score=float(np.clip(0.5 * score + 0.5 * top.score + 0.2, 0.0, 1.0)),
-                message_en=f"Evidence photo {ev_no} is reference photo {ref_no} with local changes: "
+                message_en=f"Evidence photo {ev_no} is reference photo {ref_no} "
+                f"with local changes: "
                 f"{top.description_en}{more_en}. Everything else matches the reference, so the "
                 "damage was most likely painted into the merchant's photo.",
-                message_zh=f"证据照片 {ev_no} 是参考照片 {ref_no} 经局部修改而成:{top.description_zh}"
+                message_zh=f"证据照片 {ev_no} 是参考照片 {ref_no} 经局部修改而成:"
+                f"{top.description_zh}"
                 f"{more_zh}。其余部分与参考照片一致,损坏很可能是在商家照片上后期添加的。",
                 evidence_index=item.index,
                 reference_index=ri,

@@ -69,7 +69,11 @@ def find_content_box(
     """
     h, w = rgb.shape[:2]
     f = min(1.0, 256.0 / max(h, w))
-    small = cv2.resize(rgb, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA) if f < 1 else rgb
+    small = (
+        cv2.resize(rgb, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+        if f < 1
+        else rgb
+    )
     sh, sw = small.shape[:2]
     rows = _line_scores(small, tolerance)
     cols = _line_scores(np.ascontiguousarray(small.transpose(1, 0, 2)), tolerance)
@@ -80,8 +84,8 @@ def find_content_box(
     right = _strip(*(a[::-1] for a in cols), *args)
     top, bottom = _keep(top, bottom, sh, min_keep_fraction)
     left, right = _keep(left, right, sw, min_keep_fraction)
-    x0, y0 = int(round(left / f)), int(round(top / f))
-    x1, y1 = int(round((sw - right) / f)), int(round((sh - bottom) / f))
+    x0, y0 = round(left / f), round(top / f)
+    x1, y1 = round((sw - right) / f), round((sh - bottom) / f)
     x1, y1 = min(w, max(x1, x0 + 1)), min(h, max(y1, y0 + 1))
     return ContentBox(x0, y0, x1 - x0, y1 - y0, framed=bool(top or bottom or left or right))
 

@@ -64,7 +64,9 @@ class HashMatch:
 
     @property
     def is_match(self) -> bool:
-        return self.pdq_distance_bits <= PDQ_MATCH_BITS or self.phash_distance_bits <= PHASH_MATCH_BITS
+        return (
+            self.pdq_distance_bits <= PDQ_MATCH_BITS or self.phash_distance_bits <= PHASH_MATCH_BITS
+        )
 
     @property
     def mirrored(self) -> bool:
@@ -112,7 +114,9 @@ def hamming_distance(a: Bits, b: Bits) -> int:
     """Number of differing bits between two equal-length bit arrays."""
     a, b = np.asarray(a, dtype=bool), np.asarray(b, dtype=bool)
     if a.shape != b.shape:
-        raise ValueError(f"hashes differ in length ({a.shape} vs {b.shape}); compare like with like")
+        raise ValueError(
+            f"hashes differ in length ({a.shape} vs {b.shape}); compare like with like"
+        )
     return int(np.count_nonzero(a != b))
 
 

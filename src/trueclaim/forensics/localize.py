@@ -114,7 +114,9 @@ def localize_changes(
     box = np.zeros((wsize[1], wsize[0]), bool)
     cx, cy, cw, ch = content or (0, 0, ew, eh)
     box[round(cy * s) : round((cy + ch) * s), round(cx * s) : round((cx + cw) * s)] = True
-    warped = cv2.warpPerspective(ref, Hw, wsize, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    warped = cv2.warpPerspective(
+        ref, Hw, wsize, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
     ones = np.full(ref.shape[:2], 255, np.uint8)
     footprint = cv2.warpPerspective(ones, Hw, wsize, flags=cv2.INTER_NEAREST, borderValue=0) > 0
     for _ in range(REFINE_PASSES):  # a second pass polishes what a coarse first fit left
@@ -122,7 +124,9 @@ def localize_changes(
         if correction is None:
             break
         Hw = correction @ Hw
-        warped = cv2.warpPerspective(ref, Hw, wsize, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        warped = cv2.warpPerspective(
+            ref, Hw, wsize, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
         footprint = cv2.warpPerspective(ones, Hw, wsize, flags=cv2.INTER_NEAREST, borderValue=0) > 0
     # Stay clear of the footprint's and the content box's edges: JPEG ringing lives there.
     valid = cv2.erode((footprint & box).astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
@@ -156,7 +160,9 @@ def localize_changes(
     raw[~valid] = 0.0
     z = cv2.GaussianBlur(raw, (0, 0), 1.0)
     small = _hysteresis(raw, z, high_z, low_z)
-    small = cv2.morphologyEx(small.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)).astype(bool)
+    small = cv2.morphologyEx(
+        small.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)
+    ).astype(bool)
     small &= valid
     small = _drop_small(small, max(6, int(min_region_fraction * valid.sum())))
     small = _fill_holes(small)
@@ -171,7 +177,9 @@ def localize_changes(
     return ChangeMap(mask, regions, explained, compared, changed, floor, motion, work_side)
 
 
-def _refine(warped: RGBImage, ev: RGBImage, footprint: Mask) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+def _refine(
+    warped: RGBImage, ev: RGBImage, footprint: Mask
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Polish the alignment with dense optical flow; measure the motion one plane cannot absorb.
 
     Flow from the warped reference to the evidence is sampled on textured pixels and one
@@ -184,7 +192,7 @@ def _refine(warped: RGBImage, ev: RGBImage, footprint: Mask) -> tuple[np.ndarray
     ge = cv2.cvtColor(ev, cv2.COLOR_RGB2GRAY)
     inner = cv2.erode(footprint.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
     mag = cv2.magnitude(cv2.Sobel(gr, cv2.CV_32F, 1, 0), cv2.Sobel(gr, cv2.CV_32F, 0, 1))
-    step = max(2, int(round(max(gr.shape) / 128)))
+    step = max(2, round(max(gr.shape) / 128))
     sample = np.zeros(gr.shape, bool)
     sample[::step, ::step] = True
     pick = sample & inner & (mag > 20.0)
@@ -196,7 +204,7 @@ def _refine(warped: RGBImage, ev: RGBImage, footprint: Mask) -> tuple[np.ndarray
     src = np.column_stack([xs, ys]).astype(np.float32)
     dst = src + flow[ys, xs]
     cv2.setRNGSeed(20251124)  # reproducible: the same inputs give the same correction
-    H, inl = cv2.findHomography(src, dst, cv2.RANSAC, 1.0, maxIters=500)
+    H, _inl = cv2.findHomography(src, dst, cv2.RANSAC, 1.0, maxIters=500)
     if H is None:
         return None, *none
     proj = cv2.perspectiveTransform(src.reshape(-1, 1, 2), H).reshape(-1, 2)
@@ -390,7 +398,12 @@ def _grow_into_resynthesis(
 
 
 def _noise_floor(
-    d: FloatImage, texture: FloatImage, where: Mask, minimum: float, bins: int = 8, spread: float = 3.0
+    d: FloatImage,
+    texture: FloatImage,
+    where: Mask,
+    minimum: float,
+    bins: int = 8,
+    spread: float = 3.0,
 ) -> FloatImage:
     """Per pixel: the difference that resampling and JPEG noise reach at this much texture.
 
@@ -421,7 +434,7 @@ def _noise_floor(
 
 
 def _hysteresis(raw: FloatImage, z: FloatImage, high: float, low: float) -> Mask:
-    """Pixels of ``raw`` above ``low`` connected to a seed where smoothed ``z`` is above ``high``."""
+    """Pixels of ``raw`` above ``low`` connected to a seed where the smoothed ``z`` > ``high``."""
     weak = (raw > low).astype(np.uint8)
     n, labels = cv2.connectedComponents(weak, connectivity=8)
     if n <= 1:
@@ -435,7 +448,7 @@ def _hysteresis(raw: FloatImage, z: FloatImage, high: float, low: float) -> Mask
 
 
 def _drop_small(mask: Mask, min_px: int) -> Mask:
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    _n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     keep = stats[:, cv2.CC_STAT_AREA] >= min_px
     keep[0] = False
     out: Mask = keep[labels]
@@ -468,7 +481,7 @@ def _regions(
     if not mask.any():
         return ()
     grouped = cv2.dilate(mask.astype(np.uint8), np.ones((9, 9), np.uint8))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
+    n, labels, _stats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
     product_px = max(1.0, float(product.sum()))
     out = []
     for i in range(1, n):
@@ -508,9 +521,15 @@ _SHAPE_ZH = {
     "patch": "斑块",
 }
 _WHERE_ZH = {
-    "upper left": "左上方", "upper centre": "上方中部", "upper right": "右上方",
-    "middle left": "左侧中部", "the centre": "中央", "middle right": "右侧中部",
-    "lower left": "左下方", "lower centre": "下方中部", "lower right": "右下方",
+    "upper left": "左上方",
+    "upper centre": "上方中部",
+    "upper right": "右上方",
+    "middle left": "左侧中部",
+    "the centre": "中央",
+    "middle right": "右侧中部",
+    "lower left": "左下方",
+    "lower centre": "下方中部",
+    "lower right": "右下方",
 }
 
 

@@ -117,7 +117,9 @@ def extract_features(
     return Features(pts, descriptors, (h, w), mirrored)
 
 
-def match_features(reference: Features, evidence: Features, *, ratio: float = 0.8) -> tuple[Points, Points]:
+def match_features(
+    reference: Features, evidence: Features, *, ratio: float = 0.8
+) -> tuple[Points, Points]:
     """Putative correspondences: Lowe's ratio test one way, then a mutual nearest check.
 
     Returns
@@ -189,7 +191,9 @@ def fit_homography(
         dst[:, 0] = (ew - 1) - dst[:, 0]
     inliers = inl.ravel().astype(bool)
     k = int(inliers.sum())
-    proj = cv2.perspectiveTransform(src[inliers].reshape(-1, 1, 2).astype(np.float64), H).reshape(-1, 2)
+    proj = cv2.perspectiveTransform(src[inliers].reshape(-1, 1, 2).astype(np.float64), H).reshape(
+        -1, 2
+    )
     err = float(np.median(np.linalg.norm(proj - dst[inliers], axis=1))) if k else 1.0
     box = content or (0, 0, ew, eh)
     return GeometricMatch(
@@ -233,7 +237,7 @@ def _unmirrored(f: Features) -> Points:
 
 
 def _coverage(all_points: Points, inlier_points: Points, box: tuple[int, int, int, int]) -> float:
-    """Share of the content box's textured grid cells (those with any keypoint) that hold an inlier."""
+    """Share of the content box's textured grid cells (any keypoint) that hold an inlier."""
     x, y, w, h = box
 
     def cells(p: Points) -> set[int]:

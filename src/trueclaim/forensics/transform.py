@@ -96,7 +96,9 @@ def summarize_transform(
     visible = float(inter) / max(1e-6, abs(_area(q)))
     covers = float(inter) / float(ew * eh)
     screenshot = (content.framed and content.area_fraction((eh, ew)) < 0.92) or covers < 0.8
-    return TransformSummary(scale, rotation, mirrored, perspective, min(1.0, visible), bool(screenshot))
+    return TransformSummary(
+        scale, rotation, mirrored, perspective, min(1.0, visible), bool(screenshot)
+    )
 
 
 def _area(q: np.ndarray) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import cv2
@@ -23,7 +24,9 @@ ONLY = EngineParams(detectors=("derivation",))
 def _case(evidence: bytes, references: list[bytes]) -> Case:
     return Case(
         evidence=(Item(0, "evidence", evidence, analysis_max_side=1024),),
-        references=tuple(Item(i, "reference", r, analysis_max_side=1024) for i, r in enumerate(references)),
+        references=tuple(
+            Item(i, "reference", r, analysis_max_side=1024) for i, r in enumerate(references)
+        ),
         context=CaseContext(),
         cache={},
     )
@@ -36,7 +39,9 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
 
 def _listing() -> np.ndarray:
     """A real photo, enlarged to listing size."""
-    return cv2.resize(np.ascontiguousarray(data.chelsea()), (902, 600), interpolation=cv2.INTER_CUBIC)
+    return cv2.resize(
+        np.ascontiguousarray(data.chelsea()), (902, 600), interpolation=cv2.INTER_CUBIC
+    )
 
 
 def _paint_damage(photo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -47,7 +52,7 @@ def _paint_damage(photo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for _ in range(12):
         x, y = pts[-1]
         pts.append((x + int(rng.integers(6, 24)), y + int(rng.integers(-14, 14))))
-    for a, b in zip(pts, pts[1:]):
+    for a, b in itertools.pairwise(pts):
         cv2.line(alpha, a, b, 1.0, 4)
     cv2.line(alpha, pts[5], (pts[5][0] + 20, pts[5][1] + 40), 1.0, 3)
     cv2.circle(alpha, (600, 200), 32, 0.8, -1)
@@ -66,9 +71,13 @@ def _evade(img: np.ndarray, mask: np.ndarray) -> tuple[bytes, np.ndarray]:
     img = (img.astype(np.float32) * [1.08, 1.0, 0.9] + 8).clip(0, 255).astype(np.uint8)
     canvas = np.full((1100, 624, 3), 246, np.uint8)
     canvas[:44] = 25
-    cv2.putText(canvas, "12:30   4G  87%", (12, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 2)
+    cv2.putText(
+        canvas, "12:30   4G  87%", (12, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 2
+    )
     canvas[-70:] = 235
-    cv2.putText(canvas, "Share   Edit   Delete", (40, 1070), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (40, 40, 40), 1)
+    cv2.putText(
+        canvas, "Share   Edit   Delete", (40, 1070), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (40, 40, 40), 1
+    )
     canvas[300:716] = img
     full = np.zeros(canvas.shape[:2], bool)
     full[300:716] = mask
@@ -83,7 +92,10 @@ def test_painted_damage_through_evasions_is_derived_with_local_edit() -> None:
     listing = _listing()
     damaged, truth = _paint_damage(listing)
     evidence, truth = _evade(damaged, truth)
-    others = [encode(np.ascontiguousarray(data.astronaut())), encode(np.ascontiguousarray(data.coffee()))]
+    others = [
+        encode(np.ascontiguousarray(data.astronaut())),
+        encode(np.ascontiguousarray(data.coffee())),
+    ]
     report = verify([evidence], [*others, encode(listing, "JPEG", quality=92)], params=ONLY)
     assert {"derived-from-reference", "derived-with-local-edit"} <= _codes(report)
     edit = next(f for f in report.findings if f.code == "derived-with-local-edit")
@@ -92,8 +104,8 @@ def test_painted_damage_through_evasions_is_derived_with_local_edit() -> None:
     assert _iou(truth, report.localization(0)) >= 0.6
     assert edit.message_zh and "reference photo 3" in edit.message_en
     for region in edit.regions:  # original pixels, inside the image
-        assert 0 <= region.x and region.x + region.width <= 624 + 1
-        assert 0 <= region.y and region.y + region.height <= 1100 + 1
+        assert region.x >= 0 and region.x + region.width <= 624 + 1
+        assert region.y >= 0 and region.y + region.height <= 1100 + 1
 
 
 def test_reference_itself_resubmitted_is_derived_unedited() -> None:
@@ -116,7 +128,10 @@ def test_unrelated_photo_gives_no_finding() -> None:
 
 def test_cache_holds_the_matches_for_other_detectors() -> None:
     listing = _listing()
-    case = _case(encode(listing[::2, ::2].copy(), "JPEG", quality=90), [encode(np.ascontiguousarray(data.coffee())), encode(listing)])
+    case = _case(
+        encode(listing[::2, ::2].copy(), "JPEG", quality=90),
+        [encode(np.ascontiguousarray(data.coffee())), encode(listing)],
+    )
     detect(case, {})
     result = case.cache["derivation"]["evidence"][0]
     assert result.derived and result.best_reference == 1
@@ -152,9 +167,14 @@ def test_real_tamper_pair_is_derived_and_the_mask_covers_the_edit(shared_data: P
     match = fit_homography(extract_features(ref), extract_features(ev))
     warped = cv2.warpPerspective(ref, match.homography, (ev.shape[1], ev.shape[0]))
     diff = cv2.GaussianBlur(np.abs(warped.astype(np.float32) - ev).max(axis=2), (0, 0), 2.0)
-    inside = cv2.warpPerspective(np.ones(ref.shape[:2], np.uint8), match.homography, (ev.shape[1], ev.shape[0]))
+    inside = cv2.warpPerspective(
+        np.ones(ref.shape[:2], np.uint8), match.homography, (ev.shape[1], ev.shape[0])
+    )
     inside = cv2.erode(inside, np.ones((31, 31), np.uint8)) > 0  # where the original reaches
-    truth = cv2.morphologyEx((diff > 40).astype(np.uint8), cv2.MORPH_OPEN, np.ones((7, 7), np.uint8)) > 0
+    truth = (
+        cv2.morphologyEx((diff > 40).astype(np.uint8), cv2.MORPH_OPEN, np.ones((7, 7), np.uint8))
+        > 0
+    )
     truth &= inside
     predicted = resize_mask(report.localization(0), truth.shape)
     assert truth.sum() > 2000
@@ -188,7 +208,9 @@ def test_plain_image_without_features_is_still_derived() -> None:
     stained = plain.copy()
     cv2.circle(stained, (420, 300), 40, (60, 50, 40), -1)
     stained = cv2.GaussianBlur(stained, (0, 0), 1)
-    report = verify([encode(stained, "JPEG", quality=85)], [encode(plain, "JPEG", quality=95)], params=ONLY)
+    report = verify(
+        [encode(stained, "JPEG", quality=85)], [encode(plain, "JPEG", quality=95)], params=ONLY
+    )
     edit = next(f for f in report.findings if f.code == "derived-with-local-edit")
     assert edit.data["route"] == "content-box"
     truth = np.zeros((h, w), bool)

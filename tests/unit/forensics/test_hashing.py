@@ -21,8 +21,11 @@ from trueclaim.forensics.hashing import (
 
 
 def _photos() -> list[np.ndarray]:
-    return [np.ascontiguousarray(data.chelsea()), np.ascontiguousarray(data.astronaut()),
-            np.ascontiguousarray(data.coffee())]
+    return [
+        np.ascontiguousarray(data.chelsea()),
+        np.ascontiguousarray(data.astronaut()),
+        np.ascontiguousarray(data.coffee()),
+    ]
 
 
 @pytest.mark.parametrize("index", [0, 1, 2])

@@ -47,7 +47,7 @@ def test_pasted_patch_is_found_inside_its_box(seed: int) -> None:
 
 def test_patch_is_found_through_a_rescale() -> None:
     photo = np.ascontiguousarray(data.astronaut())
-    edited, truth = _paste(photo, np.random.default_rng(5))
+    edited, _truth = _paste(photo, np.random.default_rng(5))
     small = cv2.resize(edited, (384, 384), interpolation=cv2.INTER_AREA)
     evidence = decode_image(encode(small, "JPEG", quality=90)).pixels
     H = np.diag([384 / 512, 384 / 512, 1.0])
@@ -78,4 +78,6 @@ def test_dark_crack_is_described_in_words() -> None:
     words = change.regions[0].description_en
     assert words.startswith("a dark, thin")
     assert "lower" in words
-    assert "左下方" in change.regions[0].description_zh or "下方" in change.regions[0].description_zh
+    assert (
+        "左下方" in change.regions[0].description_zh or "下方" in change.regions[0].description_zh
+    )

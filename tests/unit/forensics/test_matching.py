@@ -20,8 +20,12 @@ def _photo() -> np.ndarray:
 
 def _mapping_error(H: np.ndarray, truth: np.ndarray, shape: tuple[int, int]) -> float:
     h, w = shape
-    pts = np.array([[[w * 0.25, h * 0.25]], [[w * 0.75, h * 0.3]], [[w * 0.5, h * 0.7]]], np.float64)
-    return float(np.abs(cv2.perspectiveTransform(pts, H) - cv2.perspectiveTransform(pts, truth)).max())
+    pts = np.array(
+        [[[w * 0.25, h * 0.25]], [[w * 0.75, h * 0.3]], [[w * 0.5, h * 0.7]]], np.float64
+    )
+    return float(
+        np.abs(cv2.perspectiveTransform(pts, H) - cv2.perspectiveTransform(pts, truth)).max()
+    )
 
 
 def test_crop_rescale_rotation_is_recovered() -> None:
