@@ -215,11 +215,9 @@ def _analyse(
         _try_hash_route(result, rgb, refs, preps, p)
     if result.best_reference is not None and result.derived:
         ref_item = next(r for r in refs if r.index == result.best_reference)
+        assert ref_item.analysis is not None  # only readable references are matched
         result.transform = summarize_transform(
-            result.matches[result.best_reference],
-            ref_item.analysis,
-            item.analysis,
-            content,  # type: ignore[arg-type]
+            result.matches[result.best_reference], ref_item.analysis, item.analysis, content
         )
     return result
 
@@ -264,7 +262,7 @@ def _try_hash_route(
 
 
 def _same_aspect(a: ContentBox, b: ContentBox) -> bool:
-    return abs(np.log((a.width / a.height) / (b.width / b.height))) < 0.02
+    return bool(abs(np.log((a.width / a.height) / (b.width / b.height))) < 0.02)
 
 
 def _variant_homography(variant: str, ref_box: ContentBox, ev_box: ContentBox) -> np.ndarray:

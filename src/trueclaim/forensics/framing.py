@@ -69,19 +69,17 @@ def find_content_box(
     """
     h, w = rgb.shape[:2]
     f = min(1.0, 256.0 / max(h, w))
-    small = (
-        cv2.resize(rgb, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
-        if f < 1
-        else rgb
-    )
+    small: np.ndarray = rgb
+    if f < 1:
+        size = (max(1, round(w * f)), max(1, round(h * f)))
+        small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
     sh, sw = small.shape[:2]
     rows = _line_scores(small, tolerance)
     cols = _line_scores(np.ascontiguousarray(small.transpose(1, 0, 2)), tolerance)
-    args = (uniform_fraction, bar_fraction, max_bar_fraction, tolerance)
-    top = _strip(*rows, *args)
-    bottom = _strip(*(a[::-1] for a in rows), *args)
-    left = _strip(*cols, *args)
-    right = _strip(*(a[::-1] for a in cols), *args)
+    top = _strip(rows, uniform_fraction, bar_fraction, max_bar_fraction)
+    bottom = _strip(_reverse(rows), uniform_fraction, bar_fraction, max_bar_fraction)
+    left = _strip(cols, uniform_fraction, bar_fraction, max_bar_fraction)
+    right = _strip(_reverse(cols), uniform_fraction, bar_fraction, max_bar_fraction)
     top, bottom = _keep(top, bottom, sh, min_keep_fraction)
     left, right = _keep(left, right, sw, min_keep_fraction)
     x0, y0 = round(left / f), round(top / f)
@@ -90,7 +88,7 @@ def find_content_box(
     return ContentBox(x0, y0, x1 - x0, y1 - y0, framed=bool(top or bottom or left or right))
 
 
-def _line_scores(img: RGBImage, tolerance: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _line_scores(img: np.ndarray, tolerance: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row: share of pixels near the row's median colour (loosely, then tightly), and it.
 
     The tight share (within 4 levels) tells a drawn border from a plain photo background,
@@ -101,20 +99,20 @@ def _line_scores(img: RGBImage, tolerance: int) -> tuple[np.ndarray, np.ndarray,
     return (dev <= tolerance).mean(axis=1), (dev <= 4).mean(axis=1), med[:, 0, :].astype(np.int16)
 
 
-def _strip(
-    scores: np.ndarray,
-    tight: np.ndarray,
-    colours: np.ndarray,
-    uniform: float,
-    bar: float,
-    max_bar: float,
-    tol: int,
-) -> int:
+_Lines = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _reverse(lines: _Lines) -> _Lines:
+    return lines[0][::-1], lines[1][::-1], lines[2][::-1]
+
+
+def _strip(lines: _Lines, uniform: float, bar: float, max_bar: float) -> int:
     """Rows to strip from the start: uniform borders, and UI bars no longer than ``max_bar``.
 
     Near the edge (status and navigation bars, with their clock, icons and labels) a row is
     bar-like at a lower share of one colour than further in.
     """
+    scores, tight, _ = lines
     n = len(scores)
     edge_bar = min(bar, 0.6)
     i, bar_start = 0, -1

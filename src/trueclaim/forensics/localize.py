@@ -24,6 +24,7 @@ the edit; a genuine photo of the same product from another viewpoint is not.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -31,7 +32,8 @@ import numpy.typing as npt
 
 from trueclaim.forensics.types import Mask, RGBImage
 
-FloatImage = npt.NDArray[np.float32]
+# OpenCV's stubs type every result as a generic array, so working images are typed loosely.
+FloatImage = npt.NDArray[Any]
 _SHIFTS = [(dx, dy) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
 
 
@@ -105,7 +107,7 @@ def localize_changes(
     ev = cv2.resize(evidence, wsize, interpolation=cv2.INTER_AREA) if s < 1 else evidence.copy()
     Hw = np.diag([wsize[0] / ew, wsize[1] / eh, 1.0]) @ homography
     ref_scale = _local_scale(Hw, reference.shape)
-    ref = reference
+    ref: FloatImage = reference
     if ref_scale < 0.8:  # reference larger than it appears: reduce first, then warp
         f = max(ref_scale, 1e-3)
         rsize = (max(8, round(reference.shape[1] * f)), max(8, round(reference.shape[0] * f)))
@@ -134,7 +136,7 @@ def localize_changes(
     if valid.sum() < 64:
         return ChangeMap(np.zeros((eh, ew), bool), (), 0.0, compared, 0.0, 0.0, 0.0, work_side)
 
-    evf = ev.astype(np.float32)
+    evf: FloatImage = ev.astype(np.float32)
     # Blur of the evidence relative to the reference: upscaled references are softer too.
     blur = 0.5 * max(0.0, ref_scale - 1.0)
     if blur > 0.3:
@@ -178,7 +180,7 @@ def localize_changes(
 
 
 def _refine(
-    warped: RGBImage, ev: RGBImage, footprint: Mask
+    warped: FloatImage, ev: FloatImage, footprint: Mask
 ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Polish the alignment with dense optical flow; measure the motion one plane cannot absorb.
 
@@ -199,7 +201,8 @@ def _refine(
     none = np.zeros((0, 2), np.float32), np.zeros(0, np.float32)
     if pick.sum() < 40:
         return None, *none
-    flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST).calc(gr, ge, None)
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)  # type: ignore[attr-defined]
+    flow = dis.calc(gr, ge, None)
     ys, xs = np.nonzero(pick)
     src = np.column_stack([xs, ys]).astype(np.float32)
     dst = src + flow[ys, xs]
@@ -285,11 +288,11 @@ def _match_colours(ref: FloatImage, ev: FloatImage, valid: Mask) -> FloatImage:
     return out
 
 
-def _background(warped: RGBImage, valid: Mask) -> Mask:
+def _background(warped: FloatImage, valid: Mask) -> Mask:
     """Pixels of the reference's plain background (its border colour), as in listing shots."""
     border = np.concatenate([warped[0], warped[-1], warped[:, 0], warped[:, -1]]).astype(np.int16)
     colour = np.median(border, axis=0)
-    near = (np.abs(warped.astype(np.int16) - colour) <= 10).all(axis=2)
+    near: Mask = (np.abs(warped.astype(np.int16) - colour) <= 10).all(axis=2)
     return near & valid
 
 
@@ -428,8 +431,8 @@ def _noise_floor(
         floors.append(max(minimum, med + spread * 1.4826 * float(np.median(np.abs(vb - med)))))
     if not centres:
         return np.full(d.shape, minimum, np.float32)
-    floors = np.maximum.accumulate(np.asarray(floors))  # more texture never means less noise
-    out: FloatImage = np.interp(texture, centres, floors).astype(np.float32)
+    rising = np.maximum.accumulate(np.asarray(floors))  # more texture never means less noise
+    out: FloatImage = np.interp(texture, centres, rising).astype(np.float32)
     return out
 
 
@@ -472,7 +475,7 @@ def _regions(
     mask: Mask,
     core: Mask,
     z: FloatImage,
-    ev: RGBImage,
+    ev: FloatImage,
     ref: FloatImage,
     product: Mask,
     content: tuple[float, float, float, float],
@@ -535,7 +538,7 @@ _WHERE_ZH = {
 
 def _describe(
     part: Mask,
-    ev: RGBImage,
+    ev: FloatImage,
     ref: FloatImage,
     box: tuple[int, int, int, int],
     content: tuple[float, float, float, float],

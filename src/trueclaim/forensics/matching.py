@@ -15,6 +15,7 @@ images), never in the feature working size.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -104,7 +105,9 @@ def extract_features(
     gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
     # A textured photo fills the cap at FAST threshold 12; a smooth product (a lemon on white)
     # needs 5, at about twice the cost, so that pass runs only when the first falls short.
-    orb = cv2.ORB_create(nfeatures=n_features, scaleFactor=1.2, nlevels=8, fastThreshold=12)
+    orb = cv2.ORB_create(  # type: ignore[attr-defined]
+        nfeatures=n_features, scaleFactor=1.2, nlevels=8, fastThreshold=12
+    )
     keypoints, descriptors = orb.detectAndCompute(gray, None)
     if len(keypoints) < n_features:
         orb.setFastThreshold(5)
@@ -213,11 +216,12 @@ def _best_fit(src: Points, dst: Points, thr: float) -> tuple[Homography | None, 
     With many near-miss matches (coarse ORB levels, a blurred copy) the loose fit can settle
     on a slightly skewed model; the exact one wins on matches within half the threshold.
     """
-    best: tuple[Homography | None, np.ndarray | None] = (None, None)
+    best: tuple[Any, Any] = (None, None)
     best_tight = -1
     for t in (thr, thr / 2):
         cv2.setRNGSeed(_SEED)  # the same inputs give the same fit, whatever ran before
-        H, inl = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, t, maxIters=2000, confidence=0.999)
+        fit = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, t, maxIters=2000, confidence=0.999)
+        H, inl = fit[0], fit[1]
         if H is None or inl is None:
             continue
         proj = cv2.perspectiveTransform(src.reshape(-1, 1, 2).astype(np.float64), H).reshape(-1, 2)
