@@ -2,12 +2,24 @@
 
 For each evidence image: find its content box (screenshot bars stripped), hash it (PDQ, pHash)
 against every reference and its dihedral variants, match ORB features against every reference
-(and, when that is not conclusive, the mirrored evidence), fit one homography per reference,
-and for the candidates whose fit is strong, warp the reference onto the evidence and measure
-how much of the evidence it explains (:mod:`trueclaim.forensics.localize`). An evidence image
-the reference explains almost everywhere is derived from it; what is left is the local edit.
+(then, when that is not conclusive, the mirrored evidence, then coarse copies of both for
+blurred or re-photographed copies), fit one homography per reference (USAC MAGSAC++), and for
+the strongest candidates warp the reference onto the evidence, polish the alignment with dense
+optical flow and compare (:mod:`trueclaim.forensics.localize`). Plain images without features
+go through the content boxes instead (hash variant, or the same framing). The evidence is
+derived when the reference explains at least ``min_explained`` of its windows (local structure
+correlates at 0.8 or better) and nothing moves by more than ``max_residual_motion_px`` after
+alignment; what is left is the local edit.
 
-Findings
+Why a genuine photo is not derived: a buyer's photo of a 3-D product from another viewpoint
+fits a homography only on one face (low explained share) and, even when two shots from almost
+the same place correlate, leaves parallax after alignment (residual flow of a pixel or more);
+the score also falls with that residual motion. A flat scene re-photographed from another
+angle (the ``graf1``/``graf3`` pair) is a pure perspective warp of the first photo and is
+reported as derived, with the perspective warp named in the finding: geometry cannot tell it
+apart from a warped copy, and products are rarely flat.
+
+dings
 --------
 ``derived-from-reference`` (high)
     The evidence is a reference photo, transformed (crop, scale, rotation, mirror,
@@ -23,7 +35,7 @@ Shared cache
 ``case.cache["derivation"]`` is a dict, filled once per case::
 
     {
-      "references": {ref_index: ReferencePrep},   # content box, hashes, ORB features
+      "references": {ref_index: ReferencePrep},   # content box, hashes, ORB (+ coarse)
       "evidence": {ev_index: EvidenceDerivation}, # per evidence, see below
     }
 
@@ -31,7 +43,8 @@ Shared cache
 ``matches`` per reference index (:class:`~trueclaim.forensics.matching.GeometricMatch`, whose
 ``homography`` maps reference analysis pixels to evidence analysis pixels), the ``hashes``
 per reference (:class:`~trueclaim.forensics.hashing.HashMatch`), ``best_reference`` (index or
-None), ``derived`` (bool) and the ``change_map`` of the best reference, if one was compared.
+None), ``derived`` (bool), the ``change_map`` of the best reference, if one was compared
+(mask, regions, explained share, residual motion), and the ``transform`` summary.
 The identity detector reads ``matches`` to see whether the product in the evidence is the
 referenced one without matching again.
 """
