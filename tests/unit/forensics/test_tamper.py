@@ -79,6 +79,23 @@ def test_copy_move_is_found_and_localised(coffee: np.ndarray) -> None:
     assert abs(cm[0].data["dx"] - 360) < 10 and abs(cm[0].data["dy"] - 230) < 10
 
 
+def test_copy_and_noise_agree_on_the_pasted_place(coffee: np.ndarray) -> None:
+    import cv2
+
+    rng = np.random.default_rng(0)
+    noisy = np.clip(coffee.astype(np.float32) + rng.normal(0, 8, coffee.shape), 0, 255)
+    noisy = noisy.astype(np.uint8)
+    forged = noisy.copy()
+    forged[250:400, 380:540] = cv2.GaussianBlur(noisy[20:170, 20:180], (0, 0), 1.2)  # smoothed copy
+    findings = _run(encode(forged, "PNG"))
+    local = [f for f in findings if f.code == "tamper-localized"]
+    assert local and local[0].severity == Severity.MEDIUM and local[0].mask is not None
+    box = local[0].regions[0]
+    assert 360 <= box.x <= 420 and 230 <= box.y <= 300
+    mask = local[0].mask
+    assert mask[320, 460] and not mask[100, 100]
+
+
 def test_clean_photo_has_no_copy_move(coffee: np.ndarray) -> None:
     findings = _run(encode(coffee, "JPEG", quality=92))
     assert not any(f.code in ("copy-move", "tamper-localized") for f in findings)
