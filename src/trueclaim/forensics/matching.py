@@ -134,18 +134,21 @@ def match_features(
         return empty, empty
     matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
     forward = matcher.knnMatch(evidence.descriptors, reference.descriptors, k=2)
-    backward = matcher.match(reference.descriptors, evidence.descriptors)
+    passed = [
+        pair[0]
+        for pair in forward
+        if len(pair) == 2 and pair[0].distance < ratio * pair[1].distance
+    ]
+    if not passed:
+        return empty, empty
+    # Mutual check: the backward search runs only for the reference points that were chosen.
+    chosen = np.unique([m.trainIdx for m in passed])
+    backward = matcher.match(reference.descriptors[chosen], evidence.descriptors)
     back_of = np.full(len(reference), -1, dtype=np.int64)
     for m in backward:
-        back_of[m.queryIdx] = m.trainIdx
-    ev_idx, ref_idx = [], []
-    for pair in forward:
-        if len(pair) < 2:
-            continue
-        best, second = pair
-        if best.distance < ratio * second.distance and back_of[best.trainIdx] == best.queryIdx:
-            ev_idx.append(best.queryIdx)
-            ref_idx.append(best.trainIdx)
+        back_of[chosen[m.queryIdx]] = m.trainIdx
+    ev_idx = [m.queryIdx for m in passed if back_of[m.trainIdx] == m.queryIdx]
+    ref_idx = [m.trainIdx for m in passed if back_of[m.trainIdx] == m.queryIdx]
     if not ev_idx:
         return empty, empty
     return reference.points[ref_idx], evidence.points[ev_idx]
