@@ -89,7 +89,7 @@ class DerivationParams:
     min_explained: float = 0.6
     min_compared: float = 0.1
     max_residual_motion_px: float = 1.0
-    work_side: int = 512
+    work_side: int = 384
     max_candidates: int = 2
     min_edit_fraction: float = 0.002
     coarse_feature_side: int = 256

@@ -23,7 +23,7 @@ the edit; a genuine photo of the same product from another viewpoint is not.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cv2
@@ -101,6 +101,59 @@ def localize_changes(
     -------
     ChangeMap
     """
+    if content is not None:
+        cx, cy, cw, ch = (int(v) for v in content)
+        cx, cy = max(0, cx), max(0, cy)
+        cw, ch = min(cw, evidence.shape[1] - cx), min(ch, evidence.shape[0] - cy)
+        # The box is found on a 256-pixel copy: step a few pixels inside its edges.
+        inset = int(np.ceil(2.0 * max(evidence.shape[:2]) / 256.0))
+        if cx > 0:
+            cx, cw = cx + inset, cw - inset
+        if cy > 0:
+            cy, ch = cy + inset, ch - inset
+        if cx + cw < evidence.shape[1]:
+            cw -= inset
+        if cy + ch < evidence.shape[0]:
+            ch -= inset
+        if (cw, ch) != (evidence.shape[1], evidence.shape[0]) and cw > 8 and ch > 8:
+            # Compare inside the content box only, at the full working size: a photo inside
+            # a tall screenshot keeps its detail.
+            shift = np.array([[1.0, 0.0, -cx], [0.0, 1.0, -cy], [0.0, 0.0, 1.0]])
+            inner = _localize_in_frame(
+                reference,
+                evidence[cy : cy + ch, cx : cx + cw],
+                shift @ homography,
+                work_side=work_side,
+                high_z=high_z,
+                low_z=low_z,
+                min_region_fraction=min_region_fraction,
+            )
+            mask = np.zeros(evidence.shape[:2], bool)
+            mask[cy : cy + ch, cx : cx + cw] = inner.mask
+            regions = tuple(replace(r, x=r.x + cx, y=r.y + cy) for r in inner.regions)
+            return replace(inner, mask=mask, regions=regions)
+    return _localize_in_frame(
+        reference,
+        evidence,
+        homography,
+        work_side=work_side,
+        high_z=high_z,
+        low_z=low_z,
+        min_region_fraction=min_region_fraction,
+    )
+
+
+def _localize_in_frame(
+    reference: RGBImage,
+    evidence: RGBImage,
+    homography: npt.NDArray[np.float64],
+    *,
+    work_side: int,
+    high_z: float,
+    low_z: float,
+    min_region_fraction: float,
+) -> ChangeMap:
+    content = None
     eh, ew = evidence.shape[:2]
     s = min(1.0, work_side / max(eh, ew))
     wsize = (max(8, round(ew * s)), max(8, round(eh * s)))
