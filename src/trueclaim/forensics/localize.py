@@ -363,7 +363,12 @@ def _agreement(ref: FloatImage, ev: FloatImage, k: int = 15, min_correlation: fl
     ve = np.maximum(cv2.blur(ge * ge, (k, k)) - me * me, 0.0)
     cov = cv2.blur(gr * ge, (k, k)) - mr * me
     ncc = cov / np.sqrt(vr * ve + 1e-6)
-    flat = (vr < 9.0) & (ve < 9.0)
+    # A flat reference window is reproduced by an evidence window of its colour whose only
+    # texture is fine grain: noise, or the moire of a photo taken of a screen.
+    gl = cv2.GaussianBlur(ge, (0, 0), 3.0)
+    ml = cv2.blur(gl, (k, k))
+    coarse = np.maximum(cv2.blur(gl * gl, (k, k)) - ml * ml, 0.0)
+    flat = (vr < 9.0) & ((ve < 9.0) | (coarse < 4.0))
     same = np.abs(mr - me) < 12.0
     ok: Mask = np.where(flat, same, ncc > min_correlation)
     return ok
