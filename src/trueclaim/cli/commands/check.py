@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from trueclaim.cli.errors import InputError
 from trueclaim.forensics import CaseContext, EngineParams, Report, Verdict, verify
@@ -129,14 +128,17 @@ def _print_human(result: Report, evidence: list[NamedFile], references: list[Nam
     if not result.findings:
         console.print("No findings. 未发现异常。")
         return
-    table = Table(show_lines=False, expand=True)
-    table.add_column("severity")
-    table.add_column("code")
-    table.add_column("explanation / 说明", ratio=1)
+    style = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan",
+             "info": "dim"}
     for f in result.findings:
         where = f" (evidence {f.evidence_index + 1})" if f.evidence_index is not None else ""
-        table.add_row(f.severity.value, f.code + where, f"{f.message_en}\n{f.message_zh}")
-    console.print(table)
+        console.print(
+            f"[{style[f.severity.value]}]{f.severity.value:>8}[/] [bold]{f.code}[/]{where}"
+            f"  score {f.score:.2f}"
+        )
+        # soft_wrap: the terminal wraps, so codes and producer ids are never cut.
+        console.print(f"         {f.message_en}", soft_wrap=True, markup=False)
+        console.print(f"         {f.message_zh}", soft_wrap=True, markup=False)
 
 
 def report_to_json(result: Report) -> str:
