@@ -2,25 +2,25 @@
 
 A results line is ``{"id", "risk", "verdict", "codes", "mask", "elapsed_ms"}`` plus the extra
 keys ``findings`` (code, score, severity, detector), ``timings_ms`` and ``engine_version``; a
-case that fails has ``"error"`` with the reason and null risk. ``mask`` is the engine's
-localisation of the first evidence image, written as ``masks/<id>.png`` beside the results.
+case that fails, runs over the time limit or crashes its worker process has ``"error"`` with the
+reason and null risk. ``mask`` is the engine's localisation of the first evidence image,
+written as ``masks/<id>.png`` beside the results.
 Runs resume: ids already in the results file are skipped.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-import multiprocessing
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 from trueclaim.bench.manifest import BenchCase
+from trueclaim.bench.pool import run_pooled
 from trueclaim.forensics import EngineParams, verify
 from trueclaim.forensics.types import mask_to_png
 
@@ -133,6 +133,9 @@ def pending_cases(
     return [c for c in cases if c.id not in done]
 
 
+DEFAULT_CASE_TIMEOUT_S = 120.0
+
+
 def run_cases(
     cases: Sequence[BenchCase],
     results_path: Path,
@@ -140,13 +143,22 @@ def run_cases(
     jobs: int = 1,
     params: EngineParams | None = None,
     on_result: Callable[[Result], None] | None = None,
+    case_timeout_s: float = DEFAULT_CASE_TIMEOUT_S,
 ) -> list[Result]:
-    """Run ``cases`` and append each result to ``results_path`` as it finishes."""
+    """Run ``cases`` and append each result to ``results_path`` as it finishes.
+
+    Cases run in ``jobs`` worker processes (see ``bench.pool``): a case that takes longer than
+    ``case_timeout_s`` gets ``"error": "timed out after N s"``, a case whose worker dies gets an
+    error naming that, and the run goes on. With ``case_timeout_s=0`` (no limit) and one job,
+    cases run in this process.
+    """
+    if case_timeout_s < 0:
+        raise ValueError(f"case_timeout_s must be >= 0 (0 = no limit), not {case_timeout_s}")
     results_path.parent.mkdir(parents=True, exist_ok=True)
     results_dir = results_path.resolve().parent
     out: list[Result] = []
     with results_path.open("a", encoding="utf-8") as fh:
-        for result in _results(cases, results_dir, jobs, params):
+        for result in _results(cases, results_dir, jobs, params, case_timeout_s):
             fh.write(json.dumps(result, ensure_ascii=False) + "\n")
             fh.flush()
             out.append(result)
@@ -156,59 +168,27 @@ def run_cases(
 
 
 def _results(
-    cases: Sequence[BenchCase], results_dir: Path, jobs: int, params: EngineParams | None
+    cases: Sequence[BenchCase],
+    results_dir: Path,
+    jobs: int,
+    params: EngineParams | None,
+    timeout_s: float,
 ) -> Iterator[Result]:
-    if jobs <= 1 or len(cases) <= 1:
+    if timeout_s == 0 and (jobs <= 1 or len(cases) <= 1):
         for case in cases:
             yield run_case(case, results_dir, params)
         return
-    yield from _pooled(cases, results_dir, jobs, params)
-
-
-def _pooled(
-    cases: Sequence[BenchCase], results_dir: Path, jobs: int, params: EngineParams | None
-) -> Iterator[Result]:
-    """Run in worker processes; if one dies (a native crash), find the culprit and go on."""
-    ctx = multiprocessing.get_context("spawn")  # no forked copies of native thread pools
-    queue = list(reversed(cases))
-    while queue:
-        running: dict[Future[Result], BenchCase] = {}
-        suspects: list[BenchCase] = []
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            try:
-                while queue and len(running) < jobs * 2:
-                    case = queue.pop()
-                    running[pool.submit(run_case, case, results_dir, params)] = case
-                while running:
-                    done, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        case = running.pop(fut)
-                        try:
-                            result = fut.result()
-                        except BrokenProcessPool:
-                            suspects.append(case)
-                            raise
-                        yield result
-                        if queue:
-                            nxt = queue.pop()
-                            running[pool.submit(run_case, nxt, results_dir, params)] = nxt
-            except BrokenProcessPool:
-                suspects.extend(running.values())
-        for case in suspects:  # one at a time, each in a fresh process
-            yield _isolated(case, results_dir, params, ctx)
-
-
-def _isolated(case: BenchCase, results_dir: Path, params: EngineParams | None, ctx: Any) -> Result:
-    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-        try:
-            return pool.submit(run_case, case, results_dir, params).result()
-        except BrokenProcessPool as exc:
-            return {
-                "id": case.id,
+    work = functools.partial(run_case, results_dir=results_dir, params=params)
+    for outcome in run_pooled(cases, work, jobs=jobs, timeout_s=timeout_s):
+        if outcome.result is not None:
+            yield outcome.result
+        else:
+            yield {
+                "id": outcome.case.id,
                 "risk": None,
                 "verdict": None,
                 "codes": [],
                 "mask": None,
-                "elapsed_ms": None,
-                "error": f"the worker process died on this case (a crash in native code?): {exc}",
+                "elapsed_ms": outcome.elapsed_ms,
+                "error": outcome.failure,
             }

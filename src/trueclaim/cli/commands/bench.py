@@ -46,8 +46,20 @@ def run(
     no_ocr: Annotated[
         bool, typer.Option("--no-ocr", help="Skip OCR of visible AI marks (faster, less complete).")
     ] = False,
+    case_timeout_s: Annotated[
+        float,
+        typer.Option(
+            "--case-timeout-s",
+            min=0,
+            help="Time limit per case in seconds (0 = none); a case over it is recorded with "
+            '"error": "timed out after N s" and the run goes on.',
+        ),
+    ] = 120.0,
 ) -> None:
-    """Run the engine on every case; ids already in the results file are skipped."""
+    """Run the engine on every case; ids already in the results file are skipped.
+
+    A case over --case-timeout-s, or one that crashes its worker, gets an "error" line.
+    """
     from trueclaim.bench.runner import pending_cases, run_cases
     from trueclaim.forensics import EngineParams
 
@@ -75,7 +87,9 @@ def run(
             failed += "error" in result
             progress.update(task, advance=1, last=str(result["id"]))
 
-        run_cases(todo, out, jobs=jobs, params=params, on_result=step)
+        run_cases(
+            todo, out, jobs=jobs, params=params, on_result=step, case_timeout_s=case_timeout_s
+        )
     skipped = len(cases) - len(todo)
     console.print(
         f"ran {len(todo)} case(s)"
