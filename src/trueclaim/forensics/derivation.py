@@ -47,12 +47,18 @@ None), ``derived`` (bool), the ``change_map`` of the best reference, if one was 
 (mask, regions, explained share, residual motion), and the ``transform`` summary.
 The identity detector reads ``matches`` to see whether the product in the evidence is the
 referenced one without matching again.
+
+Reference preparation is also memoised across cases in a bounded process-level LRU keyed by
+the reference file's SHA-256 (listing photos recur across claims; see
+:func:`_prepare_reference`, :func:`clear_reference_cache`).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from threading import Lock
 from typing import Any
 
 import numpy as np
@@ -147,19 +153,47 @@ def _params(options: Mapping[str, Any]) -> DerivationParams:
     return DerivationParams(**dict(options))
 
 
+_PREP_CACHE_SIZE = 256
+_prep_cache: OrderedDict[tuple[Any, ...], ReferencePrep] = OrderedDict()
+_prep_lock = Lock()
+
+
+def clear_reference_cache() -> None:
+    """Forget every prepared reference (the process-level memo of :func:`_prepare_reference`)."""
+    with _prep_lock:
+        _prep_cache.clear()
+
+
 def _prepare_reference(
     item: Item, store: dict[int, ReferencePrep], p: DerivationParams
 ) -> ReferencePrep:
+    """Content box, hashes and ORB features of one reference, memoised across cases.
+
+    Listing photos come back in many claims, so the preparation (a pure function of the
+    reference's bytes, its analysis size and the feature settings) is kept in a bounded,
+    process-level LRU of ``_PREP_CACHE_SIZE`` entries (about 60 kB each) keyed by the file's
+    SHA-256. It holds no state other than that memo: a miss computes exactly what a hit returns.
+    """
     if item.index in store:
         return store[item.index]
     assert item.analysis is not None
     rgb = item.analysis.pixels
-    content = find_content_box(rgb)
-    prep = ReferencePrep(
-        content=content,
-        hashes=compute_hashes(content.crop(rgb), variants=True),
-        features=extract_features(rgb, work_side=p.feature_side, n_features=p.n_features),
-    )
+    key = (item.sha256, rgb.shape, p.feature_side, p.n_features, p.coarse_feature_side)
+    with _prep_lock:
+        prep = _prep_cache.get(key)
+        if prep is not None:
+            _prep_cache.move_to_end(key)
+    if prep is None:
+        content = find_content_box(rgb)
+        prep = ReferencePrep(
+            content=content,
+            hashes=compute_hashes(content.crop(rgb), variants=True),
+            features=extract_features(rgb, work_side=p.feature_side, n_features=p.n_features),
+        )
+        with _prep_lock:
+            _prep_cache[key] = prep
+            while len(_prep_cache) > _PREP_CACHE_SIZE:
+                _prep_cache.popitem(last=False)
     store[item.index] = prep
     return prep
 
