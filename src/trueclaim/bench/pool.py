@@ -14,9 +14,11 @@ when ``TRUECLAIM_ENVIRONMENT=production``.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +29,7 @@ from typing import Any, Protocol, TypeVar
 CRASH_HOOK = "TRUECLAIM_BENCH_TEST_CRASH_ID"
 # a fresh worker first imports the engine; that time does not count against the case
 _STARTUP_GRACE_S = 120.0
+_PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 
 
 class _HasId(Protocol):
@@ -58,7 +61,20 @@ def crash_hook_id() -> str | None:
     return value
 
 
-def _worker_main(conn: Connection, work: Callable[[Any], dict[str, Any]]) -> None:
+def _die_with_parent(parent_pid: int) -> None:
+    """On Linux, have the kernel kill this worker when the parent dies (even by SIGKILL).
+
+    Without it a worker stuck in a blocking call (a hung case) would outlive a killed run.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent_pid:  # it died before we asked
+        os._exit(1)
+
+
+def _worker_main(conn: Connection, work: Callable[[Any], dict[str, Any]], parent_pid: int) -> None:
+    _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     crash_id = crash_hook_id()
     while True:
@@ -77,7 +93,9 @@ def _worker_main(conn: Connection, work: Callable[[Any], dict[str, Any]]) -> Non
 class _Worker:
     def __init__(self, ctx: Any, work: Callable[[Any], dict[str, Any]]) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, work), name="trueclaim-bench")
+        self.proc = ctx.Process(
+            target=_worker_main, args=(child, work, os.getpid()), name="trueclaim-bench"
+        )
         self.proc.start()
         child.close()
         self.case: Any = None
