@@ -303,16 +303,22 @@ def _encode(
 
 
 def _capture_time(raw: bytes) -> datetime | None:
-    """DateTimeOriginal (or DateTime) of a photo, read as China time; None when absent."""
+    """When the photo was taken, read the way the engine reads it; None when unknown.
+
+    A genuine claim photo is taken after delivery by definition, so the case's delivery time is
+    set before this. Using the engine's own reading (EXIF with offsets, GPS, XMP dates) keeps
+    the label consistent with every timestamp the file carries.
+    """
+    from trueclaim.forensics.capture_time import capture_time
+    from trueclaim.forensics.metadata import read_metadata
+
     try:
-        with Image.open(io.BytesIO(raw)) as im:
-            exif = im.getexif()
-            text = exif.get_ifd(0x8769).get(0x9003) or exif.get(0x0132)
+        found = capture_time(read_metadata(raw))
     except Exception:  # metadata of a foreign file is best effort here
         return None
-    if not isinstance(text, str):
+    if found is None:
         return None
-    try:
-        return datetime.strptime(text.strip()[:19], "%Y:%m:%d %H:%M:%S").replace(tzinfo=TZ)
-    except ValueError:
-        return None
+    if found.aware:
+        return found.value.astimezone(TZ)
+    # A naive time may be in any zone: step back a further 14 h so delivery precedes it.
+    return found.value.replace(tzinfo=TZ) - timedelta(hours=14)

@@ -4,6 +4,11 @@ Sources, best first: EXIF ``DateTimeOriginal`` with ``OffsetTimeOriginal`` (awar
 date and time stamp (UTC), XMP ``exif:DateTimeOriginal`` / ``photoshop:DateCreated`` /
 ``xmp:CreateDate`` with an offset, and finally a naive EXIF time. A naive time can be compared
 with the order's timeline only with a ±14 h tolerance (any time zone on Earth).
+
+When the camera's own naive EXIF capture time exists, a zoned GPS or XMP time is used only if it
+agrees with it within 14 h: GPS clocks of old cameras drift or reset, and XMP
+``photoshop:DateCreated`` is the date of the *content* (an editor may set it to anything), so
+a disagreeing value says nothing reliable about when this photo was taken.
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ def capture_time(meta: Metadata) -> CaptureTime | None:
                 )
             naive = naive or CaptureTime(dt.replace(tzinfo=UTC), False, f"exif:{tag}", str(raw))
         gps = _gps_time(meta)
-        if gps is not None:
+        if gps is not None and _agrees(gps, naive):
             return gps
     for ns, name in (
         (_EXIF_NS, "DateTimeOriginal"),
@@ -66,9 +71,19 @@ def capture_time(meta: Metadata) -> CaptureTime | None:
             except ValueError:
                 continue
             if dt.tzinfo is not None:
-                return CaptureTime(dt, True, f"xmp:{name}", value)
+                candidate = CaptureTime(dt, True, f"xmp:{name}", value)
+                if _agrees(candidate, naive):
+                    return candidate
+                continue
             naive = naive or CaptureTime(dt.replace(tzinfo=UTC), False, f"xmp:{name}", value)
     return naive
+
+
+def _agrees(aware: CaptureTime, naive: CaptureTime | None) -> bool:
+    """True when there is no naive EXIF time, or the zoned time is within 14 h of it."""
+    if naive is None or not naive.source.startswith("exif:"):
+        return True
+    return abs(aware.value - naive.value) <= NAIVE_TOLERANCE
 
 
 def _parse_exif(raw: str | None) -> datetime | None:
