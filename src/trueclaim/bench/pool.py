@@ -104,8 +104,9 @@ class _Worker:
         self.fresh = True
 
     def give(self, case: Any) -> None:
-        self.conn.send(case)
         self.case, self.sent_at, self.started_at = case, time.monotonic(), None
+        with contextlib.suppress(OSError):  # it died while idle: `_check` sees that and requeues
+            self.conn.send(case)
 
     def deadline(self, timeout_s: float) -> float:
         if self.started_at is not None:
