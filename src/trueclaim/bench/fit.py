@@ -7,7 +7,9 @@ with box constraints, so that it stays transparent and cannot learn nonsense fro
 * codes that signal forgery may only push risk up (weight >= 0): a missing label or a clean
   check is never evidence of genuineness;
 * codes listed in ``GENUINE_LEANING`` (camera origin, a match with the ordered product) may pull
-  risk down a little (weight >= -1.5), never enough to clear a file on their own;
+  risk down a little (-1.5 <= weight <= 0), never enough to clear a file on their own, and
+  never up: the generator adds fake camera EXIF to forgeries, which must not teach the model
+  that camera data is suspicious;
 * codes absent from the fitting data keep the severity prior, so a rare strong label (say a
   signed C2PA manifest) still counts.
 
@@ -128,7 +130,7 @@ def fit_score_model(
         return float(ll + l2 * (w @ w)), g
 
     bounds = [(-12.0, 6.0)] + [
-        (-1.5 if c in GENUINE_LEANING else 0.0, max_weight)
+        (-1.5, 0.0) if c in GENUINE_LEANING else (0.0, max_weight)
         for c in codes
     ]
     theta0 = np.zeros(len(codes) + 1)
