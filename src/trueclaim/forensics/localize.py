@@ -325,8 +325,13 @@ def _match_colours(ref: FloatImage, ev: FloatImage, valid: Mask) -> FloatImage:
     E = ev.reshape(-1, 3)[idx] / 255.0
     out = np.empty_like(ref)
     flat = ref.reshape(-1, 3) / 255.0
+    # Design matrices [r, g, b, x^2, 1] built once; only the x^2 column changes per channel.
+    X = np.empty((len(R), 5))
+    X[:, :3], X[:, 4] = R, 1.0
+    Xf = np.empty((len(flat), 5))
+    Xf[:, :3], Xf[:, 4] = flat, 1.0
     for c in range(3):
-        X = np.column_stack([R, R[:, c] ** 2, np.ones(len(R))])
+        X[:, 3] = R[:, c] ** 2
         keep = np.ones(len(R), bool)
         coef = np.zeros(X.shape[1])
         for _ in range(3):
@@ -336,7 +341,7 @@ def _match_colours(ref: FloatImage, ev: FloatImage, valid: Mask) -> FloatImage:
             keep = res < cut
             if keep.sum() < 50:
                 break
-        Xf = np.column_stack([flat, flat[:, c] ** 2, np.ones(len(flat))])
+        Xf[:, 3] = flat[:, c] ** 2
         out.reshape(-1, 3)[:, c] = np.clip(Xf @ coef, 0.0, 1.0) * 255.0
     return out
 
@@ -408,10 +413,20 @@ def _min_shift_distance(ev: FloatImage, ref: FloatImage) -> FloatImage:
     """Per pixel: min over one-pixel shifts of the reference of the L2 distance."""
     pad = cv2.copyMakeBorder(ref, 1, 1, 1, 1, cv2.BORDER_REPLICATE)
     h, w = ev.shape[:2]
+    # Channel planes and in-place arithmetic: the same sums as an einsum over channels, in the
+    # same order (bit-identical), at a third of the cost.
+    evc = [np.ascontiguousarray(ev[..., c]) for c in range(ev.shape[2])]
+    padc = [np.ascontiguousarray(pad[..., c]) for c in range(ev.shape[2])]
     best = np.full((h, w), np.inf, np.float32)
+    acc, tmp = np.empty((h, w), np.float32), np.empty((h, w), np.float32)
     for dx, dy in _SHIFTS:
-        diff = ev - pad[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
-        np.minimum(best, np.einsum("ijk,ijk->ij", diff, diff), out=best)
+        np.subtract(evc[0], padc[0][1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w], out=acc)
+        np.multiply(acc, acc, out=acc)
+        for e, q in zip(evc[1:], padc[1:], strict=True):
+            np.subtract(e, q[1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w], out=tmp)
+            np.multiply(tmp, tmp, out=tmp)
+            np.add(acc, tmp, out=acc)
+        np.minimum(best, acc, out=best)
     out: FloatImage = np.sqrt(best)
     return out
 
