@@ -61,20 +61,9 @@ __all__ = [
     "make_bench",
 ]
 
-_CHAIN_POOL = (
-    "crop",
-    "rescale",
-    "rotate",
-    "mirror",
-    "perspective",
-    "filter",
-    "gamma",
-    "noise",
-    "blur",
-    "jpeg",
-    "sticker",
-    "text",
-)
+# Evasions a buyer chains in a "mixed" case: the framing ones (screenshot, recapture) and the
+# fake EXIF are applied on their own, never inside a chain.
+_CHAIN_POOL = tuple(e for e in SINGLE_EVASIONS if e not in ("screenshot", "recapture", "exif"))
 MAX_WORK_SIDE = 2048
 TZ = timezone(timedelta(hours=8))
 
