@@ -11,20 +11,9 @@ import sys
 from pathlib import Path
 
 from trueclaim.forensics import EngineParams, verify
+from trueclaim.forensics.codes import AI_LABEL_CODES
 
 INFO_CODES = {"camera-origin", "metadata-absent"}
-AI_LABEL_CODES = {
-    "c2pa-ai-generated",
-    "c2pa-ai-signer",
-    "c2pa-ai-edited",
-    "tc260-aigc-label",
-    "tc260-label-residue",
-    "iptc-ai-source",
-    "ai-edit-credit",
-    "generator-metadata",
-    "invisible-watermark",
-    "visible-ai-mark",
-}
 
 
 def main(argv: list[str]) -> int:

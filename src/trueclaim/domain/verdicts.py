@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from trueclaim.forensics.codes import AI_LABEL_CODES, DERIVED_PREFIX
 from trueclaim.forensics.types import Report, Severity
 
 AI_LABEL_DETECTORS = frozenset({"provenance", "watermark"})
-AI_LABEL_CODES = frozenset(
-    {
-        "tc260-aigc-label",
-        "c2pa-ai-generated",
-        "iptc-ai-source",
-        "generator-metadata",
-        "invisible-watermark",
-        "visible-ai-mark",
-    }
-)
-DERIVED_PREFIX = "derived-"
+# One definition, in the engine: every AI-label code blocks auto-approval.
 
 
 @dataclass(frozen=True, slots=True)

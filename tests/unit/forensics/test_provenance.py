@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import encode
 from trueclaim.forensics.case import Case, Item
+from trueclaim.forensics.codes import AI_LABEL_CODES
 from trueclaim.forensics.errors import InvalidParameter
 from trueclaim.forensics.provenance import detect
 from trueclaim.forensics.tc260 import decode_provider_code
@@ -22,18 +23,6 @@ from trueclaim.forensics.types import CaseContext, Finding, Severity
 DOUBAO = "001191110102MACQD9K64010000"
 TC260_NS = "http://www.tc260.org.cn/ns/AIGC/1.0/"
 IPTC_EXT = "http://iptc.org/std/Iptc4xmpExt/2008-02-29/"
-AI_LABEL_CODES = {
-    "c2pa-ai-generated",
-    "c2pa-ai-signer",
-    "c2pa-ai-edited",
-    "tc260-aigc-label",
-    "tc260-label-residue",
-    "iptc-ai-source",
-    "ai-edit-credit",
-    "generator-metadata",
-    "invisible-watermark",
-    "visible-ai-mark",
-}
 
 
 def _run(data: bytes, context: CaseContext | None = None, **options: object) -> list[Finding]:

@@ -1,0 +1,26 @@
+"""Finding codes that other layers act on, defined once.
+
+``AI_LABEL_CODES`` are the findings that say "this file is labelled as AI-generated or
+AI-edited" (implicit metadata labels, signed manifests, generator traces, watermarks, visible
+marks). The routing policy never auto-approves a claim with one of them; the bench and docs list
+them the same way.
+"""
+
+from __future__ import annotations
+
+AI_LABEL_CODES: frozenset[str] = frozenset(
+    {
+        "c2pa-ai-generated",
+        "c2pa-ai-edited",
+        "c2pa-ai-signer",
+        "tc260-aigc-label",
+        "tc260-label-residue",
+        "iptc-ai-source",
+        "ai-edit-credit",
+        "generator-metadata",
+        "invisible-watermark",
+        "visible-ai-mark",
+    }
+)
+
+DERIVED_PREFIX = "derived-"
