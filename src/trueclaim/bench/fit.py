@@ -10,6 +10,10 @@ with box constraints, so that it stays transparent and cannot learn nonsense fro
   risk down a little (-1.5 <= weight <= 0), never enough to clear a file on their own, and
   never up: the generator adds fake camera EXIF to forgeries, which must not teach the model
   that camera data is suspicious;
+* AI-label codes (``forensics.codes.AI_LABEL_CODES``) keep at least the prior of a high
+  finding: labels are positive-only evidence whose strength the specification orders, and a
+  development set holds too few labelled files for the fit to judge them (shrinkage would
+  otherwise pull a generator's own metadata below the review threshold);
 * codes absent from the fitting data keep the severity prior, so a rare strong label (say a
   signed C2PA manifest) still counts.
 
@@ -25,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
+
+from trueclaim.forensics.codes import AI_LABEL_CODES
 
 GENUINE_LEANING = frozenset({"camera-origin", "matches-ordered-product"})
 NEVER_WEIGHTED = frozenset({"detector-failed"})
@@ -49,23 +55,26 @@ class FitResult:
     log_loss: float
 
     def to_model_json(self, *, version: str, note: str) -> str:
-        return json.dumps(
-            {
-                "version": version,
-                "note": note,
-                "intercept": round(self.intercept, 4),
-                "weights": {k: round(v, 4) for k, v in sorted(self.weights.items())},
-                "default_weight_by_severity": SEVERITY_PRIOR,
-                "fit": {
-                    "n_forged": self.n_forged,
-                    "n_genuine": self.n_genuine,
-                    "balanced_log_loss": round(self.log_loss, 5),
-                    "codes_seen": dict(sorted(self.codes_seen.items())),
+        return (
+            json.dumps(
+                {
+                    "version": version,
+                    "note": note,
+                    "intercept": round(self.intercept, 4),
+                    "weights": {k: round(v, 4) for k, v in sorted(self.weights.items())},
+                    "default_weight_by_severity": SEVERITY_PRIOR,
+                    "fit": {
+                        "n_forged": self.n_forged,
+                        "n_genuine": self.n_genuine,
+                        "balanced_log_loss": round(self.log_loss, 5),
+                        "codes_seen": dict(sorted(self.codes_seen.items())),
+                    },
                 },
-            },
-            indent=2,
-            ensure_ascii=False,
-        ) + "\n"
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
 
 
 def _strongest(findings: Sequence[Mapping[str, object]]) -> dict[str, float]:
@@ -130,7 +139,11 @@ def fit_score_model(
         return float(ll + l2 * (w @ w)), g
 
     bounds = [(-12.0, 6.0)] + [
-        (-1.5, 0.0) if c in GENUINE_LEANING else (0.0, max_weight)
+        (-1.5, 0.0)
+        if c in GENUINE_LEANING
+        else (SEVERITY_PRIOR["high"], max_weight)
+        if c in AI_LABEL_CODES
+        else (0.0, max_weight)
         for c in codes
     ]
     theta0 = np.zeros(len(codes) + 1)

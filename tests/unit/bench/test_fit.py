@@ -58,3 +58,13 @@ def test_rare_codes_keep_the_prior() -> None:
 def test_one_class_is_an_error() -> None:
     with pytest.raises(ValueError, match="forged and genuine"):
         fit_score_model([_case(1, screenshot=1.0)])
+
+
+def test_ai_label_codes_keep_at_least_the_high_prior() -> None:
+    rng = np.random.default_rng(3)
+    cases = _synthetic(3)
+    # A generator trace that also shows up on a few honest files must still count strongly.
+    cases += [_case(1, generator_metadata=0.9) for _ in range(5)]
+    cases += [_case(0, generator_metadata=float(rng.uniform(0.5, 0.9))) for _ in range(5)]
+    result = fit_score_model(cases)
+    assert result.weights["generator-metadata"] >= 5.0
