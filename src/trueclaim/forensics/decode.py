@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from trueclaim.forensics.errors import InvalidParameter, UnreadableImage, UnsupportedFormat
@@ -80,6 +81,9 @@ class DecodedImage:
     n_frames: int
     has_alpha: bool
     info: dict[str, Any] = field(default_factory=dict)
+    # The alpha plane exactly as stored (before orientation), for full-resolution decodes of
+    # images that have one: generators hide data in its least significant bits.
+    alpha: npt.NDArray[np.uint8] | None = None
 
 
 def sniff_format(data: bytes) -> str | None:
@@ -145,7 +149,9 @@ def decode_image(
         raise InvalidParameter(f"decode_image takes bytes, got {type(data).__name__}.")
     data = bytes(data)
     if not data:
-        raise UnreadableImage("The file is empty (0 bytes). Upload the original photo file.", reason="empty")
+        raise UnreadableImage(
+            "The file is empty (0 bytes). Upload the original photo file.", reason="empty"
+        )
     if len(data) > limits.max_bytes:
         raise UnreadableImage(
             f"The file is {len(data) / 2**20:.1f} MiB, over the limit of "
@@ -249,6 +255,9 @@ def _decode_opened(
     info = dict(im.info)
     mode = im.mode
     has_alpha = mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in im.info)
+    alpha = None
+    if has_alpha and (max_side is None or max(width, height) <= max_side):
+        alpha = np.asarray(im.convert("RGBA").getchannel("A"), dtype=np.uint8)
     im = ImageOps.exif_transpose(im) or im
     if orientation in (5, 6, 7, 8):
         width, height = height, width
@@ -271,6 +280,7 @@ def _decode_opened(
         n_frames=n_frames,
         has_alpha=has_alpha,
         info=info,
+        alpha=alpha,
     )
 
 
