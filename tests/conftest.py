@@ -11,7 +11,9 @@ import pytest
 from PIL import Image
 
 SHARED_DATA = Path(
-    os.environ.get("TRUECLAIM_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")
+    os.environ.get(
+        "TRUECLAIM_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+    )
 ).resolve()
 
 
@@ -19,7 +21,9 @@ SHARED_DATA = Path(
 def shared_data() -> Path:
     """The development images beside the checkout; tests that need them skip without."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared development data not found at {SHARED_DATA} (set TRUECLAIM_SHARED_DATA)")
+        pytest.skip(
+            f"shared development data not found at {SHARED_DATA} (set TRUECLAIM_SHARED_DATA)"
+        )
     return SHARED_DATA
 
 

@@ -28,8 +28,32 @@ def test_public_api_matches_all() -> None:
         for name in mod.__all__:
             assert hasattr(mod, name), name
         public = {n for n in dir(mod) if not n.startswith("_")} - {
-            "annotations", "os", "Path", "Sequence", "Source", "forensics", "cli", "reporting",
-            "decode", "errors", "params", "pipeline", "types", "version", "case", "scoring",
-            "metadata", "provenance", "watermark", "derivation", "screen", "tamper", "identity",
+            "annotations",
+            "os",
+            "Path",
+            "Sequence",
+            "Source",
+            "forensics",
+            "cli",
+            "reporting",
+            "decode",
+            "errors",
+            "params",
+            "pipeline",
+            "types",
+            "version",
+            "case",
+            "scoring",
+            "metadata",
+            "provenance",
+            "watermark",
+            "derivation",
+            "screen",
+            "tamper",
+            "identity",
         }
-        assert public <= set(mod.__all__) | {n for n in public if n.islower() and n not in mod.__all__ and not callable(getattr(mod, n))}
+        assert public <= set(mod.__all__) | {
+            n
+            for n in public
+            if n.islower() and n not in mod.__all__ and not callable(getattr(mod, n))
+        }

@@ -104,14 +104,16 @@ def make_mixed(
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
             case_id = "taken-" + "-".join(rel.with_suffix("").parts).replace(" ", "_")
-            lines.append({
-                "id": case_id,
-                "evidence": [str(target.relative_to(out_dir))],
-                "references": [],
-                "label": label,
-                "kind": kind,
-                "mask": None,
-            })
+            lines.append(
+                {
+                    "id": case_id,
+                    "evidence": [str(target.relative_to(out_dir))],
+                    "references": [],
+                    "label": label,
+                    "kind": kind,
+                    "mask": None,
+                }
+            )
             summary.by_kind[kind] += 1
             if on_case is not None:
                 on_case(case_id)
@@ -124,7 +126,8 @@ def make_mixed(
 def _image_files(folder: Path, recurse: bool) -> list[Path]:
     pattern = "**/*" if recurse else "*"
     return sorted(
-        p for p in folder.glob(pattern)
+        p
+        for p in folder.glob(pattern)
         if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not _is_mask(p)
     )
 

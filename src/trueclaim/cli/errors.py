@@ -10,18 +10,14 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
 
 from rich.console import Console
 
-T = TypeVar("T")
-
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
-EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_INPUT = 2
 EXIT_CRASH = 3
@@ -54,7 +50,13 @@ def error_handler() -> Iterator[None]:
 
     try:
         yield
-    except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+    except (
+        typer.Exit,
+        typer.Abort,
+        click.exceptions.Exit,
+        click.exceptions.Abort,
+        click.ClickException,
+    ):
         raise
     except CLIError as exc:
         err_console.print(f"[bold red]error:[/] {exc}")
@@ -78,9 +80,3 @@ def error_handler() -> Iterator[None]:
             f"[bold red]An unexpected error occurred:[/] {type(exc).__name__}: {exc}{where}"
         )
         sys.exit(EXIT_CRASH)
-
-
-def run_guarded(fn: Callable[[], T]) -> T:
-    with error_handler():
-        return fn()
-    raise AssertionError("unreachable")  # pragma: no cover

@@ -51,7 +51,6 @@ def _wire() -> None:
         app.add_typer(guard_typer(sub), name=name)
 
 
-
 def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Run a command inside the one error handler (exit codes 1/2/3/130)."""
 

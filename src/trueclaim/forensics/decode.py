@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass, field
+from struct import error as struct_error
 from typing import Any
 
 import numpy as np
@@ -192,8 +193,19 @@ def decode_image(
             "decompression bomb; upload a normal photo.",
             reason="too-large",
         ) from exc
-    except (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError, TypeError,
-            struct_error, MemoryError, ZeroDivisionError, RuntimeError) as exc:
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        EOFError,
+        IndexError,
+        KeyError,
+        TypeError,
+        struct_error,
+        MemoryError,
+        ZeroDivisionError,
+        RuntimeError,
+    ) as exc:
         text = str(exc) or type(exc).__name__
         reason = "truncated" if "truncated" in text.lower() else "corrupt"
         raise UnreadableImage(
@@ -201,9 +213,6 @@ def decode_image(
             "upload the complete original file.",
             reason=reason,
         ) from exc
-
-
-from struct import error as struct_error  # noqa: E402  (kept next to its only use above)
 
 
 def _check_declared_size(data: bytes, sniffed: str | None, limits: DecodeLimits) -> None:
@@ -252,7 +261,7 @@ def _decode_opened(
     im.load()
     exif = im.getexif()
     orientation = int(exif.get(0x0112, 1) or 1) if exif else 1
-    info = dict(im.info)
+    info = {str(k): v for k, v in im.info.items()}
     mode = im.mode
     has_alpha = mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in im.info)
     alpha = None
@@ -267,7 +276,7 @@ def _decode_opened(
 
         f = max_side / max(rgb.shape[:2])
         size = (max(1, round(rgb.shape[1] * f)), max(1, round(rgb.shape[0] * f)))
-        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        rgb = np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
     return DecodedImage(
         pixels=np.ascontiguousarray(rgb),
         format=fmt,

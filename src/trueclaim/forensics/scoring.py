@@ -88,7 +88,5 @@ def score_findings(
         verdict = Verdict.NEEDS_REVIEW
     else:
         verdict = Verdict.GENUINE_LIKELY
-    drivers = tuple(
-        code for code, c in sorted(strongest.items(), key=lambda kv: -kv[1]) if c > 0
-    )
+    drivers = tuple(code for code, c in sorted(strongest.items(), key=lambda kv: -kv[1]) if c > 0)
     return Scored(risk=risk, verdict=verdict, drivers=drivers, contributions=strongest)

@@ -49,11 +49,11 @@ def read_stealth_info(
     if alpha is not None and alpha.ndim == 2 and alpha.size:
         head = _head(alpha[:, :, None], _MAGIC_BITS)
         if _has_magic(head, _ALPHA_MAGICS):
-            found = _read(alpha.T.ravel() & 1, _ALPHA_MAGICS, "alpha")
+            found = _read(_lsb(alpha.T.ravel()), _ALPHA_MAGICS, "alpha")
             if found is not None:
                 return found
     if rgb.ndim == 3 and rgb.size and _has_magic(_head(rgb, _MAGIC_BITS), _RGB_MAGICS):
-        return _read(rgb.transpose(1, 0, 2).ravel() & 1, _RGB_MAGICS, "rgb")
+        return _read(_lsb(rgb.transpose(1, 0, 2).ravel()), _RGB_MAGICS, "rgb")
     return None
 
 
@@ -61,7 +61,11 @@ def _head(pixels: npt.NDArray[np.uint8], n_bits: int) -> npt.NDArray[np.uint8]:
     """The first ``n_bits`` LSBs in column-major order, reading only the columns needed."""
     height, _, channels = pixels.shape
     columns = -(-n_bits // (height * channels)) + 1
-    return pixels[:, :columns, :].transpose(1, 0, 2).ravel()[:n_bits] & 1
+    return _lsb(pixels[:, :columns, :].transpose(1, 0, 2).ravel()[:n_bits])
+
+
+def _lsb(values: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    return np.bitwise_and(values, np.uint8(1))
 
 
 def _has_magic(bits: npt.NDArray[np.uint8], magics: dict[bytes, bool]) -> bool:

@@ -24,7 +24,7 @@ Mask = npt.NDArray[np.bool_]  # (H, W)
 JSONValue = Any
 
 
-class Severity(str, Enum):
+class Severity(str, Enum):  # noqa: UP042  (str() is relied on as the enum name)
     """How much a finding should move a reviewer, weakest first."""
 
     INFO = "info"
@@ -38,7 +38,7 @@ class Severity(str, Enum):
         return list(Severity).index(self)
 
 
-class Verdict(str, Enum):
+class Verdict(str, Enum):  # noqa: UP042
     """The engine's summary of a claim's evidence."""
 
     GENUINE_LIKELY = "genuine-likely"
@@ -206,7 +206,9 @@ class Report:
         }
 
     def to_json(self, *, include_masks: bool = False, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(include_masks=include_masks), ensure_ascii=False, indent=indent)
+        return json.dumps(
+            self.to_dict(include_masks=include_masks), ensure_ascii=False, indent=indent
+        )
 
 
 def resize_mask(mask: Mask, shape: tuple[int, ...]) -> Mask:
@@ -216,7 +218,8 @@ def resize_mask(mask: Mask, shape: tuple[int, ...]) -> Mask:
         return mask
     rows = (np.arange(shape[0]) * mask.shape[0] // shape[0]).clip(0, mask.shape[0] - 1)
     cols = (np.arange(shape[1]) * mask.shape[1] // shape[1]).clip(0, mask.shape[1] - 1)
-    return mask[rows[:, None], cols[None, :]]
+    out: Mask = mask[rows[:, None], cols[None, :]]
+    return out
 
 
 def mask_to_png(mask: Mask) -> bytes:

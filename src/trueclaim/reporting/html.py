@@ -21,7 +21,11 @@ _VERDICT_COLOUR = {
     "needs-review": "#b26a00",
     "forgery-likely": "#b3261e",
 }
-_VERDICT_ZH = {"genuine-likely": "可能真实", "needs-review": "需人工复核", "forgery-likely": "疑似伪造"}
+_VERDICT_ZH = {
+    "genuine-likely": "可能真实",
+    "needs-review": "需人工复核",
+    "forgery-likely": "疑似伪造",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,21 +83,24 @@ def render_report_html(
             )
         parts.append("</tbody></table>")
     else:
-        parts.append("<p>No findings. 未发现异常。 A missing label is never proof of a genuine "
-                     "photo.</p>")
+        parts.append(
+            "<p>No findings. 未发现异常。 A missing label is never proof of a genuine photo.</p>"
+        )
     parts.append("<h2>Evidence 证据</h2><div class='grid'>")
-    for i, f in enumerate(evidence):
-        parts.append(_figure(f, report.localization(i), report, i, "evidence"))
+    for i, named in enumerate(evidence):
+        parts.append(_figure(named, report.localization(i), report, i, "evidence"))
     parts.append("</div>")
     if references:
         parts.append("<h2>References 参考图</h2><div class='grid'>")
-        for i, f in enumerate(references):
-            parts.append(_figure(f, None, report, i, "reference"))
+        for i, named in enumerate(references):
+            parts.append(_figure(named, None, report, i, "reference"))
         parts.append("</div>")
-    parts.append("<h2>Inputs 输入文件</h2><table><thead><tr><th>role</th><th>#</th>"
-                 "<th>SHA-256</th><th>format</th><th>size</th><th>status</th></tr></thead><tbody>")
+    parts.append(
+        "<h2>Inputs 输入文件</h2><table><thead><tr><th>role</th><th>#</th>"
+        "<th>SHA-256</th><th>format</th><th>size</th><th>status</th></tr></thead><tbody>"
+    )
     for s in report.inputs:
-        size = f"{s.width}×{s.height}" if s.width else ""
+        size = f"{s.width}×{s.height}" if s.width else ""  # noqa: RUF001  (typographic multiplication sign)
         parts.append(
             f"<tr><td>{s.role}</td><td>{s.index + 1}</td><td><code>{s.sha256}</code></td>"
             f"<td>{s.format or ''}</td><td>{size}</td><td>{html.escape(s.status)}"
@@ -107,8 +114,10 @@ def _figure(f: NamedFile, mask: Mask | None, report: Report, index: int, role: s
     try:
         decoded = decode_image(f.data, max_side=_THUMB_SIDE)
     except ForensicsError as exc:
-        return (f"<figure><div class='broken'>cannot show: {html.escape(str(exc))}</div>"
-                f"<figcaption>{html.escape(f.name)}</figcaption></figure>")
+        return (
+            f"<figure><div class='broken'>cannot show: {html.escape(str(exc))}</div>"
+            f"<figcaption>{html.escape(f.name)}</figcaption></figure>"
+        )
     rgb = decoded.pixels
     overlay = ""
     if mask is not None:
@@ -127,12 +136,16 @@ def _figure(f: NamedFile, mask: Mask | None, report: Report, index: int, role: s
     img = f"<img alt='{html.escape(f.name)}' src='data:image/jpeg;base64,{_jpeg_b64(rgb)}'>"
     layers = img
     if overlay:
-        layers += f"<img class='overlay' alt='changed regions' src='data:image/png;base64,{overlay}'>"
-    caption = f"{role} {index + 1}: {html.escape(f.name)} ({decoded.width}×{decoded.height})"
+        layers += (
+            f"<img class='overlay' alt='changed regions' src='data:image/png;base64,{overlay}'>"
+        )
+    caption = f"{role} {index + 1}: {html.escape(f.name)} ({decoded.width}×{decoded.height})"  # noqa: RUF001
     if mask is not None:
         caption += " — red: changed regions 红色:被修改区域"
-    return (f"<figure><div class='stack'>{layers}{''.join(boxes)}</div>"
-            f"<figcaption>{caption}</figcaption></figure>")
+    return (
+        f"<figure><div class='stack'>{layers}{''.join(boxes)}</div>"
+        f"<figcaption>{caption}</figcaption></figure>"
+    )
 
 
 def _jpeg_b64(rgb: np.ndarray) -> str:
@@ -143,7 +156,9 @@ def _jpeg_b64(rgb: np.ndarray) -> str:
 
 def _overlay(rgb: np.ndarray, mask: Mask) -> str:
     h, w = rgb.shape[:2]
-    m = Image.fromarray(np.asarray(mask, dtype=np.uint8) * 255).resize((w, h), Image.NEAREST)
+    m = Image.fromarray(np.asarray(mask, dtype=np.uint8) * 255).resize(
+        (w, h), Image.Resampling.NEAREST
+    )
     alpha = np.asarray(m, dtype=np.uint8) // 2
     rgba = np.zeros((h, w, 4), dtype=np.uint8)
     rgba[..., 0] = 255

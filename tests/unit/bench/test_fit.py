@@ -11,8 +11,10 @@ from trueclaim.forensics.types import Finding, Severity
 
 
 def _case(label: int, **codes: float) -> FitCase:
-    return FitCase(label, [{"code": k.replace("_", "-"), "score": v, "severity": "high"}
-                           for k, v in codes.items()])
+    return FitCase(
+        label,
+        [{"code": k.replace("_", "-"), "score": v, "severity": "high"} for k, v in codes.items()],
+    )
 
 
 def _synthetic(seed: int) -> list[FitCase]:
@@ -22,8 +24,13 @@ def _synthetic(seed: int) -> list[FitCase]:
         cases.append(_case(1, derived_with_local_edit=float(rng.uniform(0.6, 1.0))))
         cases.append(_case(0, camera_origin=float(rng.uniform(0.5, 1.0))))
         cases.append(_case(0, noise_inconsistency=float(rng.uniform(0, 0.4))))
-        cases.append(_case(1, noise_inconsistency=float(rng.uniform(0, 0.4)),
-                           screenshot=float(rng.uniform(0.7, 1))))
+        cases.append(
+            _case(
+                1,
+                noise_inconsistency=float(rng.uniform(0, 0.4)),
+                screenshot=float(rng.uniform(0.7, 1)),
+            )
+        )
     return cases
 
 
@@ -49,7 +56,7 @@ def test_fitted_model_round_trips_into_scoring() -> None:
 
 
 def test_rare_codes_keep_the_prior() -> None:
-    cases = _synthetic(2) + [_case(1, c2pa_ai_generated=1.0)]
+    cases = [*_synthetic(2), _case(1, c2pa_ai_generated=1.0)]
     result = fit_score_model(cases, min_count=3)
     assert "c2pa-ai-generated" not in result.weights
     assert result.codes_seen["c2pa-ai-generated"] == 1

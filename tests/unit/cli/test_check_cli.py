@@ -27,7 +27,9 @@ def test_check_json_and_report(tmp_path: Path, photo: np.ndarray) -> None:
     assert report["verdict"] in ("genuine-likely", "needs-review", "forgery-likely")
     assert 0.0 <= report["risk"] <= 1.0
     assert report["inputs"][0]["status"] == "ok"
-    assert {"genuine-likely": 0, "needs-review": 10, "forgery-likely": 20}[report["verdict"]] == result.exit_code
+    assert {"genuine-likely": 0, "needs-review": 10, "forgery-likely": 20}[
+        report["verdict"]
+    ] == result.exit_code
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!doctype html>") and "data:image/jpeg;base64," in page
 

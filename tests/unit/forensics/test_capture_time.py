@@ -26,13 +26,17 @@ def _jpeg(photo: np.ndarray, original: str | None, xmp_when: str | None) -> byte
 
 
 def test_disagreeing_xmp_content_date_does_not_override_the_camera_time(photo: np.ndarray) -> None:
-    found = capture_time(read_metadata(_jpeg(photo, "2025:03:04 10:00:00", "2007-11-19T00:00:00-08:00")))
+    found = capture_time(
+        read_metadata(_jpeg(photo, "2025:03:04 10:00:00", "2007-11-19T00:00:00-08:00"))
+    )
     assert found is not None
     assert found.source == "exif:DateTimeOriginal" and not found.aware
 
 
 def test_agreeing_xmp_time_supplies_the_zone(photo: np.ndarray) -> None:
-    found = capture_time(read_metadata(_jpeg(photo, "2025:03:04 10:00:00", "2025-03-04T10:00:00+08:00")))
+    found = capture_time(
+        read_metadata(_jpeg(photo, "2025:03:04 10:00:00", "2025-03-04T10:00:00+08:00"))
+    )
     assert found is not None
     assert found.aware and found.source == "xmp:DateCreated"
 

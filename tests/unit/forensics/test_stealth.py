@@ -18,8 +18,9 @@ TEXT = "a red mug\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 51
 def _embed(pixels: np.ndarray, magic: bytes, compressed: bool) -> np.ndarray:
     """Write a stealth block the way the WebUI extension does (column-major LSBs)."""
     payload = gzip.compress(TEXT.encode()) if compressed else TEXT.encode()
-    bits = np.unpackbits(np.frombuffer(
-        magic + (len(payload) * 8).to_bytes(4, "big") + payload, dtype=np.uint8))
+    bits = np.unpackbits(
+        np.frombuffer(magic + (len(payload) * 8).to_bytes(4, "big") + payload, dtype=np.uint8)
+    )
     out = pixels.copy()
     flat = out.transpose(1, 0, 2).reshape(-1) if out.ndim == 3 else out.T.reshape(-1)
     flat = flat.copy()

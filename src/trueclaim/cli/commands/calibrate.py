@@ -34,8 +34,11 @@ def make_mixed(
 
     try:
         summary = build(
-            shared_dir, out_dir, seed=seed,
-            derived_limit=derived_limit or None, taken_limit=taken_limit or None,
+            shared_dir,
+            out_dir,
+            seed=seed,
+            derived_limit=derived_limit or None,
+            taken_limit=taken_limit or None,
         )
     except (FileNotFoundError, MakeError) as exc:
         raise InputError(str(exc)) from exc
@@ -44,8 +47,10 @@ def make_mixed(
     for kind, n in sorted(summary.by_kind.items()):
         table.add_row(kind, str(n))
     console.print(table)
-    console.print(f"{summary.cases} cases in {out_dir / 'manifest.jsonl'}"
-                  + (f"; {len(summary.skipped)} skipped" if summary.skipped else ""))
+    console.print(
+        f"{summary.cases} cases in {out_dir / 'manifest.jsonl'}"
+        + (f"; {len(summary.skipped)} skipped" if summary.skipped else "")
+    )
 
 
 def fit(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -31,9 +30,7 @@ def check(
         str | None,
         typer.Option(help="Delivery time, ISO 8601 with offset, e.g. 2025-11-12T10:00:00+08:00."),
     ] = None,
-    shipped_at: Annotated[
-        str | None, typer.Option(help="Ship time, ISO 8601 with offset.")
-    ] = None,
+    shipped_at: Annotated[str | None, typer.Option(help="Ship time, ISO 8601 with offset.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     report: Annotated[
         Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
@@ -86,9 +83,7 @@ def _read_input(path: Path, role: str) -> NamedFile:
     if not path.exists():
         raise InputError(f"{role} file {path} does not exist. Check the path.")
     if path.is_dir():
-        raise InputError(
-            f"{role} path {path} is a directory. Pass image files, e.g. {path}/*.jpg."
-        )
+        raise InputError(f"{role} path {path} is a directory. Pass image files, e.g. {path}/*.jpg.")
     try:
         return NamedFile(path.name, path.read_bytes())
     except OSError as exc:
@@ -107,9 +102,7 @@ def _parse_time(text: str | None, option: str) -> datetime | None:
             f"{option} {text!r} is not an ISO 8601 time; write e.g. 2025-11-12T10:00:00+08:00."
         ) from exc
     if value.tzinfo is None:
-        raise InputError(
-            f"{option} {text!r} has no timezone; add an offset such as +08:00 or Z."
-        )
+        raise InputError(f"{option} {text!r} has no timezone; add an offset such as +08:00 or Z.")
     return value
 
 
@@ -128,8 +121,13 @@ def _print_human(result: Report, evidence: list[NamedFile], references: list[Nam
     if not result.findings:
         console.print("No findings. 未发现异常。")
         return
-    style = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan",
-             "info": "dim"}
+    style = {
+        "critical": "bold red",
+        "high": "red",
+        "medium": "yellow",
+        "low": "cyan",
+        "info": "dim",
+    }
     for f in result.findings:
         where = f" (evidence {f.evidence_index + 1})" if f.evidence_index is not None else ""
         console.print(
@@ -139,8 +137,3 @@ def _print_human(result: Report, evidence: list[NamedFile], references: list[Nam
         # soft_wrap: the terminal wraps, so codes and producer ids are never cut.
         console.print(f"         {f.message_en}", soft_wrap=True, markup=False)
         console.print(f"         {f.message_zh}", soft_wrap=True, markup=False)
-
-
-def report_to_json(result: Report) -> str:
-    """The JSON ``--json`` prints."""
-    return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
