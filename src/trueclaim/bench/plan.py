@@ -115,8 +115,11 @@ def plan_products(source_dir: Path, seed: int) -> list[CasePlan]:
             plans.append(
                 CasePlan(f"{stem}-g{i:02d}", "genuine", kind, photo, refs, product=product.name)
             )
-            honest_edit = {1: "resize", 2: "screenshot", 3: "resize", 4: "annotate"}.get(i % 6)
-            if honest_edit is not None:  # what honest buyers do too: chat apps, screenshots, arrows
+            # What honest buyers do too: chat apps recompress, arrows point at the damage. A
+            # screenshot is not among them: a screen is not a photo of the goods, so the bench
+            # counts every screenshot as evidence to flag (as the screen targets do).
+            honest_edit = {1: "resize", 3: "resize", 4: "annotate"}.get(i % 6)
+            if honest_edit is not None:
                 plans.append(
                     CasePlan(
                         f"{stem}-g{i:02d}{honest_edit[0]}",
@@ -225,7 +228,7 @@ def plan_photos(source_dir: Path, seed: int, skipped: list[str]) -> list[CasePla
         partners: list[int] = [int(j) for j in rng.permutation(len(others))[:4]]
         for k, j in enumerate(partners):
             other = others[int(j)]
-            ev = {2: "screenshot" if n % 2 else "annotate", 3: "resize"}.get(k, "")
+            ev = {2: "annotate", 3: "resize"}.get(k, "")  # honest edits; see plan_products
             plans.append(
                 CasePlan(
                     f"{stem}-g{k}",

@@ -4,13 +4,15 @@ Two questions, each answered from simple physical cues on the shared analysis pi
 
 *Screenshot* (code ``screenshot``): rendered pixels, not light through a lens. Cues are
 large areas of exactly one colour (a camera sensor never produces them: noise and
-demosaicing make every block differ a little), a status bar at the top and a navigation
-bar at the bottom (a uniform band holding small high-contrast glyphs at both ends), and a
-pixel size that is exactly a common screen size while the file carries no camera EXIF, and a
-PNG container without camera EXIF together with some UI structure (cameras write JPEG or
-HEIC; screenshot tools, editors and generators write PNG). Camera EXIF (make, model,
-exposure) or a TIFF container halves the score. A PNG without camera EXIF and without any
-other cue gets its own ``low`` note, ``png-without-camera-data`` (edited photos are PNGs too).
+demosaicing make every block differ a little), many lines of text set exactly level with
+the pixel grid (app and web pages; a photo holds a few labels at the camera's angle), a
+status bar at the top and a navigation bar at the bottom (a uniform band holding small
+high-contrast glyphs at both ends), a pixel size that is exactly a common screen size while
+the file carries no camera EXIF, and a PNG container without camera EXIF together with some
+UI structure (cameras write JPEG or HEIC; screenshot tools, editors and generators write
+PNG). Camera EXIF (make, model, exposure) or a TIFF container halves the score. A PNG without
+camera EXIF and without any other cue gets its own ``low`` note, ``png-without-camera-data``
+(edited photos are PNGs too).
 
 *Photo of a screen* (code ``screen-recapture``): a camera sampling a pixel grid makes
 moiré, i.e. isolated periodic peaks in the high-pass spectrum that repeat across the frame.
@@ -42,6 +44,7 @@ from trueclaim.forensics.screen_cues import (
     detect_bars,
     moire_strength,
     straight_lines,
+    text_layout,
     ui_flat_fraction,
 )
 from trueclaim.forensics.types import Finding, Region, RGBImage, Severity
@@ -59,7 +62,7 @@ __all__ = [
 ]
 
 DETECTOR = "screen"
-ALGORITHM_VERSION = "screen-1"
+ALGORITHM_VERSION = "screen-2"
 
 # Common screen sizes in physical pixels (portrait width x height; both orientations match).
 # Sizes that cameras also produce (640x480, 800x600, 1024x768, 1600x1200, 2048x1536 ...)
@@ -163,6 +166,9 @@ class ScreenParams:
     bar_max_frac: float = 0.075
     spectrum_window_px: int = 256
     recapture: bool = True
+    text: bool = True  # detect text lines (OCR detection) when the file names no camera
+    text_min_lines: int = 5  # level text counts from this many lines ...
+    text_min_level: float = 0.8  # ... when at least this share of them is exactly level
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +186,10 @@ class ScreenFeatures:
     greyscale: bool = False
     tiff: bool = False  # scanners, cameras and publishing tools write TIFF; screenshot tools don't
     png: bool = False  # screenshot tools, editors and generators write PNG; cameras don't
+    text_lines: int = 0  # detected text lines (0 when not measured: camera files, TIFF)
+    text_area: float = 0.0  # fraction of the image inside text-line boxes
+    text_level: float = 0.0  # share of the lines that are level with the pixel grid
+    level_text: bool = False  # enough level lines to be a page of text (see ScreenParams)
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -229,6 +239,12 @@ def measure(item: Item, params: ScreenParams = ScreenParams()) -> ScreenFeatures
         full = item.full if max(a.width, a.height) > max(rgb.shape[:2]) else a
         pixels = full.pixels if full is not None else rgb
         peak, consistency = moire_strength(pixels, window_px=params.spectrum_window_px)
+    camera = _camera_metadata(item)
+    tiff = a.format == "TIFF"
+    lines, area, level = 0, 0.0, 0.0
+    if params.text and not camera and not tiff and a.width * a.height >= 12_000:
+        layout = text_layout(rgb)
+        lines, area, level = layout.lines, layout.area_fraction, layout.level_fraction
     return ScreenFeatures(
         ui_flat_fraction=ui_flat_fraction(
             rgb, block_px=params.block_px, n_colours=params.flat_colours
@@ -236,12 +252,16 @@ def measure(item: Item, params: ScreenParams = ScreenParams()) -> ScreenFeatures
         status_bar=top,
         navigation_bar=bottom,
         device_size=is_device_size(a.width, a.height),
-        camera_exif=_camera_metadata(item),
+        camera_exif=camera,
         moire_peak=peak,
         moire_consistency=consistency,
         straight_lines=straight_lines(rgb),
-        tiff=a.format == "TIFF",
+        tiff=tiff,
         png=a.format == "PNG",
+        text_lines=lines,
+        text_area=area,
+        text_level=level,
+        level_text=lines >= params.text_min_lines and level >= params.text_min_level,
         greyscale=bool(
             np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2])
         ),
@@ -317,6 +337,11 @@ def screenshot_score(f: ScreenFeatures, *, area_px: int = 1_000_000) -> float:
         score = max(score, 0.6)  # rendered pixels kept losslessly, with some UI structure
     if f.device_size and not f.camera_exif:
         score = max(score, 0.55) + (0.1 if flat >= 0.15 else 0.0)
+    if f.level_text and not f.camera_exif:  # a page of rendered text
+        s_text = 0.6 + 0.25 * float(np.clip((f.text_area - 0.05) / 0.25, 0.0, 1.0))
+        if flat >= 0.15 or bars or f.device_size:
+            s_text += 0.1
+        score = max(score, s_text)
     if f.camera_exif or f.tiff:
         score *= 0.5
     return float(np.clip(score, 0.0, 1.0))
@@ -458,6 +483,9 @@ def _cue_words(f: ScreenFeatures) -> tuple[str, str]:
             f"{f.straight_lines} perfectly straight pixel-aligned edges (UI dividers and borders)"
         )
         zh.append(f"有 {f.straight_lines} 条严格对齐像素的直线边缘(界面分隔线和边框)")
+    if f.level_text:
+        en.append(f"{f.text_lines} lines of text set exactly level, as on a page or in an app")
+        zh.append(f"有 {f.text_lines} 行严格水平排列的文字(网页或应用界面特征)")
     if f.status_bar:
         en.append("a phone status bar at the top")
         zh.append("顶部有手机状态栏")

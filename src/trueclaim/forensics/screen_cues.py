@@ -1,4 +1,4 @@
-"""Pixel cues of screens: exact-flat UI colour, pixel-aligned edges, phone bars, moiré.
+"""Pixel cues of screens: exact-flat UI colour, pixel-aligned edges, phone bars, text, moiré.
 
 Pure functions over RGB arrays, used by the screen detector (:mod:`trueclaim.forensics.screen`),
 which turns them into scores. Each measures one physical difference between rendered pixels
@@ -7,10 +7,49 @@ which turns them into scores. Each measures one physical difference between rend
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
 from trueclaim.forensics.types import RGBImage
+from trueclaim.forensics.visible_marks import ocr_engine
+
+
+@dataclass(frozen=True, slots=True)
+class TextLayout:
+    """Where rendered-looking text lines are: how many, how much area, how many level."""
+
+    lines: int
+    area_fraction: float
+    level_fraction: float  # share of lines whose box is level to within ``level_deg``
+
+
+def text_layout(rgb: RGBImage, *, max_side_px: int = 640, level_deg: float = 0.5) -> TextLayout:
+    """Detect text lines (rapidocr's detector, no recognition) and describe their layout.
+
+    App and web pages are mostly text set in lines that are exactly level with the pixel grid;
+    a photo of goods holds a few labels at the angle the camera saw them. Detection only,
+    on the image reduced to ``max_side_px``.
+    """
+    h, w = rgb.shape[:2]
+    scale = min(1.0, max_side_px / max(h, w))
+    small = rgb
+    if scale < 1.0:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        small = np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    boxes, _ = ocr_engine().text_det(np.ascontiguousarray(small[:, :, ::-1]))
+    if boxes is None or len(boxes) == 0:
+        return TextLayout(0, 0.0, 0.0)
+    area = 0.0
+    level = 0
+    for box in boxes:
+        pts = np.asarray(box, dtype=np.float32)
+        area += float(cv2.contourArea(pts))
+        angle = float(cv2.minAreaRect(pts)[2])
+        level += abs(((angle + 45.0) % 90.0) - 45.0) < level_deg
+    n = len(boxes)
+    return TextLayout(n, area / float(small.shape[0] * small.shape[1]), level / n)
 
 
 def ui_flat_fraction(rgb: RGBImage, *, block_px: int = 4, n_colours: int = 3) -> float:

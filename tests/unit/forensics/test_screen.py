@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -81,6 +82,34 @@ def test_flat_ui_page_is_flagged() -> None:
     findings = _run(encode(ui, "PNG"), recapture=False)
     assert _flagged(findings, "screenshot")
     assert [f.code for f in findings] == ["screenshot"]  # an app page, not a framed photo
+
+
+def _text_page(*, angle_deg: float = 0.0) -> np.ndarray:
+    """A page of text lines on a JPEG-noisy background, optionally turned by ``angle_deg``."""
+    from PIL import ImageDraw, ImageFont
+
+    rng = np.random.default_rng(0)
+    page = Image.new("RGB", (720, 900), (244, 244, 244))
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=26)
+    words = ["order", "delivered", "refund", "parcel", "courier", "status", "tracking"]
+    for i in range(14):
+        draw.text((40, 40 + i * 60), " ".join(rng.choice(words, 4)), fill=(30, 30, 30), font=font)
+    noisy = np.asarray(page).astype(np.int16) + rng.integers(-2, 3, (900, 720, 3))
+    px = np.clip(noisy, 0, 255).astype(np.uint8)
+    if angle_deg:
+        m = cv2.getRotationMatrix2D((360, 450), angle_deg, 1.0)
+        px = cv2.warpAffine(px, m, (720, 900), borderValue=(244, 244, 244))
+    return px
+
+
+def test_level_text_page_is_a_screenshot_but_tilted_text_is_not() -> None:
+    level = _run(encode(_text_page(), "JPEG", quality=90), recapture=False)
+    assert _flagged(level, "screenshot")
+    assert level[0].data["level_text"] and "lines of text" in level[0].message_en
+    tilted = _run(encode(_text_page(angle_deg=7.0), "JPEG", quality=90), recapture=False)
+    assert not _flagged(tilted, "screenshot")  # a page photographed at an angle: labels, not UI
+    assert not _run(encode(_text_page(), "JPEG", quality=90), recapture=False, text=False)
 
 
 def test_simulated_moire_is_a_recapture(photo: np.ndarray) -> None:
