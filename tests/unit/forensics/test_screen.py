@@ -112,6 +112,26 @@ def test_level_text_page_is_a_screenshot_but_tilted_text_is_not() -> None:
     assert not _run(encode(_text_page(), "JPEG", quality=90), recapture=False, text=False)
 
 
+def test_text_over_local_moire_is_a_recapture() -> None:
+    def feats(**kw: object) -> screen.ScreenFeatures:
+        base: dict[str, object] = {
+            "ui_flat_fraction": 0.0,
+            "status_bar": False,
+            "navigation_bar": False,
+            "device_size": False,
+            "camera_exif": False,
+            "moire_peak": 2.2,  # one window with a strong peak ...
+            "moire_consistency": 1.3,  # ... but not across the frame
+            "text_lines": 8,
+        }
+        return screen.ScreenFeatures(**{**base, **kw})  # type: ignore[arg-type]
+
+    assert screen.recapture_score(feats()) >= 0.5
+    assert screen.recapture_score(feats(text_lines=0)) == 0.0  # a regular texture alone
+    assert screen.recapture_score(feats(moire_peak=1.6)) == 0.0  # text alone: labels
+    assert screen.recapture_score(feats(greyscale=True)) == 0.0
+
+
 def test_simulated_moire_is_a_recapture(photo: np.ndarray) -> None:
     base = np.asarray(Image.fromarray(photo).resize((1024, 680))).astype(np.float32)
     yy, xx = np.mgrid[: base.shape[0], : base.shape[1]]
