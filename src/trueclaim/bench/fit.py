@@ -15,7 +15,12 @@ with box constraints, so that it stays transparent and cannot learn nonsense fro
   development set holds too few labelled files for the fit to judge them (shrinkage would
   otherwise pull a generator's own metadata below the review threshold);
 * codes absent from the fitting data keep the severity prior, so a rare strong label (say a
-  signed C2PA manifest) still counts.
+  signed C2PA manifest) still counts;
+* interactions (a weight on the product of two codes' scores) are fitted for pairs of
+  suspicious codes (neither an AI label nor genuine-leaning) found together in at least
+  ``interaction_min_count`` cases, with weights in ``[0, max_interaction]`` and a stronger
+  ridge penalty: a pair may say more than its two findings apart, never less, so adding a
+  finding never lowers a risk.
 
 The classes are balanced (each label weighs half) so the fit does not follow the set's mix.
 """
@@ -25,7 +30,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize
@@ -53,6 +58,7 @@ class FitResult:
     n_forged: int
     n_genuine: int
     log_loss: float
+    interactions: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     def to_model_json(self, *, version: str, note: str) -> str:
         return (
@@ -62,6 +68,11 @@ class FitResult:
                     "note": note,
                     "intercept": round(self.intercept, 4),
                     "weights": {k: round(v, 4) for k, v in sorted(self.weights.items())},
+                    "interactions": [
+                        {"codes": list(pair), "weight": round(v, 4)}
+                        for pair, v in sorted(self.interactions.items())
+                        if round(v, 4) > 0
+                    ],
                     "default_weight_by_severity": SEVERITY_PRIOR,
                     "fit": {
                         "n_forged": self.n_forged,
@@ -88,12 +99,30 @@ def _strongest(findings: Sequence[Mapping[str, object]]) -> dict[str, float]:
     return out
 
 
+def _pairs(
+    rows: Sequence[Mapping[str, float]], allowed: set[str], min_count: int
+) -> list[tuple[str, str]]:
+    """Pairs of ``allowed`` codes found together in at least ``min_count`` cases, sorted."""
+    if min_count <= 0:
+        return []
+    together: dict[tuple[str, str], int] = {}
+    for r in rows:
+        present = sorted(c for c in r if c in allowed and r[c] > 0)
+        for i, a in enumerate(present):
+            for b in present[i + 1 :]:
+                together[(a, b)] = together.get((a, b), 0) + 1
+    return sorted(p for p, n in together.items() if n >= min_count)
+
+
 def fit_score_model(
     cases: Sequence[FitCase],
     *,
     l2: float = 0.002,
     max_weight: float = 12.0,
     min_count: int = 3,
+    interaction_min_count: int = 15,
+    interaction_l2: float = 0.01,
+    max_interaction: float = 6.0,
 ) -> FitResult:
     """Fit intercept and per-code weights on labelled cases.
 
@@ -107,6 +136,11 @@ def fit_score_model(
         Upper bound of every weight.
     min_count : int
         Codes seen in fewer cases than this keep their severity prior (not fitted).
+    interaction_min_count : int
+        Pairs of codes found together in fewer cases than this get no interaction; 0 turns
+        interactions off.
+    interaction_l2, max_interaction : float
+        Ridge penalty and upper bound of the interaction weights.
     """
     labels = np.array([c.label for c in cases], dtype=float)
     n_pos, n_neg = int(labels.sum()), int(len(labels) - labels.sum())
@@ -120,13 +154,17 @@ def fit_score_model(
         for code in r:
             counts[code] = counts.get(code, 0) + 1
     codes = sorted(c for c, n in counts.items() if n >= min_count)
-    x = np.zeros((len(cases), len(codes)))
+    pairs = _pairs(rows, set(codes) - AI_LABEL_CODES - GENUINE_LEANING, interaction_min_count)
+    x = np.zeros((len(cases), len(codes) + len(pairs)))
     index = {c: i for i, c in enumerate(codes)}
     for i, r in enumerate(rows):
         for code, s in r.items():
             if code in index:
                 x[i, index[code]] = s
+        for j, (a, b_) in enumerate(pairs):
+            x[i, len(codes) + j] = r.get(a, 0.0) * r.get(b_, 0.0)
     sample_w = np.where(labels == 1, 0.5 / n_pos, 0.5 / n_neg)
+    penalty = np.r_[np.full(len(codes), l2), np.full(len(pairs), interaction_l2)]
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
         b, w = theta[0], theta[1:]
@@ -135,18 +173,22 @@ def fit_score_model(
         eps = 1e-12
         ll = -(sample_w * (labels * np.log(p + eps) + (1 - labels) * np.log(1 - p + eps))).sum()
         grad_z = sample_w * (p - labels)
-        g = np.concatenate([[grad_z.sum()], x.T @ grad_z + 2 * l2 * w])
-        return float(ll + l2 * (w @ w)), g
+        g = np.concatenate([[grad_z.sum()], x.T @ grad_z + 2 * penalty * w])
+        return float(ll + (penalty * w) @ w), g
 
-    bounds = [(-12.0, 6.0)] + [
-        (-1.5, 0.0)
-        if c in GENUINE_LEANING
-        else (SEVERITY_PRIOR["high"], max_weight)
-        if c in AI_LABEL_CODES
-        else (0.0, max_weight)
-        for c in codes
-    ]
-    theta0 = np.zeros(len(codes) + 1)
+    bounds = (
+        [(-12.0, 6.0)]
+        + [
+            (-1.5, 0.0)
+            if c in GENUINE_LEANING
+            else (SEVERITY_PRIOR["high"], max_weight)
+            if c in AI_LABEL_CODES
+            else (0.0, max_weight)
+            for c in codes
+        ]
+        + [(0.0, max_interaction)] * len(pairs)
+    )
+    theta0 = np.zeros(len(codes) + len(pairs) + 1)
     theta0[0] = -2.0
     res = minimize(loss, theta0, jac=True, method="L-BFGS-B", bounds=bounds)
     b, w = float(res.x[0]), res.x[1:]
@@ -156,7 +198,8 @@ def fit_score_model(
     ll = -(sample_w * (labels * np.log(p + eps) + (1 - labels) * np.log(1 - p + eps))).sum()
     return FitResult(
         intercept=b,
-        weights={c: float(wi) for c, wi in zip(codes, w, strict=True)},
+        weights={c: float(wi) for c, wi in zip(codes, w[: len(codes)], strict=True)},
+        interactions={pr: float(v) for pr, v in zip(pairs, w[len(codes) :], strict=True)},
         codes_seen=counts,
         n_forged=n_pos,
         n_genuine=n_neg,

@@ -1,9 +1,12 @@
 """Findings to one risk in [0, 1] and a verdict.
 
-The model is a logistic regression over per-code evidence: risk = sigmoid(b + sum_i w_code(i) *
-score_i), where each finding code contributes at most once per claim (its strongest finding).
-Coefficients are data (``score_model.json`` beside this module), refitted by
-``trueclaim bench fit``. Every verdict lists the codes that drove it, strongest first.
+The model is a logistic regression over per-code evidence: risk = sigmoid(b + sum_c w_c * s_c +
+sum_(a,b) v_ab * s_a * s_b), where s_c is the strongest score of code c in the claim (each code
+counts once) and the second sum runs over the model's interactions: pairs of codes that,
+found together, say more than the sum of each (``v_ab >= 0``, so adding a finding never lowers
+the risk). Coefficients are data (``score_model.json`` beside this module), refitted by
+``trueclaim bench fit``. Every verdict lists the codes that drove it, strongest first; an
+interaction is listed as ``a + b``.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -26,6 +29,7 @@ class ScoreModel:
     weights: Mapping[str, float]
     default_weight_by_severity: Mapping[str, float]
     version: str = "0"
+    interactions: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     def weight(self, finding: Finding) -> float:
         if finding.code in self.weights:
@@ -53,7 +57,22 @@ def load_model() -> ScoreModel:
             str(k): float(v) for k, v in raw["default_weight_by_severity"].items()
         },
         version=str(raw.get("version", "0")),
+        interactions=parse_interactions(raw.get("interactions", [])),
     )
+
+
+def parse_interactions(raw: object) -> dict[tuple[str, str], float]:
+    """``[{"codes": [a, b], "weight": w}, ...]`` to ``{(a, b): w}`` (codes sorted)."""
+    if not isinstance(raw, list):
+        raise ValueError("score model 'interactions' must be a list of {codes, weight}.")
+    out: dict[tuple[str, str], float] = {}
+    for entry in raw:
+        codes = entry.get("codes") if isinstance(entry, dict) else None
+        if not isinstance(codes, list) or len(codes) != 2 or codes[0] == codes[1]:
+            raise ValueError(f"score model interaction {entry!r} needs two different codes.")
+        a, b = sorted(str(c) for c in codes)
+        out[(a, b)] = float(entry["weight"])
+    return out
 
 
 def score_findings(
@@ -80,6 +99,13 @@ def score_findings(
         c = model.weight(f) * max(0.0, min(1.0, float(f.score)))
         if c != 0.0 and abs(c) > abs(strongest.get(f.code, 0.0)):
             strongest[f.code] = c
+    scores: dict[str, float] = {}
+    for f in findings:
+        scores[f.code] = max(scores.get(f.code, 0.0), max(0.0, min(1.0, float(f.score))))
+    for (a, b), v in model.interactions.items():
+        c = v * scores.get(a, 0.0) * scores.get(b, 0.0)
+        if c != 0.0:
+            strongest[f"{a} + {b}"] = c
     z = model.intercept + sum(strongest.values())
     risk = 1.0 / (1.0 + math.exp(-z))
     if risk >= forgery_threshold:

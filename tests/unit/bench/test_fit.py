@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from trueclaim.bench.fit import FitCase, fit_score_model
-from trueclaim.forensics.scoring import ScoreModel, score_findings
+from trueclaim.forensics.scoring import ScoreModel, parse_interactions, score_findings
 from trueclaim.forensics.types import Finding, Severity
 
 
@@ -75,3 +75,70 @@ def test_ai_label_codes_keep_at_least_the_high_prior() -> None:
     cases += [_case(0, generator_metadata=float(rng.uniform(0.5, 0.9))) for _ in range(5)]
     result = fit_score_model(cases)
     assert result.weights["generator-metadata"] >= 5.0
+
+
+def _xor_like(seed: int) -> list[FitCase]:
+    """Each of two weak codes alone is as common in honest cases; together they mean forged."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for _ in range(150):
+        s = float(rng.uniform(0.7, 1.0))
+        cases.append(_case(0, double_jpeg=s))
+        cases.append(_case(0, noise_inconsistency=s))
+        cases.append(_case(1, double_jpeg=s, noise_inconsistency=s))
+        cases.append(_case(0))
+        cases.append(_case(1, derived_with_local_edit=s))
+    return cases
+
+
+def test_interaction_is_learnt_and_scored_and_never_lowers_risk() -> None:
+    result = fit_score_model(_xor_like(4))
+    pair = ("double-jpeg", "noise-inconsistency")
+    assert result.interactions[pair] > 1.0
+    assert all(v >= 0.0 for v in result.interactions.values())
+    raw = json.loads(result.to_model_json(version="t", note="test"))
+    assert {"codes": list(pair), "weight": round(result.interactions[pair], 4)} in raw[
+        "interactions"
+    ]
+    model = ScoreModel(
+        raw["intercept"],
+        raw["weights"],
+        raw["default_weight_by_severity"],
+        interactions=parse_interactions(raw["interactions"]),
+    )
+    both = [
+        Finding("tamper", "double-jpeg", Severity.LOW, 0.9, "", ""),
+        Finding("tamper", "noise-inconsistency", Severity.INFO, 0.9, "", ""),
+    ]
+    kw = {"review_threshold": 0.35, "forgery_threshold": 0.75, "model": model}
+    together = score_findings(both, **kw)  # type: ignore[arg-type]
+    apart = [score_findings([f], **kw) for f in both]  # type: ignore[arg-type]
+    assert together.risk > 0.5 > max(a.risk for a in apart)
+    assert "double-jpeg + noise-inconsistency" in together.drivers
+    without = fit_score_model(_xor_like(4), interaction_min_count=0)
+    assert without.interactions == {}
+
+
+def test_genuine_leaning_and_label_codes_get_no_interactions() -> None:
+    cases = _xor_like(5) + [
+        _case(1, camera_origin=0.9, matches_ordered_product=0.9, generator_metadata=0.9)
+        for _ in range(20)
+    ]
+    pairs = fit_score_model(cases).interactions
+    assert pairs and all(
+        "camera-origin" not in p
+        and "generator-metadata" not in p
+        and "matches-ordered-product" not in p
+        for p in pairs
+    )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [{"codes": ["a"], "weight": 1.0}, {"codes": ["a", "a"], "weight": 1.0}, "a+b"],
+)
+def test_malformed_interactions_are_refused(raw: object) -> None:
+    with pytest.raises(ValueError, match="interaction"):
+        parse_interactions([raw])
+    with pytest.raises(ValueError, match="must be a list"):
+        parse_interactions({"codes": ["a", "b"]})

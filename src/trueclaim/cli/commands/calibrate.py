@@ -62,7 +62,7 @@ def fit(
     out: Annotated[Path | None, typer.Option(help="Write the model JSON here instead.")] = None,
     version: Annotated[str, typer.Option(help="Version string stored in the model.")] = "fit",
 ) -> None:
-    """Fit the risk model's per-finding weights on bench results."""
+    """Fit the risk model's per-finding weights and interactions on bench results."""
     from trueclaim.bench.fit import FitCase, fit_score_model
     from trueclaim.bench.manifest import ManifestError, load_manifest
     from trueclaim.bench.runner import load_results
@@ -100,6 +100,9 @@ def fit(
     table = Table("code", "weight", "cases")
     for code, w in sorted(result.weights.items(), key=lambda kv: -kv[1]):
         table.add_row(code, f"{w:+.2f}", str(result.codes_seen.get(code, 0)))
+    for (a, b), v in sorted(result.interactions.items(), key=lambda kv: -kv[1]):
+        if round(v, 4) > 0:
+            table.add_row(f"{a} + {b}", f"{v:+.2f}", "(together)")
     console.print(table)
     console.print(
         f"intercept {result.intercept:+.2f}; {result.n_forged} forged, {result.n_genuine} "
