@@ -44,7 +44,6 @@ from typing import Any
 
 import cv2
 import numpy as np
-import pywt
 from scipy import ndimage
 
 from trueclaim.forensics.case import Case, Item
@@ -58,6 +57,7 @@ from trueclaim.forensics.jpeg_traces import (
     jpeg_ghost,
     quantization_tables,
 )
+from trueclaim.forensics.noise_traces import noise_map, noise_outliers
 from trueclaim.forensics.types import Finding, GrayImage, Mask, Region, RGBImage, Severity
 
 __all__ = [
@@ -117,61 +117,6 @@ def _params(options: Mapping[str, Any]) -> TamperParams:
     return TamperParams(**options)
 
 
-# ---------------------------------------------------------------- noise
-
-
-def noise_map(gray: GrayImage, *, block_px: int = 32) -> np.ndarray:
-    """Per-block noise sigma from the finest diagonal wavelet band (robust MAD estimate).
-
-    Blocks that are clipped (mean < 8 or > 247) are NaN: they carry no noise information.
-    """
-    g = gray.astype(np.float32)
-    g = g[: g.shape[0] // 2 * 2, : g.shape[1] // 2 * 2]
-    if min(g.shape) < 2 * block_px:
-        return np.full((1, 1), np.nan)
-    _, (_, _, hh) = pywt.dwt2(g, "db1")
-    b = max(2, block_px // 2)
-    hb, wb = hh.shape[0] // b, hh.shape[1] // b
-    if hb < 2 or wb < 2:
-        return np.full((max(hb, 1), max(wb, 1)), np.nan)
-    t = (
-        np.abs(hh[: hb * b, : wb * b])
-        .reshape(hb, b, wb, b)
-        .transpose(0, 2, 1, 3)
-        .reshape(hb, wb, -1)
-    )
-    sigma = np.median(t, axis=-1) / 0.6745
-    mean = g[: hb * b * 2, : wb * b * 2].reshape(hb, 2 * b, wb, 2 * b).mean(axis=(1, 3))
-    sigma[(mean < 8) | (mean > 247)] = np.nan
-    return np.asarray(sigma, dtype=np.float64)
-
-
-def _noise_outliers(sigma: np.ndarray, params: TamperParams) -> tuple[Mask, float]:
-    """Mask of blocks in a compact region far off the image's median noise, and its share."""
-    valid = np.isfinite(sigma)
-    if valid.sum() < 16:
-        return np.zeros(sigma.shape, dtype=bool), 0.0
-    med = float(np.median(sigma[valid]))
-    floor = max(med, 0.5)
-    low = valid & (sigma < floor / params.noise_ratio) & (med > 1.5)
-    high = valid & (sigma > floor * params.noise_ratio)
-    best = np.zeros(sigma.shape, dtype=bool)
-    for m in (low, high):
-        lab, n = ndimage.label(m)
-        if n == 0:
-            continue
-        sizes = ndimage.sum(m, lab, index=np.arange(1, n + 1))
-        k = int(np.argmax(sizes)) + 1
-        region = lab == k
-        if region.sum() > best.sum():
-            best = region
-    frac = float(best.sum() / valid.sum())
-    # a region covering a large share is a different scene part (sky, bokeh), not a paste
-    if frac < params.noise_min_region_frac or frac > 0.35:
-        return np.zeros(sigma.shape, dtype=bool), 0.0
-    return best, frac
-
-
 # ---------------------------------------------------------------- findings
 
 
@@ -193,7 +138,9 @@ def _item_findings(item: Item, params: TamperParams) -> list[Finding]:
     out, signals = _compression_findings(item, params, gray.shape)
 
     sigma = noise_map(gray, block_px=params.noise_block_px)
-    noise_mask, noise_frac = _noise_outliers(sigma, params)
+    noise_mask, noise_frac = noise_outliers(
+        sigma, ratio=params.noise_ratio, min_frac=params.noise_min_region_frac
+    )
     if noise_mask.any():
         signals.append(_Signal("noise", "noise-inconsistency", _resized(noise_mask, gray.shape), 0))
         out.append(_noise_finding(item, noise_mask, noise_frac, gray.shape))
