@@ -120,6 +120,8 @@ def test_rotated_and_scaled_copy_is_found(coffee: np.ndarray, angle: float, scal
     assert abs(cm[0].data["scale"] - scale) < 0.05
     boxes = {r.label: r for r in cm[0].regions}
     src, copy = boxes["source"], boxes["copy"]
+    if scale == 1.0 and src.x > copy.x:  # same size: which one is the original is undecidable
+        src, copy = copy, src
     # keypoints lie inside the regions, a little short of their edges
     assert 10 <= src.x <= 60 and 10 <= src.y <= 60
     assert src.x + src.width >= 130 and src.y + src.height >= 130
