@@ -5,6 +5,11 @@ same place (another orientation or scale of the same blob) is skipped, Lowe's ra
 taken against the next candidate that is not at the match's own place, and the surviving
 pairs are binned by displacement. A copied region gives one dense displacement bin;
 repetitive scenes give several, which :attr:`CopyMove.clusters` reports.
+
+A copy that was rotated or scaled before pasting has no single displacement; when no
+displacement bin holds enough pairs, a similarity transform (rotation, uniform scale,
+translation) is fitted to the pairs with RANSAC, again on the pairs left over, so that one
+consistent transform is found and the number of such transforms is counted the same way.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ class CopyMove:
     source: tuple[int, int, int, int]  # x, y, w, h in the pixels of the image given
     target: tuple[int, int, int, int]
     clusters: int  # distinct displacement clusters seen (many = repetitive scene)
+    rotation_deg: float = 0.0  # of the copy against its source (a similarity fit), 0 = shifted
+    scale: float = 1.0
 
 
 def find_copy_move(
@@ -82,11 +89,26 @@ def find_copy_move(
     flip = (disp[:, 0] < 0) | ((disp[:, 0] == 0) & (disp[:, 1] < 0))
     s2 = np.where(flip[:, None], t, s)
     t2 = np.where(flip[:, None], s, t)
-    disp = t2 - s2
+    shift = _translation_copy(s2, t2, f=f, min_matches=min_matches)
+    turned = _similarity_copy(s2, t2, f=f, min_matches=min_matches, near_px=near_px)
+    if turned is not None and (shift is None or turned.matches >= 1.5 * shift.matches):
+        return turned
+    return shift
+
+
+def _bins(disp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Displacements in 6 px bins: (bin of each pair, distinct bins, pairs per bin)."""
     q = np.round(disp / 6.0).astype(np.int64)
-    keys, inverse, counts = np.unique(q, axis=0, return_inverse=True, return_counts=True)
-    inverse = inverse.ravel()
-    # merge neighbouring bins
+    keys, counts = np.unique(q, axis=0, return_counts=True)
+    return q, keys, counts
+
+
+def _translation_copy(
+    s2: np.ndarray, t2: np.ndarray, *, f: float, min_matches: int
+) -> CopyMove | None:
+    """The densest displacement bin (merged with its neighbours), or None."""
+    disp = t2 - s2
+    q, keys, counts = _bins(disp)
     best_k, best_n = -1, 0
     for k, key in enumerate(keys):
         near = np.all(np.abs(keys - key) <= 1, axis=1)
@@ -103,17 +125,103 @@ def find_copy_move(
     if min(len(ss), len(tt)) < min_matches:
         return None
     dxy = np.median(disp[members], axis=0)
-
-    def box(p: np.ndarray) -> tuple[int, int, int, int]:
-        x0, y0 = p.min(axis=0)
-        x1, y1 = p.max(axis=0)
-        return (int(x0 / f), int(y0 / f), int((x1 - x0) / f) + 1, int((y1 - y0) / f) + 1)
-
     return CopyMove(
         dx=float(dxy[0] / f),
         dy=float(dxy[1] / f),
         matches=int(min(len(ss), len(tt))),
-        source=box(s2[members]),
-        target=box(t2[members]),
+        source=_box(s2[members], f),
+        target=_box(t2[members], f),
         clusters=clusters,
     )
+
+
+def _box(p: np.ndarray, f: float) -> tuple[int, int, int, int]:
+    x0, y0 = p.min(axis=0)
+    x1, y1 = p.max(axis=0)
+    return (int(x0 / f), int(y0 / f), int((x1 - x0) / f) + 1, int((y1 - y0) / f) + 1)
+
+
+def _similarity_copy(
+    s: np.ndarray, t: np.ndarray, *, f: float, min_matches: int, near_px: float
+) -> CopyMove | None:
+    """The strongest rotated and/or scaled copy among self-match pairs, or None.
+
+    Every pair enters in both directions, so a pair seen from its other end fits the
+    inverse transform instead of spoiling the fit; transforms are fitted with RANSAC, their
+    inliers removed, and fitted again (at most 4 times) to count distinct transforms.
+    """
+    pairs = np.unique(np.round(np.hstack([s, t]), 1), axis=0)  # same pair matched twice
+    src = np.vstack([pairs[:, :2], pairs[:, 2:]]).astype(np.float32)
+    dst = np.vstack([pairs[:, 2:], pairs[:, :2]]).astype(np.float32)
+    alive = np.ones(len(src), dtype=bool)
+    found: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+    for _ in range(4):
+        idx = np.flatnonzero(alive)
+        if len(idx) < 2 * min_matches:
+            break
+        model, inl = cv2.estimateAffinePartial2D(
+            src[idx],
+            dst[idx],
+            method=cv2.RANSAC,
+            ransacReprojThreshold=3.0,
+            maxIters=2000,
+            confidence=0.995,
+            refineIters=10,
+        )
+        if model is None or inl is None:
+            break
+        members = idx[inl.ravel().astype(bool)]
+        ss = np.unique(np.round(src[members]).astype(int), axis=0)
+        tt = np.unique(np.round(dst[members]).astype(int), axis=0)
+        n = int(min(len(ss), len(tt)))
+        # this transform's pairs and their mirrored entries are used up
+        key = {(round(float(a), 1), round(float(b), 1)) for a, b in src[members]}
+        alive &= ~np.array([(round(float(a), 1), round(float(b), 1)) in key for a, b in dst])
+        alive[members] = False
+        if n < max(4, min_matches // 2):
+            break
+        found.append((n, model, src[members], dst[members]))
+    if not found:
+        return None
+    n, model, ps, pt = max(found, key=lambda x: x[0])
+    scale = float(np.hypot(model[0, 0], model[1, 0]))
+    if n < min_matches or not 0.25 <= scale <= 4.0:
+        return None
+    # a transform that leaves points about where they were, or turns an object onto itself,
+    # is a symmetric object (a wheel, a flower), not a copy
+    moved = np.hypot(*(pt - ps).T)
+    if float(np.median(moved)) < near_px or _overlap(_box(ps, 1.0), _box(pt, 1.0)) > 0.25:
+        return None
+    # displacement bins this transform does not explain are other repeats in the scene
+    q, keys, counts = _bins(t - s)
+    fwd = np.hypot(*(s @ model[:, :2].T + model[:, 2] - t).T) < 4.0
+    bwd = np.hypot(*(t @ model[:, :2].T + model[:, 2] - s).T) < 4.0
+    other = 0
+    for key in keys[counts >= 4]:
+        in_bin = np.all(q == key, axis=1)
+        other += int((fwd | bwd)[in_bin].mean() < 0.5)
+    if scale > 1.0:  # report the larger copy as the source: the paste was scaled down
+        ps, pt = pt, ps
+        inv = cv2.invertAffineTransform(model)
+        model, scale = inv, 1.0 / scale
+    c_src = ps.mean(axis=0)
+    c_dst = model[:, :2] @ c_src + model[:, 2]
+    return CopyMove(
+        dx=float((c_dst[0] - c_src[0]) / f),
+        dy=float((c_dst[1] - c_src[1]) / f),
+        matches=n,
+        source=_box(ps, f),
+        target=_box(pt, f),
+        clusters=max(len(found), 1 + other),
+        rotation_deg=float(np.degrees(np.arctan2(model[1, 0], model[0, 0]))),
+        scale=scale,
+    )
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection of two (x, y, w, h) boxes as a share of the smaller one."""
+    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    return float(w * h / max(1, min(a[2] * a[3], b[2] * b[3])))

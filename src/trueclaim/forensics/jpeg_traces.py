@@ -2,13 +2,16 @@
 
 Pure helpers over a file's bytes and its luminance on the file's own 8x8 grid, used by the
 tamper detector: :func:`quantization_tables` (header only, no pixels decoded),
-:func:`double_jpeg_strength` (is the whole image compressed twice?) and
-:func:`double_jpeg_map` / :func:`dq_outlier_region` (which blocks lack that trace?).
+:func:`double_jpeg_strength` (is the whole image compressed twice?),
+:func:`double_jpeg_map` / :func:`dq_outlier_region` (which blocks lack that trace?) and
+:func:`jpeg_ghost` (Farid's JPEG ghosts: which region was quantised at another quality?).
 """
 
 from __future__ import annotations
 
 import io
+import math
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
@@ -140,3 +143,147 @@ def dq_outlier_region(gray: GrayImage, q_luma: np.ndarray) -> tuple[Mask, float]
     if share < 0.04 or share > 0.3 or float(frac[best].mean()) < 0.33:
         return empty, 0.0
     return best, share
+
+
+# ---------------------------------------------------------------- JPEG ghosts
+
+_IJG_LUMA = np.array(
+    [
+        [16, 11, 10, 16, 24, 40, 51, 61],
+        [12, 12, 14, 19, 26, 58, 60, 55],
+        [14, 13, 16, 24, 40, 57, 69, 56],
+        [14, 17, 22, 29, 51, 87, 80, 62],
+        [18, 22, 37, 56, 68, 109, 103, 77],
+        [24, 35, 55, 64, 81, 104, 113, 92],
+        [49, 64, 78, 87, 103, 121, 120, 101],
+        [72, 92, 95, 98, 112, 100, 103, 99],
+    ],
+    dtype=np.float64,
+)
+# low and middle AC frequencies (u + v <= 4, no DC): steps large enough to leave a ghost,
+# coefficients often non-zero; DC is left out because flat areas make it deterministic
+_GHOST_FREQ = np.array([[0 < u + v <= 4 for v in range(8)] for u in range(8)])
+
+
+def ijg_luma_table(quality: int) -> np.ndarray:
+    """The libjpeg (IJG) luminance quantisation table for ``quality`` in 1..100."""
+    q = int(np.clip(quality, 1, 100))
+    scale = 5000 // q if q < 50 else 200 - 2 * q
+    return np.clip(np.floor((_IJG_LUMA * scale + 50) / 100), 1, 255)
+
+
+def estimate_quality(q_luma: np.ndarray) -> int:
+    """The IJG quality whose luminance table is closest (in log steps) to ``q_luma``."""
+    logs = np.log(np.maximum(np.asarray(q_luma, dtype=np.float64), 1.0))
+    errs = [float(np.abs(np.log(ijg_luma_table(q)) - logs).mean()) for q in range(1, 101)]
+    return int(np.argmin(errs)) + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Ghost:
+    """A compact region whose JPEG history at one quality differs from the rest of the image.
+
+    ``mask`` is on a grid of ``cell_px``-pixel cells anchored at the image's top-left corner
+    (cell ``(i, j)`` covers rows ``i * cell_px ...`` of the image given).
+    """
+
+    mask: np.ndarray
+    cell_px: int
+    quality: int  # the IJG quality the region (kind "earlier") or the rest ("fresh") matches
+    kind: str  # "earlier": the region was compressed before at ``quality``; "fresh": it was not
+    share: float  # of the textured area
+    contrast: float  # 0..1: how cleanly the region separates from the rest
+
+
+def jpeg_ghost(
+    gray: GrayImage,
+    q_luma: np.ndarray,
+    *,
+    max_blocks: int = 16384,
+    min_quality: int = 50,
+    quality_step: int = 2,
+) -> Ghost | None:
+    """JPEG ghosts (Farid 2009) on the file's own 8x8 grid, or None.
+
+    Recompressing at quality ``q`` and measuring the difference is done in the DCT domain (the
+    DCT is orthonormal, so the squared pixel difference of a block equals the squared
+    requantisation error of its coefficients). Per window of 3x3 blocks, the error of the
+    non-zero low-frequency coefficients is divided by the error expected of content never
+    quantised at ``q`` (step**2 / 12): ~1 for such content, near 0 for content that was
+    (the ghost). A compact region ghosted at ``q`` in an image that is not, or the reverse (a
+    region without the ghost the rest has: painted in after the first compression), is
+    returned with the quality that separates it best.
+
+    Parameters
+    ----------
+    gray : GrayImage
+        Full-resolution luminance on the file's 8x8 grid (no resize, no rotation).
+    q_luma : np.ndarray
+        The file's luminance table; only qualities clearly coarser than it are tried.
+    max_blocks : int
+        Larger images use every n-th block in both directions (coverage stays whole).
+    """
+    h, w = gray.shape
+    hb, wb = h // 8, w // 8
+    if hb < 16 or wb < 16:
+        return None
+    stride = max(1, math.ceil(math.sqrt(hb * wb / max_blocks)))
+    rows = gray[: hb * 8].reshape(hb, 8, w)[::stride]
+    blocks = rows[:, :, : wb * 8].reshape(len(rows), 8, wb, 8)[:, :, ::stride].transpose(0, 2, 1, 3)
+    clipped = (blocks.min(axis=(2, 3)) <= 2) | (blocks.max(axis=(2, 3)) >= 253)
+    from scipy.fft import dctn
+
+    coef = dctn(blocks.astype(np.float32) - 128.0, type=2, norm="ortho", axes=(2, 3))
+    coef = coef[:, :, _GHOST_FREQ]  # (rows, cols, K)
+    file_steps = np.asarray(q_luma, dtype=np.float64)[_GHOST_FREQ]
+    q_file = estimate_quality(q_luma)
+    best: Ghost | None = None
+    for q in range(min_quality, min(q_file - 2, 98) + 1, quality_step):
+        steps = ijg_luma_table(q)[_GHOST_FREQ]
+        if steps.mean() < 1.15 * file_steps.mean():
+            continue  # too close to the file's own table to tell apart
+        found = _ghost_at(coef, steps.astype(np.float32), clipped, q, stride * 8)
+        if found is not None and (best is None or found.contrast > best.contrast):
+            best = found
+    return best
+
+
+def _ghost_at(
+    coef: np.ndarray, steps: np.ndarray, clipped: np.ndarray, quality: int, cell_px: int
+) -> Ghost | None:
+    use = steps > 2.0
+    c = coef[:, :, use]
+    s = steps[use]
+    k = np.rint(c / s)
+    nz = k != 0
+    err = np.where(nz, (c - k * s) ** 2, 0.0)
+    num = ndimage.uniform_filter(err.sum(axis=-1), 3, mode="nearest")
+    den = ndimage.uniform_filter((nz * (s * s / 12.0)).sum(axis=-1), 3, mode="nearest")
+    cnt = ndimage.uniform_filter(nz.sum(axis=-1).astype(np.float64), 3, mode="nearest") * 9
+    bad = ndimage.maximum_filter(clipped, 3, mode="nearest")
+    valid = (cnt >= 18) & ~bad
+    if valid.sum() < 100:
+        return None
+    ratio = np.where(valid, num / np.maximum(den, 1e-6), np.nan)
+    med = float(np.median(ratio[valid]))
+    if med > 0.7:  # the image is not ghosted here: look for a ghosted region
+        cand, kind = valid & (ratio < 0.3), "earlier"
+    elif med < 0.3:  # the image was compressed at this quality before: look for fresh content
+        cand, kind = valid & (ratio > 0.7), "fresh"
+    else:
+        return None
+    cand = ndimage.binary_opening(cand, np.ones((2, 2), dtype=bool))
+    lab, n = ndimage.label(cand)
+    if n == 0:
+        return None
+    sizes = ndimage.sum(cand, lab, index=np.arange(1, n + 1))
+    region = lab == int(np.argmax(sizes)) + 1
+    share = float(region.sum() / valid.sum())
+    if share < 0.02 or share > 0.35:
+        return None
+    inside = float(np.median(ratio[region]))
+    outside = float(np.median(ratio[valid & ~region]))
+    contrast = float(np.clip(abs(outside - inside) / max(outside, inside, 1e-6), 0.0, 1.0))
+    if contrast < 0.6:
+        return None
+    return Ghost(region, cell_px, quality, kind, share, contrast)
