@@ -20,6 +20,7 @@ from trueclaim.domain.services.context import Services
 from trueclaim.domain.services.review import expire_due
 from trueclaim.domain.services.verification import run_verification
 from trueclaim.forensics import CaseContext, EngineParams, Report, verify
+from trueclaim.forensics.params import NO_OCR
 from trueclaim.reporting import NamedFile, render_report_html
 from trueclaim.settings import Settings
 
@@ -118,9 +119,7 @@ def _make_queue(settings: Settings) -> JobQueue:
 
 
 def _make_verifier(settings: Settings) -> Verifier:
-    params = EngineParams(
-        detector_options={} if settings.engine_ocr else {"watermark": {"ocr": False}}
-    )
+    params = EngineParams(detector_options={} if settings.engine_ocr else NO_OCR)
 
     def _verify(
         evidence: Sequence[bytes], references: Sequence[bytes], context: CaseContext | None

@@ -17,6 +17,10 @@ ALL_DETECTORS: tuple[str, ...] = (
     "identity",
 )
 
+# Detector options that keep the OCR model out of a check: visible AI marks are not read and
+# the screen detector does not look for lines of text (faster, and nothing to load).
+NO_OCR: Mapping[str, Mapping[str, Any]] = {"watermark": {"ocr": False}, "screen": {"text": False}}
+
 
 @dataclass(frozen=True, slots=True)
 class EngineParams:

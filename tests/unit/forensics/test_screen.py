@@ -224,3 +224,15 @@ def test_some_real_recaptures_are_flagged(shared_data: Path) -> None:
     )
     # measured 0.57 over the folder (moiré 0.22, the rest by PNG or screen-size files)
     assert hits >= 0.35 * len(files)
+
+
+def test_no_ocr_options_keep_the_text_cue_off() -> None:
+    from trueclaim.forensics import EngineParams, verify
+    from trueclaim.forensics.params import NO_OCR
+
+    page = encode(_text_page(), "JPEG", quality=90)
+    report = verify([page], [], params=EngineParams(detector_options=NO_OCR))
+    shots = [f for f in report.findings if f.detector == "screen"]
+    assert all(f.data.get("text_lines") == 0 for f in shots)
+    with_ocr = verify([page], [])
+    assert any(f.data.get("level_text") for f in with_ocr.findings if f.detector == "screen")

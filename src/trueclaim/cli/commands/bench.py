@@ -44,7 +44,12 @@ def run(
         bool, typer.Option("--retry-errors", help="Run again the cases that failed last time.")
     ] = False,
     no_ocr: Annotated[
-        bool, typer.Option("--no-ocr", help="Skip OCR of visible AI marks (faster, less complete).")
+        bool,
+        typer.Option(
+            "--no-ocr",
+            help="Skip the OCR model: visible AI marks and the screen detector's text lines "
+            "(faster, less complete).",
+        ),
     ] = False,
     case_timeout_s: Annotated[
         float,
@@ -62,6 +67,7 @@ def run(
     """
     from trueclaim.bench.runner import pending_cases, run_cases
     from trueclaim.forensics import EngineParams
+    from trueclaim.forensics.params import NO_OCR
 
     cases = _load(manifest)
     todo = pending_cases(cases, out, retry_errors=retry_errors)
@@ -69,7 +75,7 @@ def run(
     if not todo:
         console.print(f"all {len(cases)} cases already in {out}; nothing to run.")
         return
-    params = EngineParams(detector_options={"watermark": {"ocr": False}}) if no_ocr else None
+    params = EngineParams(detector_options=NO_OCR) if no_ocr else None
     failed = 0
     with Progress(
         TextColumn("[bold]bench run"),

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from trueclaim.cli.errors import InputError
 from trueclaim.forensics import CaseContext, EngineParams, Report, Verdict, verify
+from trueclaim.forensics.params import NO_OCR
 from trueclaim.reporting import NamedFile, render_report_html
 
 EXIT_BY_VERDICT = {
@@ -36,7 +37,12 @@ def check(
         Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
     ] = None,
     no_ocr: Annotated[
-        bool, typer.Option("--no-ocr", help="Skip reading visible AI marks with OCR (faster).")
+        bool,
+        typer.Option(
+            "--no-ocr",
+            help="Skip the OCR model: visible AI marks and the screen detector's text lines "
+            "(faster).",
+        ),
     ] = False,
 ) -> None:
     """Check evidence photos against reference photos and print a verdict.
@@ -49,7 +55,7 @@ def check(
         delivered_at=_parse_time(delivered_at, "--delivered-at"),
         shipped_at=_parse_time(shipped_at, "--shipped-at"),
     )
-    params = EngineParams(detector_options={"watermark": {"ocr": False}} if no_ocr else {})
+    params = EngineParams(detector_options=NO_OCR if no_ocr else {})
     result = verify(
         [f.data for f in evidence_files],
         [f.data for f in reference_files],
