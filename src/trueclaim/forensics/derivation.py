@@ -103,11 +103,11 @@ class DerivationParams:
 
 @dataclass(slots=True, eq=False)
 class ReferencePrep:
-    """Per-reference work done once per case (coarse features only when needed)."""
+    """Per-reference work done once (features only when the reference is matched)."""
 
     content: ContentBox
     hashes: ImageHashes
-    features: Features
+    features: Features | None = None
     coarse: Features | None = None
 
 
@@ -167,12 +167,15 @@ def clear_reference_cache() -> None:
 def _prepare_reference(
     item: Item, store: dict[int, ReferencePrep], p: DerivationParams
 ) -> ReferencePrep:
-    """Content box, hashes and ORB features of one reference, memoised across cases.
+    """Content box and hashes of one reference, memoised across cases.
 
-    Listing photos come back in many claims, so the preparation (a pure function of the
-    reference's bytes, its analysis size and the feature settings) is kept in a bounded,
-    process-level LRU of ``_PREP_CACHE_SIZE`` entries (about 60 kB each) keyed by the file's
-    SHA-256. It holds no state other than that memo: a miss computes exactly what a hit returns.
+    Its ORB features are added to the same record when the reference is first matched
+    (:func:`_reference_features`): with several references, those that are never matched
+    cost no features. Listing photos come back in many claims, so the preparation (a pure
+    function of the reference's bytes, its analysis size and the feature settings) is kept
+    in a bounded, process-level LRU of ``_PREP_CACHE_SIZE`` entries (about 60 kB each) keyed
+    by the file's SHA-256. It holds no state other than that memo: a miss computes exactly
+    what a hit returns.
     """
     if item.index in store:
         return store[item.index]
@@ -186,9 +189,7 @@ def _prepare_reference(
     if prep is None:
         content = find_content_box(rgb)
         prep = ReferencePrep(
-            content=content,
-            hashes=compute_hashes(content.crop(rgb), variants=True),
-            features=extract_features(rgb, work_side=p.feature_side, n_features=p.n_features),
+            content=content, hashes=compute_hashes(content.crop(rgb), variants=True)
         )
         with _prep_lock:
             _prep_cache[key] = prep
@@ -210,13 +211,62 @@ def _analyse(
     result = EvidenceDerivation(content=content, features=features)
     for r in refs:
         result.hashes[r.index] = closest_variant(ev_hash, preps[r.index].hashes)
-        result.matches[r.index] = fit_homography(preps[r.index].features, features, content=box)
+    # Match the references closest by hash first. Once one fits decisively, the others (a
+    # listing usually has unrelated photos beside the one that was copied) are matched only
+    # if that one turns out not to explain the evidence.
+    order = sorted(
+        refs,
+        key=lambda r: (result.hashes[r.index].pdq_distance_bits, result.hashes[r.index].variant),
+    )
+    pending = list(order)
+    while pending:
+        r = pending.pop(0)
+        result.matches[r.index] = fit_homography(
+            _reference_features(r, preps[r.index], p), features, content=box
+        )
+        if _decisive(result.matches[r.index], p):
+            break
+    _compare_candidates(result, rgb, refs, preps, p, box, tried=set())
+    if not result.derived and pending:
+        tried = set(result.matches)
+        for r in pending:
+            result.matches[r.index] = fit_homography(
+                _reference_features(r, preps[r.index], p), features, content=box
+            )
+        _compare_candidates(result, rgb, refs, preps, p, box, tried=tried)
+    if not result.derived:
+        _try_hash_route(result, rgb, refs, preps, p)
+    if result.best_reference is not None and result.derived:
+        ref_item = next(r for r in refs if r.index == result.best_reference)
+        assert ref_item.analysis is not None  # only readable references are matched
+        result.transform = summarize_transform(
+            result.matches[result.best_reference], ref_item.analysis, item.analysis, content
+        )
+    return result
+
+
+def _compare_candidates(
+    result: EvidenceDerivation,
+    rgb: np.ndarray,
+    refs: Sequence[Item],
+    preps: Mapping[int, ReferencePrep],
+    p: DerivationParams,
+    box: tuple[int, int, int, int],
+    tried: set[int],
+) -> None:
+    """Refit the matched references that need it (mirror, coarse), then localise the best.
+
+    Only references with an entry in ``result.matches`` take part; those in ``tried`` were
+    compared already and are not compared again.
+    """
+    content = result.content
+    matched = [r for r in refs if r.index in result.matches and r.index not in tried]
     if not any(_strong(m, p) for m in result.matches.values()) or any(
-        h.mirrored and h.is_match for h in result.hashes.values()
+        result.hashes[i].mirrored and result.hashes[i].is_match for i in result.matches
     ):
         mirrored = _content_features(rgb, content, p, mirrored=True)
-        for r in refs:
-            alt = fit_homography(preps[r.index].features, mirrored, content=box)
+        for r in matched:
+            alt = fit_homography(_reference_features(r, preps[r.index], p), mirrored, content=box)
             if _rank(alt) > _rank(result.matches[r.index]):
                 result.matches[r.index] = alt
     if not any(_strong(m, p) for m in result.matches.values()):
@@ -225,7 +275,7 @@ def _analyse(
         coarse = replace(p, feature_side=p.coarse_feature_side)
         for mirrored_pass in (False, True):
             ev_coarse = _content_features(rgb, content, coarse, mirrored=mirrored_pass)
-            for r in refs:
+            for r in matched:
                 ref_coarse = _coarse_reference(r, preps[r.index], coarse)
                 alt = fit_homography(ref_coarse, ev_coarse, content=box)
                 if _rank(alt) > _rank(result.matches[r.index]):
@@ -233,7 +283,7 @@ def _analyse(
             if any(_strong(m, p) for m in result.matches.values()):
                 break
     candidates = sorted(
-        (i for i, m in result.matches.items() if _strong(m, p)),
+        (i for i, m in result.matches.items() if _strong(m, p) and i not in tried),
         key=lambda i: -_rank(result.matches[i]),
     )[: p.max_candidates]
     for i in candidates:
@@ -258,15 +308,6 @@ def _analyse(
         ):
             result.best_reference, result.change_map, result.derived = i, cmap, True
             break
-    if not result.derived:
-        _try_hash_route(result, rgb, refs, preps, p)
-    if result.best_reference is not None and result.derived:
-        ref_item = next(r for r in refs if r.index == result.best_reference)
-        assert ref_item.analysis is not None  # only readable references are matched
-        result.transform = summarize_transform(
-            result.matches[result.best_reference], ref_item.analysis, item.analysis, content
-        )
-    return result
 
 
 def _try_hash_route(
@@ -327,6 +368,16 @@ def _variant_homography(variant: str, ref_box: ContentBox, ev_box: ContentBox) -
     return out
 
 
+def _reference_features(item: Item, prep: ReferencePrep, p: DerivationParams) -> Features:
+    """ORB features of a reference, computed on first use and kept in its preparation."""
+    if prep.features is None:
+        assert item.analysis is not None
+        prep.features = extract_features(
+            item.analysis.pixels, work_side=p.feature_side, n_features=p.n_features
+        )
+    return prep.features
+
+
 def _coarse_reference(item: Item, prep: ReferencePrep, p: DerivationParams) -> Features:
     if prep.coarse is None:
         assert item.analysis is not None
@@ -352,6 +403,11 @@ def _content_features(
     pts[:, 0] += (w - content.x - content.width) if mirrored else content.x
     pts[:, 1] += content.y
     return Features(pts, f.descriptors, (h, w), mirrored)
+
+
+def _decisive(m: GeometricMatch, p: DerivationParams) -> bool:
+    """A fit so clear that other references need not be matched unless this one fails."""
+    return _strong(m, p) and m.n_inliers >= 4 * p.min_inliers and m.coverage >= 0.5
 
 
 def _strong(m: GeometricMatch, p: DerivationParams) -> bool:
