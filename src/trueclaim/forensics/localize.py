@@ -207,10 +207,11 @@ def _localize_in_frame(
     grads = _gradients(reff)
     d_grad = _min_shift_distance(_gradients(evf), grads)
     texture = cv2.dilate(np.sqrt((grads**2).sum(axis=2)), np.ones((3, 3), np.uint8))
-    floor_c = _noise_floor(d_col, texture, product, 6.0)
-    floor_g = _noise_floor(d_grad, texture, product, 6.0)
+    bins = _texture_bins(texture, product)
+    floor_c = _noise_floor(d_col, bins, product, 6.0)
+    floor_g = _noise_floor(d_grad, bins, product, 6.0)
     d_tex = _texture_change(evf, reff)
-    floor_t = _noise_floor(d_tex, texture, product, 0.35)
+    floor_t = _noise_floor(d_tex, bins, product, 0.35)
     raw = np.maximum(np.maximum(d_col / floor_c, 0.7 * d_grad / floor_g), d_tex / floor_t)
     raw[~valid] = 0.0
     z = cv2.GaussianBlur(raw, (0, 0), 1.0)
@@ -223,7 +224,7 @@ def _localize_in_frame(
     small = _fill_holes(small)
     core = small
     if small.any():
-        small = _grow_into_resynthesis(small, d_col, texture, product, valid)
+        small = _grow_into_resynthesis(small, d_col, bins, product, valid)
     mask = cv2.resize(small.astype(np.float32), (ew, eh), interpolation=cv2.INTER_LINEAR) >= 0.5
     regions = _regions(small, core, z, ev, reff, product, (cx * s, cy * s, cw * s, ch * s), 1.0 / s)
     changed = float((small & product).sum()) / max(1.0, float(product.sum()))
@@ -317,32 +318,37 @@ def _lap(g: FloatImage) -> FloatImage:
 
 
 def _match_colours(ref: FloatImage, ev: FloatImage, valid: Mask) -> FloatImage:
-    """Per channel: ev ~ a*r + b*g + c*b + d*x^2 + e, fitted robustly on the overlap."""
+    """Per channel: ev ~ a*r + b*g + c*b + d*x^2 + e, fitted robustly on the overlap.
+
+    Each fit solves the normal equations of the kept samples (a 5 x 5 system, by least
+    squares so that a grey reference, whose r, g and b columns coincide, still solves).
+    """
     idx = np.flatnonzero(valid.ravel())
     if idx.size > 20000:
         idx = idx[:: idx.size // 20000]
     R = ref.reshape(-1, 3)[idx] / 255.0
     E = ev.reshape(-1, 3)[idx] / 255.0
     out = np.empty_like(ref)
-    flat = ref.reshape(-1, 3) / 255.0
-    # Design matrices [r, g, b, x^2, 1] built once; only the x^2 column changes per channel.
+    planes = [ref[..., c] * np.float32(1.0 / 255.0) for c in range(3)]
+    # Design matrix [r, g, b, x^2, 1] built once; only the x^2 column changes per channel.
     X = np.empty((len(R), 5))
     X[:, :3], X[:, 4] = R, 1.0
-    Xf = np.empty((len(flat), 5))
-    Xf[:, :3], Xf[:, 4] = flat, 1.0
     for c in range(3):
         X[:, 3] = R[:, c] ** 2
         keep = np.ones(len(R), bool)
-        coef = np.zeros(X.shape[1])
+        coef: FloatImage = np.zeros(X.shape[1])
         for _ in range(3):
-            coef, *_ = np.linalg.lstsq(X[keep], E[keep, c], rcond=None)
+            Xk = X * keep[:, None]
+            coef, *_ = np.linalg.lstsq(Xk.T @ X, Xk.T @ E[:, c], rcond=None)
             res = np.abs(X @ coef - E[:, c])
             cut = max(3.0 * 1.4826 * float(np.median(res[keep])), 4.0 / 255.0)
             keep = res < cut
             if keep.sum() < 50:
                 break
-        Xf[:, 3] = flat[:, c] ** 2
-        out.reshape(-1, 3)[:, c] = np.clip(Xf @ coef, 0.0, 1.0) * 255.0
+        k = coef.astype(np.float32)
+        fit = planes[0] * k[0] + planes[1] * k[1] + planes[2] * k[2]
+        fit += planes[c] * planes[c] * k[3] + k[4]
+        out[..., c] = np.clip(fit, 0.0, 1.0) * 255.0
     return out
 
 
@@ -439,7 +445,7 @@ GROW_SIGMA = 3.0
 
 
 def _grow_into_resynthesis(
-    seed: Mask, d: FloatImage, texture: FloatImage, product: Mask, valid: Mask
+    seed: Mask, d: FloatImage, bins: _TextureBins | None, product: Mask, valid: Mask
 ) -> Mask:
     """Extend each change over the soft zone an AI editor re-synthesised around its brush.
 
@@ -447,7 +453,7 @@ def _grow_into_resynthesis(
     but averaged over a few pixels the difference stands at twice the typical level. Zones are
     kept only where they touch a detected change.
     """
-    typical = _noise_floor(d, texture, product, 1.0, spread=0.0)
+    typical = _noise_floor(d, bins, product, 1.0, spread=0.0)
     # Average over the surroundings only (normalised convolution): the change itself must not
     # bleed into its neighbourhood.
     outside = (~seed).astype(np.float32)
@@ -474,12 +480,53 @@ def _grow_into_resynthesis(
     return _fill_holes(grown)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _TextureBins:
+    """Texture bins of one comparison, shared by every noise floor computed on it.
+
+    ``sample`` are flat pixel indices (a third of the product area), ``groups`` index into
+    that sample per bin, ``centres`` the bins' median texture; ``lo``/``frac`` interpolate
+    between the bin centres at every pixel (as ``np.interp`` would, clamped at both ends).
+    """
+
+    sample: np.ndarray
+    groups: tuple[np.ndarray, ...]
+    centres: np.ndarray
+    lo: np.ndarray
+    frac: np.ndarray
+
+
+def _texture_bins(texture: FloatImage, where: Mask, bins: int = 8) -> _TextureBins | None:
+    """Bin the sampled product pixels by texture; None when the texture is uniform."""
+    sample = np.flatnonzero(where.ravel())[::3]  # a third of the pixels pins the percentiles
+    t = texture.ravel()[sample]
+    edges = np.unique(np.quantile(t, np.linspace(0.0, 1.0, bins + 1)))
+    if edges.size < 2:
+        return None
+    which = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, edges.size - 2)
+    groups, centres = [], []
+    for b in range(edges.size - 1):
+        members = np.flatnonzero(which == b)
+        if members.size < 20:
+            continue
+        groups.append(members)
+        centres.append(float(np.median(t[members])))
+    c = np.asarray(centres)
+    x = texture.astype(np.float64)
+    if c.size < 2:
+        lo = np.zeros(texture.shape, np.intp)
+        frac = np.zeros(texture.shape)
+    else:
+        lo = np.clip(np.searchsorted(c, x, side="right") - 1, 0, c.size - 2)
+        frac = np.clip((x - c[lo]) / np.maximum(c[lo + 1] - c[lo], 1e-12), 0.0, 1.0)
+    return _TextureBins(sample, tuple(groups), c, lo, frac)
+
+
 def _noise_floor(
     d: FloatImage,
-    texture: FloatImage,
+    bins: _TextureBins | None,
     where: Mask,
     minimum: float,
-    bins: int = 8,
     spread: float = 3.0,
 ) -> FloatImage:
     """Per pixel: the difference that resampling and JPEG noise reach at this much texture.
@@ -488,25 +535,25 @@ def _noise_floor(
     is estimated per texture bin (median + 3 MAD of the differences, over the product area)
     and interpolated; a painted crack on a smooth surface stands far above its bin's floor.
     """
-    t, v = texture[where][::3], d[where][::3]  # a third of the pixels pins the percentiles
-    edges = np.unique(np.quantile(t, np.linspace(0.0, 1.0, bins + 1)))
-    if edges.size < 2:
+    if bins is None:
+        v = d[where][::3]
         med = float(np.median(v))
         level = max(minimum, med + spread * 1.4826 * float(np.median(np.abs(v - med))))
         return np.full(d.shape, level, np.float32)
-    centres, floors = [], []
-    which = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, edges.size - 2)
-    for b in range(edges.size - 1):
-        vb = v[which == b]
-        if vb.size < 20:
-            continue
-        med = float(np.median(vb))
-        centres.append(float(np.median(t[which == b])))
-        floors.append(max(minimum, med + spread * 1.4826 * float(np.median(np.abs(vb - med)))))
-    if not centres:
+    if not bins.groups:
         return np.full(d.shape, minimum, np.float32)
+    v = d.ravel()[bins.sample]
+    floors = []
+    for members in bins.groups:
+        vb = v[members]
+        med = float(np.median(vb))
+        floors.append(max(minimum, med + spread * 1.4826 * float(np.median(np.abs(vb - med)))))
     rising = np.maximum.accumulate(np.asarray(floors))  # more texture never means less noise
-    out: FloatImage = np.interp(texture, centres, rising).astype(np.float32)
+    if rising.size == 1:
+        return np.full(d.shape, rising[0], np.float32)
+    out: FloatImage = (
+        rising[bins.lo] + (rising[bins.lo + 1] - rising[bins.lo]) * bins.frac
+    ).astype(np.float32)
     return out
 
 
