@@ -426,8 +426,10 @@ def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Fi
     ev_no, ref_no = item.index + 1, ri + 1
     # Weaker when few inliers, when less is explained, and when content still moves after
     # alignment (parallax: a second photo of a 3-D scene).
+    # The content-box route has no feature inliers; it demands 90% explained instead.
+    support = min(1.0, m.n_inliers / 40.0) if m.n_inliers else 1.0
     strength = (
-        min(1.0, m.n_inliers / 40.0)
+        support
         * min(1.0, (cmap.explained_fraction - 0.4) / 0.4)
         * min(1.0, max(0.0, (0.7 - cmap.residual_motion_px) / 0.4))
     )

@@ -35,6 +35,7 @@ from trueclaim.forensics.types import Mask, RGBImage
 # OpenCV's stubs type every result as a generic array, so working images are typed loosely.
 FloatImage = npt.NDArray[Any]
 _SHIFTS = [(dx, dy) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+_NEAR_CHANGE = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,9 @@ class ChangeMap:
     compared_fraction: float
     changed_fraction: float  # of the product area
     noise_floor: float
-    residual_motion_px: float  # 90th percentile of optical flow left after the homography
+    # 75th percentile of the optical flow left after the homography, away from the changes,
+    # in pixels of the coarser of the two images
+    residual_motion_px: float
     work_side: int
 
 
@@ -175,7 +178,7 @@ def _localize_in_frame(
     ones = np.full(ref.shape[:2], 255, np.uint8)
     footprint = cv2.warpPerspective(ones, Hw, wsize, flags=cv2.INTER_NEAREST, borderValue=0) > 0
     for _ in range(REFINE_PASSES):  # a second pass polishes what a coarse first fit left
-        correction, flow_points, flow_residuals = _refine(warped, ev, footprint & box)
+        correction, flow_points, flow_residuals, flow_dense = _refine(warped, ev, footprint & box)
         if correction is None:
             break
         Hw = correction @ Hw
@@ -225,24 +228,40 @@ def _localize_in_frame(
     core = small
     if small.any():
         small = _grow_into_resynthesis(small, d_col, bins, product, valid)
+    unit = max(1.0, ref_scale)
+    warp = np.zeros(small.shape, bool)
+    if flow_dense is not None:
+        warp, pure = _local_warps(
+            flow_dense, flow_points, flow_residuals, unit, valid, agree, small, texture > 8.0
+        )
+        if warp.any():
+            # A dent or liquify stroke: the reference, locally pushed. It is part of the edit,
+            # and the evidence is judged on what is around it.
+            small = small | pure
+            explained = _explained_fraction(agree, valid & ~warp)
     mask = cv2.resize(small.astype(np.float32), (ew, eh), interpolation=cv2.INTER_LINEAR) >= 0.5
     regions = _regions(small, core, z, ev, reff, product, (cx * s, cy * s, cw * s, ch * s), 1.0 / s)
     changed = float((small & product).sum()) / max(1.0, float(product.sum()))
     floor = float(np.median(floor_c[product]))
-    motion = _residual_motion(flow_points, flow_residuals, agree & ~small)
+    # Flow near a change follows the change (DIS patches straddle it): leave a margin. Motion
+    # is measured in pixels of the coarser image: an upscaled 200-pixel listing photo moves
+    # by two working pixels where it moved by one of its own.
+    near = cv2.dilate((small | warp).astype(np.uint8), _NEAR_CHANGE).astype(bool)
+    motion = _residual_motion(flow_points, flow_residuals, agree & ~near) / unit
     return ChangeMap(mask, regions, explained, compared, changed, floor, motion, work_side)
 
 
 def _refine(
     warped: FloatImage, ev: FloatImage, footprint: Mask
-) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, FloatImage | None]:
     """Polish the alignment with dense optical flow; measure the motion one plane cannot absorb.
 
     Flow from the warped reference to the evidence is sampled on textured pixels and one
     corrective homography is fitted to it. A derived copy is absorbed to a fraction of a pixel;
     a second photo of a 3-D scene from a slightly different place keeps moving by a pixel or
-    more (parallax). Returns the correction (or None), the sampled points (N, 2) and their
-    residual motion in working pixels (N,).
+    more (parallax). Returns the correction (or None), the sampled points (N, 2), their
+    residual motion in working pixels (N,) and the same residual at every pixel (or None when
+    no plane was fitted).
     """
     gr = cv2.cvtColor(warped, cv2.COLOR_RGB2GRAY)
     ge = cv2.cvtColor(ev, cv2.COLOR_RGB2GRAY)
@@ -254,7 +273,7 @@ def _refine(
     pick = sample & inner & (mag > 20.0)
     none = np.zeros((0, 2), np.float32), np.zeros(0, np.float32)
     if pick.sum() < 40:
-        return None, *none
+        return None, *none, None
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)  # type: ignore[attr-defined]
     flow = dis.calc(gr, ge, None)
     ys, xs = np.nonzero(pick)
@@ -263,15 +282,74 @@ def _refine(
     cv2.setRNGSeed(20251124)  # reproducible: the same inputs give the same correction
     H, _inl = cv2.findHomography(src, dst, cv2.RANSAC, 1.0, maxIters=500)
     if H is None:
-        return None, *none
+        return None, *none, None
     proj = cv2.perspectiveTransform(src.reshape(-1, 1, 2), H).reshape(-1, 2)
     residual = np.linalg.norm(proj - dst, axis=1).astype(np.float32)
     h, w = gr.shape
+    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+    grid = np.dstack([gx, gy])
+    moved = cv2.perspectiveTransform(grid.reshape(-1, 1, 2), H).reshape(h, w, 2) - grid
+    rest = flow - moved
+    dense: FloatImage = cv2.magnitude(rest[..., 0], rest[..., 1])
     corners = np.array([[[0, 0]], [[w, 0]], [[w, h]], [[0, h]]], np.float64)
     shift = np.abs(cv2.perspectiveTransform(corners, H) - corners).max()
     if not np.isfinite(shift) or shift > REFINE_MAX_SHIFT * max(h, w):
-        return None, src, residual
-    return H, src, residual
+        return None, src, residual, dense
+    return H, src, residual, dense
+
+
+WARP_PX = 1.0  # flow left after alignment, in pixels of the coarser image, that marks a warp
+WARP_MAX_FRACTION = 0.35  # of the compared area: beyond that nothing is "local"
+WARP_STILL_PX = 0.5  # the rest of the image must stay this still for a warp to count
+
+
+def _local_warps(
+    dense: FloatImage,
+    points: np.ndarray,
+    residuals: np.ndarray,
+    unit: float,
+    valid: Mask,
+    agree: Mask,
+    changed: Mask,
+    textured: Mask,
+) -> tuple[Mask, Mask]:
+    """Regions the reference was locally pushed into (a painted dent, a liquify stroke).
+
+    The flow left after the homography is smoothed; compact regions where it exceeds
+    ``WARP_PX`` on textured pixels are filled to their convex hull (a dent's centre does not
+    move, its rim does). They count only when the rest of the image is still
+    (``WARP_STILL_PX``): a second photo of a 3-D scene moves everywhere, by parallax, not in
+    one place. Returns every such region and those clear of the painted changes: flow also
+    spills around a painted stain, so only the latter are new changes for the mask.
+    """
+    none = np.zeros(valid.shape, bool)
+    speed = cv2.GaussianBlur(dense, (0, 0), 2.0) / unit
+    # Flow is only measured where there is texture to follow (smooth areas are filled in).
+    fast = (speed > WARP_PX) & valid & textured
+    moving = cv2.morphologyEx(fast.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(moving, connectivity=8)
+    if n <= 1:
+        return none, none
+    near_change = cv2.dilate(changed.astype(np.uint8), _NEAR_CHANGE).astype(bool)
+    zone = np.zeros(valid.shape, np.uint8)
+    pure = np.zeros(valid.shape, np.uint8)
+    min_area = max(16, int(0.003 * valid.sum()))
+    for i in range(1, n):
+        part = labels == i
+        if stats[i, cv2.CC_STAT_AREA] < min_area or speed[part].max() < 2.0 * WARP_PX:
+            continue
+        ys, xs = np.nonzero(part)
+        hull = cv2.convexHull(np.column_stack([xs, ys]).astype(np.int32))
+        cv2.fillConvexPoly(zone, hull, 1)
+        if not (part & near_change).any():
+            cv2.fillConvexPoly(pure, hull, 1)
+    warp = zone.astype(bool) & valid
+    if not warp.any() or warp.sum() > WARP_MAX_FRACTION * valid.sum():
+        return none, none
+    near = cv2.dilate((warp | changed).astype(np.uint8), _NEAR_CHANGE).astype(bool)
+    if _residual_motion(points, residuals, agree & ~near) / unit > WARP_STILL_PX:
+        return none, none
+    return warp, pure.astype(bool) & valid
 
 
 def _residual_motion(points: np.ndarray, residuals: np.ndarray, where: Mask) -> float:
