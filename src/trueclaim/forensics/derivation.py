@@ -330,12 +330,25 @@ def _try_hash_route(
         ref_box = preps[r.index].content
         if h.pdq_distance_bits <= PDQ_MATCH_BITS and h.phash_distance_bits <= PHASH_MATCH_BITS:
             variant = h.variant
-        elif result.matches[r.index].n_matches < 40 and _same_aspect(ref_box, box) and tried < 2:
-            # Too plain for features and a painted stain moved the hash: try the framing as is.
+        elif result.matches[r.index].n_matches < 40 and tried < 2:
+            # Too plain for features and a painted stain moved the hash: try the framing as is,
+            # by the content boxes or, when noise or a filter hid a plain border, the frames.
+            assert r.analysis is not None
+            full_ref = ContentBox(
+                0, 0, r.analysis.pixels.shape[1], r.analysis.pixels.shape[0], False
+            )
+            full_ev = ContentBox(0, 0, rgb.shape[1], rgb.shape[0], False)
+            if _same_aspect(ref_box, box):
+                pass
+            elif _same_aspect(full_ref, full_ev):
+                ref_box, box = full_ref, full_ev
+            else:
+                continue
             variant, tried = "identity", tried + 1
         else:
             continue
         H = _variant_homography(variant, ref_box, box)
+        box = result.content
         cmap = localize_changes(r.analysis.pixels, rgb, H, work_side=p.work_side)  # type: ignore[union-attr]
         if (
             cmap.explained_fraction >= 0.9
