@@ -9,7 +9,10 @@ optical flow and compare (:mod:`trueclaim.forensics.localize`). Plain images wit
 go through the content boxes instead (hash variant, or the same framing). The evidence is
 derived when the reference explains at least ``min_explained`` of its windows (local structure
 correlates at 0.8 or better) and nothing moves by more than ``max_residual_motion_px`` after
-alignment; what is left is the local edit.
+alignment (in pixels of the coarser of the two images, away from the changes and from compact
+local warps such as a painted dent); what is left is the local edit. With several
+references, those closest by hash are matched first and matching stops at a decisive fit;
+the others are matched only when that one does not explain the evidence.
 
 Why a genuine photo is not derived: a buyer's photo of a 3-D product from another viewpoint
 fits a homography only on one face (low explained share) and, even when two shots from almost
@@ -41,7 +44,8 @@ Shared cache
 
 :class:`EvidenceDerivation` holds the evidence's ``features``, ``content`` box, the
 ``matches`` per reference index (:class:`~trueclaim.forensics.matching.GeometricMatch`, whose
-``homography`` maps reference analysis pixels to evidence analysis pixels), the ``hashes``
+``homography`` maps reference analysis pixels to evidence analysis pixels; references skipped
+after a decisive fit have no entry), the ``hashes``
 per reference (:class:`~trueclaim.forensics.hashing.HashMatch`), ``best_reference`` (index or
 None), ``derived`` (bool), the ``change_map`` of the best reference, if one was compared
 (mask, regions, explained share, residual motion), and the ``transform`` summary.
