@@ -231,13 +231,13 @@ def _localize_in_frame(
     unit = max(1.0, ref_scale)
     warp = np.zeros(small.shape, bool)
     if flow_dense is not None:
-        warp, pure = _local_warps(
+        warp, pushed = _local_warps(
             flow_dense, flow_points, flow_residuals, unit, valid, agree, small, texture > 8.0
         )
         if warp.any():
-            # A dent or liquify stroke: the reference, locally pushed. It is part of the edit,
-            # and the evidence is judged on what is around it.
-            small = small | pure
+            # A dent or liquify stroke: the reference, locally pushed. The evidence is judged
+            # on what is around it; where the pushed reference reproduces it, it is an edit.
+            small = small | _explained_by_flow(pushed, flow_dense, reff, evf)
             explained = _explained_fraction(agree, valid & ~warp)
     mask = cv2.resize(small.astype(np.float32), (ew, eh), interpolation=cv2.INTER_LINEAR) >= 0.5
     regions = _regions(small, core, z, ev, reff, product, (cx * s, cy * s, cw * s, ch * s), 1.0 / s)
@@ -260,8 +260,8 @@ def _refine(
     corrective homography is fitted to it. A derived copy is absorbed to a fraction of a pixel;
     a second photo of a 3-D scene from a slightly different place keeps moving by a pixel or
     more (parallax). Returns the correction (or None), the sampled points (N, 2), their
-    residual motion in working pixels (N,) and the same residual at every pixel (or None when
-    no plane was fitted).
+    residual motion in working pixels (N,) and the residual flow at every pixel, (H, W, 2)
+    (or None when no plane was fitted).
     """
     gr = cv2.cvtColor(warped, cv2.COLOR_RGB2GRAY)
     ge = cv2.cvtColor(ev, cv2.COLOR_RGB2GRAY)
@@ -290,7 +290,7 @@ def _refine(
     grid = np.dstack([gx, gy])
     moved = cv2.perspectiveTransform(grid.reshape(-1, 1, 2), H).reshape(h, w, 2) - grid
     rest = flow - moved
-    dense: FloatImage = cv2.magnitude(rest[..., 0], rest[..., 1])
+    dense: FloatImage = rest
     corners = np.array([[[0, 0]], [[w, 0]], [[w, h]], [[0, h]]], np.float64)
     shift = np.abs(cv2.perspectiveTransform(corners, H) - corners).max()
     if not np.isfinite(shift) or shift > REFINE_MAX_SHIFT * max(h, w):
@@ -300,11 +300,12 @@ def _refine(
 
 WARP_PX = 1.0  # flow left after alignment, in pixels of the coarser image, that marks a warp
 WARP_MAX_FRACTION = 0.35  # of the compared area: beyond that nothing is "local"
+WARP_GAIN = 0.85  # a pushed zone: moving the reference leaves at most this share of the error
 WARP_STILL_PX = 0.5  # the rest of the image must stay this still for a warp to count
 
 
 def _local_warps(
-    dense: FloatImage,
+    flow: FloatImage,
     points: np.ndarray,
     residuals: np.ndarray,
     unit: float,
@@ -312,27 +313,24 @@ def _local_warps(
     agree: Mask,
     changed: Mask,
     textured: Mask,
-) -> tuple[Mask, Mask]:
+) -> tuple[Mask, list[Mask]]:
     """Regions the reference was locally pushed into (a painted dent, a liquify stroke).
 
     The flow left after the homography is smoothed; compact regions where it exceeds
     ``WARP_PX`` on textured pixels are filled to their convex hull (a dent's centre does not
     move, its rim does). They count only when the rest of the image is still
     (``WARP_STILL_PX``): a second photo of a 3-D scene moves everywhere, by parallax, not in
-    one place. Returns every such region and those clear of the painted changes: flow also
-    spills around a painted stain, so only the latter are new changes for the mask.
+    one place. Returns their union and each region on its own.
     """
     none = np.zeros(valid.shape, bool)
-    speed = cv2.GaussianBlur(dense, (0, 0), 2.0) / unit
+    speed = cv2.GaussianBlur(cv2.magnitude(flow[..., 0], flow[..., 1]), (0, 0), 2.0) / unit
     # Flow is only measured where there is texture to follow (smooth areas are filled in).
     fast = (speed > WARP_PX) & valid & textured
     moving = cv2.morphologyEx(fast.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(moving, connectivity=8)
     if n <= 1:
-        return none, none
-    near_change = cv2.dilate(changed.astype(np.uint8), _NEAR_CHANGE).astype(bool)
-    zone = np.zeros(valid.shape, np.uint8)
-    pure = np.zeros(valid.shape, np.uint8)
+        return none, []
+    zones: list[Mask] = []
     min_area = max(16, int(0.003 * valid.sum()))
     for i in range(1, n):
         part = labels == i
@@ -340,16 +338,42 @@ def _local_warps(
             continue
         ys, xs = np.nonzero(part)
         hull = cv2.convexHull(np.column_stack([xs, ys]).astype(np.int32))
+        zone = np.zeros(valid.shape, np.uint8)
         cv2.fillConvexPoly(zone, hull, 1)
-        if not (part & near_change).any():
-            cv2.fillConvexPoly(pure, hull, 1)
-    warp = zone.astype(bool) & valid
-    if not warp.any() or warp.sum() > WARP_MAX_FRACTION * valid.sum():
-        return none, none
+        zones.append(zone.astype(bool) & valid)
+    if not zones:
+        return none, []
+    warp = np.logical_or.reduce(zones)
+    if warp.sum() > WARP_MAX_FRACTION * valid.sum():
+        return none, []
     near = cv2.dilate((warp | changed).astype(np.uint8), _NEAR_CHANGE).astype(bool)
     if _residual_motion(points, residuals, agree & ~near) / unit > WARP_STILL_PX:
-        return none, none
-    return warp, pure.astype(bool) & valid
+        return none, []
+    return warp, zones
+
+
+def _explained_by_flow(
+    zones: list[Mask], flow: FloatImage, ref: FloatImage, ev: FloatImage
+) -> Mask:
+    """The zones where moving the reference along the flow reproduces the evidence.
+
+    A pushed surface is matched far better once moved; flow that only spilled around a painted
+    stain (optical flow is drawn to strong new edges) moves nothing that matches.
+    """
+    out = np.zeros(ev.shape[:2], bool)
+    if not zones:
+        return out
+    h, w = ev.shape[:2]
+    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+    moved = cv2.remap(
+        ref, gx - flow[..., 0], gy - flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    before = np.abs(ev - ref).sum(axis=2)
+    after = np.abs(ev - moved).sum(axis=2)
+    for zone in zones:
+        if float(np.median(after[zone])) < WARP_GAIN * float(np.median(before[zone])):
+            out |= zone
+    return out
 
 
 def _residual_motion(points: np.ndarray, residuals: np.ndarray, where: Mask) -> float:

@@ -96,7 +96,8 @@ def _dent(img: np.ndarray, centre: tuple[float, float], r: float, k: float) -> n
 
 def test_a_broad_local_warp_does_not_count_as_parallax() -> None:
     """A wide, shallow dent moves the surface by a few pixels without a visible edge: the
-    flow it leaves is local, so neither the residual motion nor the explained share pays."""
+    flow it leaves is local, so neither the residual motion nor the explained share pays, and
+    the reference moved along that flow reproduces it, so it is marked as the edit."""
     ref = cv2.resize(np.ascontiguousarray(data.chelsea()), (600, 400), interpolation=cv2.INTER_AREA)
     ev = _dent(ref, (380.0, 220.0), 100.0, 0.1)
     cmap = localize_changes(ref, ev, np.eye(3), work_side=384)
@@ -104,7 +105,9 @@ def test_a_broad_local_warp_does_not_count_as_parallax() -> None:
     assert cmap.residual_motion_px < 0.5
     yy, xx = np.mgrid[0:400, 0:600]
     far = (xx - 380) ** 2 + (yy - 220) ** 2 > 200**2
+    inside = (xx - 380) ** 2 + (yy - 220) ** 2 < 80**2
     assert cmap.mask[far].mean() < 0.02
+    assert cmap.mask[inside].mean() > 0.6  # the pushed surface is the edit
 
 
 def test_parallax_everywhere_is_not_a_local_warp() -> None:
