@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
+from threading import Lock
 from typing import TYPE_CHECKING, Any
 
 from trueclaim.forensics.decode import DecodedImage, decode_image
@@ -15,12 +17,28 @@ if TYPE_CHECKING:
     from trueclaim.forensics.metadata import Metadata
 
 
+_REFERENCE_CACHE_SIZE = 32  # analysis decodes of about 2.4 MB each
+_reference_cache: OrderedDict[tuple[str, int], DecodedImage] = OrderedDict()
+_reference_lock = Lock()
+
+
+def clear_reference_decode_cache() -> None:
+    """Forget every memoised reference decode (see :attr:`Item.analysis`)."""
+    with _reference_lock:
+        _reference_cache.clear()
+
+
 class Item:
     """One input file. Decoding and metadata parsing happen once, on first use.
 
     ``analysis`` is the reduced-size decode every pixel detector shares (longest side at most
     ``analysis_max_side``); ``full`` is the full-resolution decode, for detectors that need
     exact pixels (invisible watermarks, OCR of small marks).
+
+    Reference photos (listing shots) come back in many claims, so their ``analysis`` decode is
+    also memoised in a bounded process-level LRU (``_REFERENCE_CACHE_SIZE`` entries) keyed by
+    the file's SHA-256 and the analysis size; a hit returns exactly what a decode would, with
+    read-only pixels (detectors never write into shared pixels).
     """
 
     def __init__(self, index: int, role: str, data: bytes, *, analysis_max_side: int) -> None:
@@ -33,11 +51,26 @@ class Item:
 
     @cached_property
     def analysis(self) -> DecodedImage | None:
+        key = (self.sha256, self._analysis_max_side)
+        memo = self.role == "reference"
+        if memo:
+            with _reference_lock:
+                hit = _reference_cache.get(key)
+                if hit is not None:
+                    _reference_cache.move_to_end(key)
+                    return hit
         try:
-            return decode_image(self.data, max_side=self._analysis_max_side)
+            decoded = decode_image(self.data, max_side=self._analysis_max_side)
         except ForensicsError as exc:
             self._error = exc
             return None
+        decoded.pixels.setflags(write=False)
+        if memo:
+            with _reference_lock:
+                _reference_cache[key] = decoded
+                while len(_reference_cache) > _REFERENCE_CACHE_SIZE:
+                    _reference_cache.popitem(last=False)
+        return decoded
 
     @cached_property
     def full(self) -> DecodedImage | None:

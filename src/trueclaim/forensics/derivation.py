@@ -9,7 +9,10 @@ optical flow and compare (:mod:`trueclaim.forensics.localize`). Plain images wit
 go through the content boxes instead (hash variant, or the same framing). The evidence is
 derived when the reference explains at least ``min_explained`` of its windows (local structure
 correlates at 0.8 or better) and nothing moves by more than ``max_residual_motion_px`` after
-alignment; what is left is the local edit.
+alignment (in pixels of the coarser of the two images, away from the changes and from compact
+local warps such as a painted dent); what is left is the local edit. With several
+references, those closest by hash are matched first and matching stops at a decisive fit;
+the others are matched only when that one does not explain the evidence.
 
 Why a genuine photo is not derived: a buyer's photo of a 3-D product from another viewpoint
 fits a homography only on one face (low explained share) and, even when two shots from almost
@@ -41,7 +44,8 @@ Shared cache
 
 :class:`EvidenceDerivation` holds the evidence's ``features``, ``content`` box, the
 ``matches`` per reference index (:class:`~trueclaim.forensics.matching.GeometricMatch`, whose
-``homography`` maps reference analysis pixels to evidence analysis pixels), the ``hashes``
+``homography`` maps reference analysis pixels to evidence analysis pixels; references skipped
+after a decisive fit have no entry), the ``hashes``
 per reference (:class:`~trueclaim.forensics.hashing.HashMatch`), ``best_reference`` (index or
 None), ``derived`` (bool), the ``change_map`` of the best reference, if one was compared
 (mask, regions, explained share, residual motion), and the ``transform`` summary.
@@ -103,11 +107,11 @@ class DerivationParams:
 
 @dataclass(slots=True, eq=False)
 class ReferencePrep:
-    """Per-reference work done once per case (coarse features only when needed)."""
+    """Per-reference work done once (features only when the reference is matched)."""
 
     content: ContentBox
     hashes: ImageHashes
-    features: Features
+    features: Features | None = None
     coarse: Features | None = None
 
 
@@ -167,12 +171,15 @@ def clear_reference_cache() -> None:
 def _prepare_reference(
     item: Item, store: dict[int, ReferencePrep], p: DerivationParams
 ) -> ReferencePrep:
-    """Content box, hashes and ORB features of one reference, memoised across cases.
+    """Content box and hashes of one reference, memoised across cases.
 
-    Listing photos come back in many claims, so the preparation (a pure function of the
-    reference's bytes, its analysis size and the feature settings) is kept in a bounded,
-    process-level LRU of ``_PREP_CACHE_SIZE`` entries (about 60 kB each) keyed by the file's
-    SHA-256. It holds no state other than that memo: a miss computes exactly what a hit returns.
+    Its ORB features are added to the same record when the reference is first matched
+    (:func:`_reference_features`): with several references, those that are never matched
+    cost no features. Listing photos come back in many claims, so the preparation (a pure
+    function of the reference's bytes, its analysis size and the feature settings) is kept
+    in a bounded, process-level LRU of ``_PREP_CACHE_SIZE`` entries (about 60 kB each) keyed
+    by the file's SHA-256. It holds no state other than that memo: a miss computes exactly
+    what a hit returns.
     """
     if item.index in store:
         return store[item.index]
@@ -186,9 +193,7 @@ def _prepare_reference(
     if prep is None:
         content = find_content_box(rgb)
         prep = ReferencePrep(
-            content=content,
-            hashes=compute_hashes(content.crop(rgb), variants=True),
-            features=extract_features(rgb, work_side=p.feature_side, n_features=p.n_features),
+            content=content, hashes=compute_hashes(content.crop(rgb), variants=True)
         )
         with _prep_lock:
             _prep_cache[key] = prep
@@ -210,13 +215,62 @@ def _analyse(
     result = EvidenceDerivation(content=content, features=features)
     for r in refs:
         result.hashes[r.index] = closest_variant(ev_hash, preps[r.index].hashes)
-        result.matches[r.index] = fit_homography(preps[r.index].features, features, content=box)
+    # Match the references closest by hash first. Once one fits decisively, the others (a
+    # listing usually has unrelated photos beside the one that was copied) are matched only
+    # if that one turns out not to explain the evidence.
+    order = sorted(
+        refs,
+        key=lambda r: (result.hashes[r.index].pdq_distance_bits, result.hashes[r.index].variant),
+    )
+    pending = list(order)
+    while pending:
+        r = pending.pop(0)
+        result.matches[r.index] = fit_homography(
+            _reference_features(r, preps[r.index], p), features, content=box
+        )
+        if _decisive(result.matches[r.index], p):
+            break
+    _compare_candidates(result, rgb, refs, preps, p, box, tried=set())
+    if not result.derived and pending:
+        tried = set(result.matches)
+        for r in pending:
+            result.matches[r.index] = fit_homography(
+                _reference_features(r, preps[r.index], p), features, content=box
+            )
+        _compare_candidates(result, rgb, refs, preps, p, box, tried=tried)
+    if not result.derived:
+        _try_hash_route(result, rgb, refs, preps, p)
+    if result.best_reference is not None and result.derived:
+        ref_item = next(r for r in refs if r.index == result.best_reference)
+        assert ref_item.analysis is not None  # only readable references are matched
+        result.transform = summarize_transform(
+            result.matches[result.best_reference], ref_item.analysis, item.analysis, content
+        )
+    return result
+
+
+def _compare_candidates(
+    result: EvidenceDerivation,
+    rgb: np.ndarray,
+    refs: Sequence[Item],
+    preps: Mapping[int, ReferencePrep],
+    p: DerivationParams,
+    box: tuple[int, int, int, int],
+    tried: set[int],
+) -> None:
+    """Refit the matched references that need it (mirror, coarse), then localise the best.
+
+    Only references with an entry in ``result.matches`` take part; those in ``tried`` were
+    compared already and are not compared again.
+    """
+    content = result.content
+    matched = [r for r in refs if r.index in result.matches and r.index not in tried]
     if not any(_strong(m, p) for m in result.matches.values()) or any(
-        h.mirrored and h.is_match for h in result.hashes.values()
+        result.hashes[i].mirrored and result.hashes[i].is_match for i in result.matches
     ):
         mirrored = _content_features(rgb, content, p, mirrored=True)
-        for r in refs:
-            alt = fit_homography(preps[r.index].features, mirrored, content=box)
+        for r in matched:
+            alt = fit_homography(_reference_features(r, preps[r.index], p), mirrored, content=box)
             if _rank(alt) > _rank(result.matches[r.index]):
                 result.matches[r.index] = alt
     if not any(_strong(m, p) for m in result.matches.values()):
@@ -225,7 +279,7 @@ def _analyse(
         coarse = replace(p, feature_side=p.coarse_feature_side)
         for mirrored_pass in (False, True):
             ev_coarse = _content_features(rgb, content, coarse, mirrored=mirrored_pass)
-            for r in refs:
+            for r in matched:
                 ref_coarse = _coarse_reference(r, preps[r.index], coarse)
                 alt = fit_homography(ref_coarse, ev_coarse, content=box)
                 if _rank(alt) > _rank(result.matches[r.index]):
@@ -233,7 +287,7 @@ def _analyse(
             if any(_strong(m, p) for m in result.matches.values()):
                 break
     candidates = sorted(
-        (i for i, m in result.matches.items() if _strong(m, p)),
+        (i for i, m in result.matches.items() if _strong(m, p) and i not in tried),
         key=lambda i: -_rank(result.matches[i]),
     )[: p.max_candidates]
     for i in candidates:
@@ -258,15 +312,6 @@ def _analyse(
         ):
             result.best_reference, result.change_map, result.derived = i, cmap, True
             break
-    if not result.derived:
-        _try_hash_route(result, rgb, refs, preps, p)
-    if result.best_reference is not None and result.derived:
-        ref_item = next(r for r in refs if r.index == result.best_reference)
-        assert ref_item.analysis is not None  # only readable references are matched
-        result.transform = summarize_transform(
-            result.matches[result.best_reference], ref_item.analysis, item.analysis, content
-        )
-    return result
 
 
 def _try_hash_route(
@@ -289,12 +334,25 @@ def _try_hash_route(
         ref_box = preps[r.index].content
         if h.pdq_distance_bits <= PDQ_MATCH_BITS and h.phash_distance_bits <= PHASH_MATCH_BITS:
             variant = h.variant
-        elif result.matches[r.index].n_matches < 40 and _same_aspect(ref_box, box) and tried < 2:
-            # Too plain for features and a painted stain moved the hash: try the framing as is.
+        elif result.matches[r.index].n_matches < 40 and tried < 2:
+            # Too plain for features and a painted stain moved the hash: try the framing as is,
+            # by the content boxes or, when noise or a filter hid a plain border, the frames.
+            assert r.analysis is not None
+            full_ref = ContentBox(
+                0, 0, r.analysis.pixels.shape[1], r.analysis.pixels.shape[0], False
+            )
+            full_ev = ContentBox(0, 0, rgb.shape[1], rgb.shape[0], False)
+            if _same_aspect(ref_box, box):
+                pass
+            elif _same_aspect(full_ref, full_ev):
+                ref_box, box = full_ref, full_ev
+            else:
+                continue
             variant, tried = "identity", tried + 1
         else:
             continue
         H = _variant_homography(variant, ref_box, box)
+        box = result.content
         cmap = localize_changes(r.analysis.pixels, rgb, H, work_side=p.work_side)  # type: ignore[union-attr]
         if (
             cmap.explained_fraction >= 0.9
@@ -327,6 +385,16 @@ def _variant_homography(variant: str, ref_box: ContentBox, ev_box: ContentBox) -
     return out
 
 
+def _reference_features(item: Item, prep: ReferencePrep, p: DerivationParams) -> Features:
+    """ORB features of a reference, computed on first use and kept in its preparation."""
+    if prep.features is None:
+        assert item.analysis is not None
+        prep.features = extract_features(
+            item.analysis.pixels, work_side=p.feature_side, n_features=p.n_features
+        )
+    return prep.features
+
+
 def _coarse_reference(item: Item, prep: ReferencePrep, p: DerivationParams) -> Features:
     if prep.coarse is None:
         assert item.analysis is not None
@@ -354,6 +422,11 @@ def _content_features(
     return Features(pts, f.descriptors, (h, w), mirrored)
 
 
+def _decisive(m: GeometricMatch, p: DerivationParams) -> bool:
+    """A fit so clear that other references need not be matched unless this one fails."""
+    return _strong(m, p) and m.n_inliers >= 4 * p.min_inliers and m.coverage >= 0.5
+
+
 def _strong(m: GeometricMatch, p: DerivationParams) -> bool:
     return m.found and m.n_inliers >= p.min_inliers and m.coverage >= p.min_coverage
 
@@ -370,8 +443,10 @@ def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Fi
     ev_no, ref_no = item.index + 1, ri + 1
     # Weaker when few inliers, when less is explained, and when content still moves after
     # alignment (parallax: a second photo of a 3-D scene).
+    # The content-box route has no feature inliers; it demands 90% explained instead.
+    support = min(1.0, m.n_inliers / 40.0) if m.n_inliers else 1.0
     strength = (
-        min(1.0, m.n_inliers / 40.0)
+        support
         * min(1.0, (cmap.explained_fraction - 0.4) / 0.4)
         * min(1.0, max(0.0, (0.7 - cmap.residual_motion_px) / 0.4))
     )

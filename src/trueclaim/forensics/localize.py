@@ -35,6 +35,7 @@ from trueclaim.forensics.types import Mask, RGBImage
 # OpenCV's stubs type every result as a generic array, so working images are typed loosely.
 FloatImage = npt.NDArray[Any]
 _SHIFTS = [(dx, dy) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+_NEAR_CHANGE = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (13, 13))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,9 @@ class ChangeMap:
     compared_fraction: float
     changed_fraction: float  # of the product area
     noise_floor: float
-    residual_motion_px: float  # 90th percentile of optical flow left after the homography
+    # 75th percentile of the optical flow left after the homography, away from the changes,
+    # in pixels of the coarser of the two images
+    residual_motion_px: float
     work_side: int
 
 
@@ -175,7 +178,7 @@ def _localize_in_frame(
     ones = np.full(ref.shape[:2], 255, np.uint8)
     footprint = cv2.warpPerspective(ones, Hw, wsize, flags=cv2.INTER_NEAREST, borderValue=0) > 0
     for _ in range(REFINE_PASSES):  # a second pass polishes what a coarse first fit left
-        correction, flow_points, flow_residuals = _refine(warped, ev, footprint & box)
+        correction, flow_points, flow_residuals, flow_dense = _refine(warped, ev, footprint & box)
         if correction is None:
             break
         Hw = correction @ Hw
@@ -207,10 +210,11 @@ def _localize_in_frame(
     grads = _gradients(reff)
     d_grad = _min_shift_distance(_gradients(evf), grads)
     texture = cv2.dilate(np.sqrt((grads**2).sum(axis=2)), np.ones((3, 3), np.uint8))
-    floor_c = _noise_floor(d_col, texture, product, 6.0)
-    floor_g = _noise_floor(d_grad, texture, product, 6.0)
+    bins = _texture_bins(texture, product)
+    floor_c = _noise_floor(d_col, bins, product, 6.0)
+    floor_g = _noise_floor(d_grad, bins, product, 6.0)
     d_tex = _texture_change(evf, reff)
-    floor_t = _noise_floor(d_tex, texture, product, 0.35)
+    floor_t = _noise_floor(d_tex, bins, product, 0.35)
     raw = np.maximum(np.maximum(d_col / floor_c, 0.7 * d_grad / floor_g), d_tex / floor_t)
     raw[~valid] = 0.0
     z = cv2.GaussianBlur(raw, (0, 0), 1.0)
@@ -223,25 +227,41 @@ def _localize_in_frame(
     small = _fill_holes(small)
     core = small
     if small.any():
-        small = _grow_into_resynthesis(small, d_col, texture, product, valid)
+        small = _grow_into_resynthesis(small, d_col, bins, product, valid)
+    unit = max(1.0, ref_scale)
+    warp = np.zeros(small.shape, bool)
+    if flow_dense is not None:
+        warp, pushed = _local_warps(
+            flow_dense, flow_points, flow_residuals, unit, valid, agree, small, texture > 8.0
+        )
+        if warp.any():
+            # A dent or liquify stroke: the reference, locally pushed. The evidence is judged
+            # on what is around it; where the pushed reference reproduces it, it is an edit.
+            small = small | _explained_by_flow(pushed, flow_dense, reff, evf)
+            explained = _explained_fraction(agree, valid & ~warp)
     mask = cv2.resize(small.astype(np.float32), (ew, eh), interpolation=cv2.INTER_LINEAR) >= 0.5
     regions = _regions(small, core, z, ev, reff, product, (cx * s, cy * s, cw * s, ch * s), 1.0 / s)
     changed = float((small & product).sum()) / max(1.0, float(product.sum()))
     floor = float(np.median(floor_c[product]))
-    motion = _residual_motion(flow_points, flow_residuals, agree & ~small)
+    # Flow near a change follows the change (DIS patches straddle it): leave a margin. Motion
+    # is measured in pixels of the coarser image: an upscaled 200-pixel listing photo moves
+    # by two working pixels where it moved by one of its own.
+    near = cv2.dilate((small | warp).astype(np.uint8), _NEAR_CHANGE).astype(bool)
+    motion = _residual_motion(flow_points, flow_residuals, agree & ~near) / unit
     return ChangeMap(mask, regions, explained, compared, changed, floor, motion, work_side)
 
 
 def _refine(
     warped: FloatImage, ev: FloatImage, footprint: Mask
-) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, FloatImage | None]:
     """Polish the alignment with dense optical flow; measure the motion one plane cannot absorb.
 
     Flow from the warped reference to the evidence is sampled on textured pixels and one
     corrective homography is fitted to it. A derived copy is absorbed to a fraction of a pixel;
     a second photo of a 3-D scene from a slightly different place keeps moving by a pixel or
-    more (parallax). Returns the correction (or None), the sampled points (N, 2) and their
-    residual motion in working pixels (N,).
+    more (parallax). Returns the correction (or None), the sampled points (N, 2), their
+    residual motion in working pixels (N,) and the residual flow at every pixel, (H, W, 2)
+    (or None when no plane was fitted).
     """
     gr = cv2.cvtColor(warped, cv2.COLOR_RGB2GRAY)
     ge = cv2.cvtColor(ev, cv2.COLOR_RGB2GRAY)
@@ -253,7 +273,7 @@ def _refine(
     pick = sample & inner & (mag > 20.0)
     none = np.zeros((0, 2), np.float32), np.zeros(0, np.float32)
     if pick.sum() < 40:
-        return None, *none
+        return None, *none, None
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)  # type: ignore[attr-defined]
     flow = dis.calc(gr, ge, None)
     ys, xs = np.nonzero(pick)
@@ -262,15 +282,98 @@ def _refine(
     cv2.setRNGSeed(20251124)  # reproducible: the same inputs give the same correction
     H, _inl = cv2.findHomography(src, dst, cv2.RANSAC, 1.0, maxIters=500)
     if H is None:
-        return None, *none
+        return None, *none, None
     proj = cv2.perspectiveTransform(src.reshape(-1, 1, 2), H).reshape(-1, 2)
     residual = np.linalg.norm(proj - dst, axis=1).astype(np.float32)
     h, w = gr.shape
+    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+    grid = np.dstack([gx, gy])
+    moved = cv2.perspectiveTransform(grid.reshape(-1, 1, 2), H).reshape(h, w, 2) - grid
+    rest = flow - moved
+    dense: FloatImage = rest
     corners = np.array([[[0, 0]], [[w, 0]], [[w, h]], [[0, h]]], np.float64)
     shift = np.abs(cv2.perspectiveTransform(corners, H) - corners).max()
     if not np.isfinite(shift) or shift > REFINE_MAX_SHIFT * max(h, w):
-        return None, src, residual
-    return H, src, residual
+        return None, src, residual, dense
+    return H, src, residual, dense
+
+
+WARP_PX = 1.0  # flow left after alignment, in pixels of the coarser image, that marks a warp
+WARP_MAX_FRACTION = 0.35  # of the compared area: beyond that nothing is "local"
+WARP_GAIN = 0.85  # a pushed zone: moving the reference leaves at most this share of the error
+WARP_STILL_PX = 0.5  # the rest of the image must stay this still for a warp to count
+
+
+def _local_warps(
+    flow: FloatImage,
+    points: np.ndarray,
+    residuals: np.ndarray,
+    unit: float,
+    valid: Mask,
+    agree: Mask,
+    changed: Mask,
+    textured: Mask,
+) -> tuple[Mask, list[Mask]]:
+    """Regions the reference was locally pushed into (a painted dent, a liquify stroke).
+
+    The flow left after the homography is smoothed; compact regions where it exceeds
+    ``WARP_PX`` on textured pixels are filled to their convex hull (a dent's centre does not
+    move, its rim does). They count only when the rest of the image is still
+    (``WARP_STILL_PX``): a second photo of a 3-D scene moves everywhere, by parallax, not in
+    one place. Returns their union and each region on its own.
+    """
+    none = np.zeros(valid.shape, bool)
+    speed = cv2.GaussianBlur(cv2.magnitude(flow[..., 0], flow[..., 1]), (0, 0), 2.0) / unit
+    # Flow is only measured where there is texture to follow (smooth areas are filled in).
+    fast = (speed > WARP_PX) & valid & textured
+    moving = cv2.morphologyEx(fast.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(moving, connectivity=8)
+    if n <= 1:
+        return none, []
+    zones: list[Mask] = []
+    min_area = max(16, int(0.003 * valid.sum()))
+    for i in range(1, n):
+        part = labels == i
+        if stats[i, cv2.CC_STAT_AREA] < min_area or speed[part].max() < 2.0 * WARP_PX:
+            continue
+        ys, xs = np.nonzero(part)
+        hull = cv2.convexHull(np.column_stack([xs, ys]).astype(np.int32))
+        zone = np.zeros(valid.shape, np.uint8)
+        cv2.fillConvexPoly(zone, hull, 1)
+        zones.append(zone.astype(bool) & valid)
+    if not zones:
+        return none, []
+    warp = np.logical_or.reduce(zones)
+    if warp.sum() > WARP_MAX_FRACTION * valid.sum():
+        return none, []
+    near = cv2.dilate((warp | changed).astype(np.uint8), _NEAR_CHANGE).astype(bool)
+    if _residual_motion(points, residuals, agree & ~near) / unit > WARP_STILL_PX:
+        return none, []
+    return warp, zones
+
+
+def _explained_by_flow(
+    zones: list[Mask], flow: FloatImage, ref: FloatImage, ev: FloatImage
+) -> Mask:
+    """The zones where moving the reference along the flow reproduces the evidence.
+
+    A pushed surface is matched far better once moved; flow that only spilled around a painted
+    stain (optical flow is drawn to strong new edges) moves nothing that matches.
+    """
+    out = np.zeros(ev.shape[:2], bool)
+    if not zones:
+        return out
+    h, w = ev.shape[:2]
+    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+    moved = cv2.remap(
+        ref, gx - flow[..., 0], gy - flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    before = np.abs(ev - ref).sum(axis=2)
+    after = np.abs(ev - moved).sum(axis=2)
+    for zone in zones:
+        if float(np.median(after[zone])) < WARP_GAIN * float(np.median(before[zone])):
+            out |= zone
+    return out
 
 
 def _residual_motion(points: np.ndarray, residuals: np.ndarray, where: Mask) -> float:
@@ -317,32 +420,37 @@ def _lap(g: FloatImage) -> FloatImage:
 
 
 def _match_colours(ref: FloatImage, ev: FloatImage, valid: Mask) -> FloatImage:
-    """Per channel: ev ~ a*r + b*g + c*b + d*x^2 + e, fitted robustly on the overlap."""
+    """Per channel: ev ~ a*r + b*g + c*b + d*x^2 + e, fitted robustly on the overlap.
+
+    Each fit solves the normal equations of the kept samples (a 5 x 5 system, by least
+    squares so that a grey reference, whose r, g and b columns coincide, still solves).
+    """
     idx = np.flatnonzero(valid.ravel())
     if idx.size > 20000:
         idx = idx[:: idx.size // 20000]
     R = ref.reshape(-1, 3)[idx] / 255.0
     E = ev.reshape(-1, 3)[idx] / 255.0
     out = np.empty_like(ref)
-    flat = ref.reshape(-1, 3) / 255.0
-    # Design matrices [r, g, b, x^2, 1] built once; only the x^2 column changes per channel.
+    planes = [ref[..., c] * np.float32(1.0 / 255.0) for c in range(3)]
+    # Design matrix [r, g, b, x^2, 1] built once; only the x^2 column changes per channel.
     X = np.empty((len(R), 5))
     X[:, :3], X[:, 4] = R, 1.0
-    Xf = np.empty((len(flat), 5))
-    Xf[:, :3], Xf[:, 4] = flat, 1.0
     for c in range(3):
         X[:, 3] = R[:, c] ** 2
         keep = np.ones(len(R), bool)
-        coef = np.zeros(X.shape[1])
+        coef: FloatImage = np.zeros(X.shape[1])
         for _ in range(3):
-            coef, *_ = np.linalg.lstsq(X[keep], E[keep, c], rcond=None)
+            Xk = X * keep[:, None]
+            coef, *_ = np.linalg.lstsq(Xk.T @ X, Xk.T @ E[:, c], rcond=None)
             res = np.abs(X @ coef - E[:, c])
             cut = max(3.0 * 1.4826 * float(np.median(res[keep])), 4.0 / 255.0)
             keep = res < cut
             if keep.sum() < 50:
                 break
-        Xf[:, 3] = flat[:, c] ** 2
-        out.reshape(-1, 3)[:, c] = np.clip(Xf @ coef, 0.0, 1.0) * 255.0
+        k = coef.astype(np.float32)
+        fit = planes[0] * k[0] + planes[1] * k[1] + planes[2] * k[2]
+        fit += planes[c] * planes[c] * k[3] + k[4]
+        out[..., c] = np.clip(fit, 0.0, 1.0) * 255.0
     return out
 
 
@@ -439,7 +547,7 @@ GROW_SIGMA = 3.0
 
 
 def _grow_into_resynthesis(
-    seed: Mask, d: FloatImage, texture: FloatImage, product: Mask, valid: Mask
+    seed: Mask, d: FloatImage, bins: _TextureBins | None, product: Mask, valid: Mask
 ) -> Mask:
     """Extend each change over the soft zone an AI editor re-synthesised around its brush.
 
@@ -447,7 +555,7 @@ def _grow_into_resynthesis(
     but averaged over a few pixels the difference stands at twice the typical level. Zones are
     kept only where they touch a detected change.
     """
-    typical = _noise_floor(d, texture, product, 1.0, spread=0.0)
+    typical = _noise_floor(d, bins, product, 1.0, spread=0.0)
     # Average over the surroundings only (normalised convolution): the change itself must not
     # bleed into its neighbourhood.
     outside = (~seed).astype(np.float32)
@@ -474,12 +582,53 @@ def _grow_into_resynthesis(
     return _fill_holes(grown)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _TextureBins:
+    """Texture bins of one comparison, shared by every noise floor computed on it.
+
+    ``sample`` are flat pixel indices (a third of the product area), ``groups`` index into
+    that sample per bin, ``centres`` the bins' median texture; ``lo``/``frac`` interpolate
+    between the bin centres at every pixel (as ``np.interp`` would, clamped at both ends).
+    """
+
+    sample: np.ndarray
+    groups: tuple[np.ndarray, ...]
+    centres: np.ndarray
+    lo: np.ndarray
+    frac: np.ndarray
+
+
+def _texture_bins(texture: FloatImage, where: Mask, bins: int = 8) -> _TextureBins | None:
+    """Bin the sampled product pixels by texture; None when the texture is uniform."""
+    sample = np.flatnonzero(where.ravel())[::3]  # a third of the pixels pins the percentiles
+    t = texture.ravel()[sample]
+    edges = np.unique(np.quantile(t, np.linspace(0.0, 1.0, bins + 1)))
+    if edges.size < 2:
+        return None
+    which = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, edges.size - 2)
+    groups, centres = [], []
+    for b in range(edges.size - 1):
+        members = np.flatnonzero(which == b)
+        if members.size < 20:
+            continue
+        groups.append(members)
+        centres.append(float(np.median(t[members])))
+    c = np.asarray(centres)
+    x = texture.astype(np.float64)
+    if c.size < 2:
+        lo = np.zeros(texture.shape, np.intp)
+        frac = np.zeros(texture.shape)
+    else:
+        lo = np.clip(np.searchsorted(c, x, side="right") - 1, 0, c.size - 2)
+        frac = np.clip((x - c[lo]) / np.maximum(c[lo + 1] - c[lo], 1e-12), 0.0, 1.0)
+    return _TextureBins(sample, tuple(groups), c, lo, frac)
+
+
 def _noise_floor(
     d: FloatImage,
-    texture: FloatImage,
+    bins: _TextureBins | None,
     where: Mask,
     minimum: float,
-    bins: int = 8,
     spread: float = 3.0,
 ) -> FloatImage:
     """Per pixel: the difference that resampling and JPEG noise reach at this much texture.
@@ -488,25 +637,25 @@ def _noise_floor(
     is estimated per texture bin (median + 3 MAD of the differences, over the product area)
     and interpolated; a painted crack on a smooth surface stands far above its bin's floor.
     """
-    t, v = texture[where][::3], d[where][::3]  # a third of the pixels pins the percentiles
-    edges = np.unique(np.quantile(t, np.linspace(0.0, 1.0, bins + 1)))
-    if edges.size < 2:
+    if bins is None:
+        v = d[where][::3]
         med = float(np.median(v))
         level = max(minimum, med + spread * 1.4826 * float(np.median(np.abs(v - med))))
         return np.full(d.shape, level, np.float32)
-    centres, floors = [], []
-    which = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, edges.size - 2)
-    for b in range(edges.size - 1):
-        vb = v[which == b]
-        if vb.size < 20:
-            continue
-        med = float(np.median(vb))
-        centres.append(float(np.median(t[which == b])))
-        floors.append(max(minimum, med + spread * 1.4826 * float(np.median(np.abs(vb - med)))))
-    if not centres:
+    if not bins.groups:
         return np.full(d.shape, minimum, np.float32)
+    v = d.ravel()[bins.sample]
+    floors = []
+    for members in bins.groups:
+        vb = v[members]
+        med = float(np.median(vb))
+        floors.append(max(minimum, med + spread * 1.4826 * float(np.median(np.abs(vb - med)))))
     rising = np.maximum.accumulate(np.asarray(floors))  # more texture never means less noise
-    out: FloatImage = np.interp(texture, centres, rising).astype(np.float32)
+    if rising.size == 1:
+        return np.full(d.shape, rising[0], np.float32)
+    out: FloatImage = (
+        rising[bins.lo] + (rising[bins.lo + 1] - rising[bins.lo]) * bins.frac
+    ).astype(np.float32)
     return out
 
 

@@ -15,6 +15,7 @@ from trueclaim.forensics import EngineParams, InvalidParameter, verify
 from trueclaim.forensics.case import Case, Item
 from trueclaim.forensics.decode import decode_image
 from trueclaim.forensics.derivation import detect
+from trueclaim.forensics.framing import find_content_box
 from trueclaim.forensics.matching import extract_features, fit_homography
 from trueclaim.forensics.types import CaseContext, Report, resize_mask
 
@@ -216,3 +217,28 @@ def test_plain_image_without_features_is_still_derived() -> None:
     truth = np.zeros((h, w), bool)
     cv2.circle(truth.view(np.uint8), (420, 300), 40, 1, -1)
     assert _iou(truth, report.localization(0)) >= 0.6
+
+
+def test_plain_listing_shot_with_noise_is_compared_frame_to_frame() -> None:
+    """A smooth product on white has no features; noise over the evidence hides the white
+    border its content box is found by, so the two frames are compared as they are."""
+    h, w = 400, 400
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    inside = ((xx - 200) / 130) ** 2 + ((yy - 210) / 100) ** 2 < 1
+    shade = (1 - 0.25 * ((xx - 170) ** 2 + (yy - 180) ** 2) / 130**2)[..., None]
+    listing = np.full((h, w, 3), 255, np.float32)
+    listing[inside] = (np.array([235, 200, 40], np.float32) * shade)[inside]
+    listing = cv2.GaussianBlur(listing, (0, 0), 1.5).clip(0, 255).astype(np.uint8)
+    stained = listing.copy()
+    cv2.circle(stained, (240, 230), 30, (120, 90, 30), -1)
+    stained = cv2.GaussianBlur(stained, (0, 0), 1.0)
+    noisy = stained + np.random.default_rng(3).normal(0, 6, stained.shape)
+    evidence = encode(noisy.clip(0, 255).astype(np.uint8), "PNG")
+    ev_rgb, ref_rgb = decode_image(evidence).pixels, listing
+    ev_box, ref_box = find_content_box(ev_rgb), find_content_box(ref_rgb)
+    assert (ev_box.width, ev_box.height) != (ref_box.width, ref_box.height)
+    report = verify([evidence], [encode(listing, "JPEG", quality=95)], params=ONLY)
+    assert {"derived-from-reference", "derived-with-local-edit"} <= _codes(report)
+    truth = np.zeros((h, w), bool)
+    cv2.circle(truth.view(np.uint8), (240, 230), 30, 1, -1)
+    assert _iou(truth, report.localization(0)) >= 0.5

@@ -81,3 +81,41 @@ def test_dark_crack_is_described_in_words() -> None:
     assert (
         "左下方" in change.regions[0].description_zh or "下方" in change.regions[0].description_zh
     )
+
+
+def _dent(img: np.ndarray, centre: tuple[float, float], r: float, k: float) -> np.ndarray:
+    """Push the surface in: magnify around ``centre`` with a Gaussian fall-off (no shading)."""
+    h, w = img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    dx, dy = xx - centre[0], yy - centre[1]
+    g = np.exp(-((dx / r) ** 2 + (dy / r) ** 2))
+    mx, my = centre[0] + dx * (1 - k * g), centre[1] + dy * (1 - k * g)
+    out: np.ndarray = cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    return out
+
+
+def test_a_broad_local_warp_does_not_count_as_parallax() -> None:
+    """A wide, shallow dent moves the surface by a few pixels without a visible edge: the
+    flow it leaves is local, so neither the residual motion nor the explained share pays, and
+    the reference moved along that flow reproduces it, so it is marked as the edit."""
+    ref = cv2.resize(np.ascontiguousarray(data.chelsea()), (600, 400), interpolation=cv2.INTER_AREA)
+    ev = _dent(ref, (380.0, 220.0), 100.0, 0.1)
+    cmap = localize_changes(ref, ev, np.eye(3), work_side=384)
+    assert cmap.explained_fraction >= 0.95
+    assert cmap.residual_motion_px < 0.5
+    yy, xx = np.mgrid[0:400, 0:600]
+    far = (xx - 380) ** 2 + (yy - 220) ** 2 > 200**2
+    inside = (xx - 380) ** 2 + (yy - 220) ** 2 < 80**2
+    assert cmap.mask[far].mean() < 0.02
+    assert cmap.mask[inside].mean() > 0.6  # the pushed surface is the edit
+
+
+def test_parallax_everywhere_is_not_a_local_warp() -> None:
+    """Motion spread over the whole image (a second photo of a scene) stays residual motion."""
+    ref = cv2.resize(np.ascontiguousarray(data.chelsea()), (600, 400), interpolation=cv2.INTER_AREA)
+    h, w = ref.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    bend = 3.0 * np.sin(xx / w * 3 * np.pi) * np.cos(yy / h * 2 * np.pi)
+    ev = cv2.remap(ref, xx + bend, yy - bend, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    cmap = localize_changes(ref, ev, np.eye(3), work_side=384)
+    assert cmap.residual_motion_px > 1.0
