@@ -22,7 +22,7 @@ angle (the ``graf1``/``graf3`` pair) is a pure perspective warp of the first pho
 reported as derived, with the perspective warp named in the finding: geometry cannot tell it
 apart from a warped copy, and products are rarely flat.
 
-dings
+Findings
 --------
 ``derived-from-reference`` (high)
     The evidence is a reference photo, transformed (crop, scale, rotation, mirror,
