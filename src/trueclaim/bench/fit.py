@@ -123,6 +123,7 @@ def fit_score_model(
     interaction_min_count: int = 15,
     interaction_l2: float = 0.01,
     max_interaction: float = 6.0,
+    min_interaction: float = 0.05,
 ) -> FitResult:
     """Fit intercept and per-code weights on labelled cases.
 
@@ -141,6 +142,8 @@ def fit_score_model(
         interactions off.
     interaction_l2, max_interaction : float
         Ridge penalty and upper bound of the interaction weights.
+    min_interaction : float
+        Interactions fitted below this are dropped and the model is fitted again without them.
     """
     labels = np.array([c.label for c in cases], dtype=float)
     n_pos, n_neg = int(labels.sum()), int(len(labels) - labels.sum())
@@ -155,7 +158,37 @@ def fit_score_model(
             counts[code] = counts.get(code, 0) + 1
     codes = sorted(c for c, n in counts.items() if n >= min_count)
     pairs = _pairs(rows, set(codes) - AI_LABEL_CODES - GENUINE_LEANING, interaction_min_count)
-    x = np.zeros((len(cases), len(codes) + len(pairs)))
+    limits = (l2, max_weight, interaction_l2, max_interaction)
+    b, w, ll = _solve(rows, labels, codes, pairs, *limits)
+    kept = [pr for pr, v in zip(pairs, w[len(codes) :], strict=True) if v >= min_interaction]
+    if len(kept) < len(pairs):  # refit without the negligible pairs: fewer, clearer drivers
+        pairs = kept
+        b, w, ll = _solve(rows, labels, codes, pairs, *limits)
+    return FitResult(
+        intercept=b,
+        weights={c: float(wi) for c, wi in zip(codes, w[: len(codes)], strict=True)},
+        interactions={pr: float(v) for pr, v in zip(pairs, w[len(codes) :], strict=True)},
+        codes_seen=counts,
+        n_forged=n_pos,
+        n_genuine=n_neg,
+        log_loss=float(ll) if math.isfinite(ll) else float("inf"),
+    )
+
+
+def _solve(
+    rows: Sequence[Mapping[str, float]],
+    labels: np.ndarray,
+    codes: Sequence[str],
+    pairs: Sequence[tuple[str, str]],
+    l2: float,
+    max_weight: float,
+    interaction_l2: float,
+    max_interaction: float,
+) -> tuple[float, np.ndarray, float]:
+    """Intercept, weights (codes then pairs) and balanced log loss of one constrained fit."""
+    n_pos = int(labels.sum())
+    n_neg = len(labels) - n_pos
+    x = np.zeros((len(rows), len(codes) + len(pairs)))
     index = {c: i for i, c in enumerate(codes)}
     for i, r in enumerate(rows):
         for code, s in r.items():
@@ -196,12 +229,4 @@ def fit_score_model(
     p = 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
     eps = 1e-12
     ll = -(sample_w * (labels * np.log(p + eps) + (1 - labels) * np.log(1 - p + eps))).sum()
-    return FitResult(
-        intercept=b,
-        weights={c: float(wi) for c, wi in zip(codes, w[: len(codes)], strict=True)},
-        interactions={pr: float(v) for pr, v in zip(pairs, w[len(codes) :], strict=True)},
-        codes_seen=counts,
-        n_forged=n_pos,
-        n_genuine=n_neg,
-        log_loss=float(ll) if math.isfinite(ll) else float("inf"),
-    )
+    return b, w, float(ll)
