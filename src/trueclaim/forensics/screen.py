@@ -360,8 +360,11 @@ def recapture_score(f: ScreenFeatures) -> float:
         return 0.0
     # Text lines on a moiré window: a display showing a page, photographed. Neither cue alone
     # is rare enough (shelf labels; one regular texture), together they were on no honest
-    # photo of the development images and on a quarter of the recaptures.
-    s_text = 0.6 if f.text_lines >= 5 and f.moire_peak >= 1.9 else 0.0
+    # photo of the development images and on a quarter of the recaptures. Text set exactly
+    # level is rendered pixels (a screenshot, whose regular lines of text also make spectral
+    # peaks), not a camera's view of a screen.
+    photographed_text = f.text_lines >= 5 and not f.level_text
+    s_text = 0.6 if photographed_text and f.moire_peak >= 1.9 else 0.0
     c = f.moire_consistency
     if c < 1.55:
         return s_text

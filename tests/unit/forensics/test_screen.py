@@ -130,6 +130,7 @@ def test_text_over_local_moire_is_a_recapture() -> None:
     assert screen.recapture_score(feats(text_lines=0)) == 0.0  # a regular texture alone
     assert screen.recapture_score(feats(moire_peak=1.6)) == 0.0  # text alone: labels
     assert screen.recapture_score(feats(greyscale=True)) == 0.0
+    assert screen.recapture_score(feats(level_text=True)) == 0.0  # rendered text: a screenshot
 
 
 def test_simulated_moire_is_a_recapture(photo: np.ndarray) -> None:
