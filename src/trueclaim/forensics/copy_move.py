@@ -14,6 +14,7 @@ consistent transform is found and the number of such transforms is counted the s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -67,23 +68,11 @@ def find_copy_move(
     matcher = cv2.BFMatcher(cv2.NORM_L2)
     knn = matcher.knnMatch(desc, desc, k=6)
     near_px = min_distance_px * f
-    src, dst = [], []
-    for i, ms in enumerate(knn):
-        # drop the point itself and keypoints at its own place (other orientation/scale)
-        cands = [m for m in ms if np.hypot(*(pts[m.trainIdx] - pts[i])) >= near_px]
-        if len(cands) < 2:
-            continue
-        m0 = cands[0]
-        # ratio test against the next candidate that is not at the match's own place
-        rest = [m for m in cands[1:] if np.hypot(*(pts[m.trainIdx] - pts[m0.trainIdx])) > 4]
-        if not rest or m0.distance > 0.6 * rest[0].distance:
-            continue
-        src.append(pts[i])
-        dst.append(pts[m0.trainIdx])
+    src, dst = _self_matches(knn, pts, near_px)
     if len(src) < min_matches:
         return None
-    s = np.asarray(src)
-    t = np.asarray(dst)
+    s = src
+    t = dst
     disp = t - s
     # canonical direction: a pair seen from both ends counts once
     flip = (disp[:, 0] < 0) | ((disp[:, 0] == 0) & (disp[:, 1] < 0))
@@ -94,6 +83,36 @@ def find_copy_move(
     if turned is not None and (shift is None or turned.matches >= 1.5 * shift.matches):
         return turned
     return shift
+
+
+def _self_matches(
+    knn: Sequence[Sequence[cv2.DMatch]], pts: np.ndarray, near_px: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Keypoint pairs (from, to) that pass the self-matching ratio test.
+
+    Per keypoint, candidates at its own place (closer than ``near_px``: the point itself,
+    another orientation or scale of the same blob) are dropped; the first remaining candidate
+    is kept when its distance is at most 0.6 of the next candidate that is not at the
+    match's own place (4 px). Vectorised over all keypoints.
+    """
+    n = len(knn)
+    k = max((len(ms) for ms in knn), default=0)
+    idx = np.full((n, k), -1, dtype=np.int64)
+    dist = np.full((n, k), np.inf, dtype=np.float64)
+    for i, ms in enumerate(knn):
+        idx[i, : len(ms)] = [m.trainIdx for m in ms]
+        dist[i, : len(ms)] = [m.distance for m in ms]
+    valid = idx >= 0
+    to = pts[np.where(valid, idx, 0)]  # (n, k, 2)
+    far = valid & (np.linalg.norm(to - pts[:, None, :], axis=2) >= near_px)
+    rows = np.arange(n)
+    j0 = np.argmax(far, axis=1)  # first candidate away from the keypoint itself
+    first = to[rows, j0]
+    later = np.arange(k)[None, :] > j0[:, None]
+    rest = far & later & (np.linalg.norm(to - first[:, None, :], axis=2) > 4)
+    jr = np.argmax(rest, axis=1)
+    keep = (far.sum(axis=1) >= 2) & rest.any(axis=1) & (dist[rows, j0] <= 0.6 * dist[rows, jr])
+    return pts[keep], pts[idx[rows, j0][keep]]
 
 
 def _bins(disp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
