@@ -240,6 +240,13 @@ def _localize_in_frame(
             small = small | _explained_by_flow(pushed, flow_dense, reff, evf)
             explained = _explained_fraction(agree, valid & ~warp)
     mask = cv2.resize(small.astype(np.float32), (ew, eh), interpolation=cv2.INTER_LINEAR) >= 0.5
+    if small.any() and s < 0.75:
+        # The working copy is too coarse for a re-synthesised margin (resampled, re-noised):
+        # look for it at the evidence's own size, around what was found.
+        reduce = np.diag([ref.shape[1] / reference.shape[1], ref.shape[0] / reference.shape[0], 1])
+        to_ev = np.diag([ew / wsize[0], eh / wsize[1], 1.0]) @ Hw @ reduce
+        valid_full = cv2.resize(valid.astype(np.uint8), (ew, eh), interpolation=cv2.INTER_NEAREST)
+        mask = _fine_resynthesis(reference, evidence, to_ev, mask, valid_full.astype(bool))
     regions = _regions(small, core, z, ev, reff, product, (cx * s, cy * s, cw * s, ch * s), 1.0 / s)
     changed = float((small & product).sum()) / max(1.0, float(product.sum()))
     floor = float(np.median(floor_c[product]))
@@ -580,6 +587,66 @@ def _grow_into_resynthesis(
     keep[0] = False
     grown: Mask = keep[labels]
     return _fill_holes(grown)
+
+
+FINE_SIGMA = 2.0  # px of the evidence: the scale of the local detail-energy average
+FINE_Z = 2.0  # robust z of the detail-energy ratio that marks a re-synthesised pixel
+
+
+def _fine_resynthesis(
+    reference: RGBImage,
+    evidence: RGBImage,
+    to_evidence: npt.NDArray[np.float64],
+    seed: Mask,
+    valid: Mask,
+) -> Mask:
+    """Add the re-synthesised margin around found changes, measured at the evidence's size.
+
+    An AI editor regenerates a soft zone around its brush: fine detail is resampled away and
+    fresh noise added, so the local energy of the finest detail departs from the aligned
+    reference's, in either direction (less texture, more noise). The log ratio of the two
+    energies is judged against its own spread over the compared area (global recompression,
+    blur or noise shift the whole image, not one zone) and kept only where it touches a
+    found change and stays within half its size of it.
+    """
+    h, w = evidence.shape[:2]
+    warped = cv2.warpPerspective(
+        reference, to_evidence, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+
+    def detail_energy(rgb: npt.NDArray[Any]) -> FloatImage:
+        g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+        hp = g - cv2.GaussianBlur(g, (0, 0), 1.0)
+        e: FloatImage = cv2.GaussianBlur(hp * hp, (0, 0), FINE_SIGMA)
+        return e
+
+    ratio = np.log((detail_energy(evidence) + 1.0) / (detail_energy(warped) + 1.0))
+    where = valid & ~seed
+    if where.sum() < 256:
+        return seed
+    med = float(np.median(ratio[where]))
+    mad = float(np.median(np.abs(ratio[where] - med))) * 1.4826 + 0.05
+    zone = (np.abs(ratio - med) / mad > FINE_Z) & valid
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(seed.astype(np.uint8), connectivity=8)
+    reach = np.zeros(seed.shape, bool)
+    for i in range(1, n):
+        x, y, bw, bh, area = stats[i]
+        r = int(max(2.0, 0.6 * np.sqrt(area / np.pi)))
+        x0, y0 = max(0, x - r), max(0, y - r)
+        x1, y1 = min(w, x + bw + r), min(h, y + bh + r)
+        part = (labels[y0:y1, x0:x1] == i).astype(np.uint8)
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        reach[y0:y1, x0:x1] |= cv2.dilate(part, kernel).astype(bool)
+    zone = cv2.morphologyEx(
+        (zone & reach).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
+    ).astype(bool)
+    grown = zone | seed
+    n, labels = cv2.connectedComponents(grown.astype(np.uint8), connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[np.unique(labels[seed])] = True
+    keep[0] = False
+    out: Mask = _fill_holes(keep[labels])
+    return out
 
 
 @dataclass(frozen=True, slots=True, eq=False)

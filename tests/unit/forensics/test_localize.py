@@ -119,3 +119,31 @@ def test_parallax_everywhere_is_not_a_local_warp() -> None:
     ev = cv2.remap(ref, xx + bend, yy - bend, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     cmap = localize_changes(ref, ev, np.eye(3), work_side=384)
     assert cmap.residual_motion_px > 1.0
+
+
+def _resynthesised(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A textured photo with a dark blob whose surroundings were resampled and re-noised."""
+    photo = cv2.resize(data.astronaut(), (1024, 1024), interpolation=cv2.INTER_CUBIC)
+    ev = photo.astype(np.float32)
+    yy, xx = np.mgrid[:1024, :1024]
+    zone = np.hypot(yy - 420, xx - 640) < 48  # a margin of about half the blob radius
+    small = cv2.resize(photo, (700, 700), interpolation=cv2.INTER_AREA)
+    redone = cv2.resize(small, (1024, 1024), interpolation=cv2.INTER_CUBIC).astype(np.float32)
+    redone += rng.normal(0, 2.0, (1024, 1024, 1)).astype(np.float32)
+    ev[zone] = redone[zone]
+    blob = np.hypot(yy - 420, xx - 640) < 30
+    ev[blob] = 25.0
+    return photo, np.clip(ev, 0, 255).astype(np.uint8), zone
+
+
+def test_resynthesised_margin_is_found_at_full_size() -> None:
+    from trueclaim.forensics.localize import _fine_resynthesis
+
+    photo, ev, zone = _resynthesised(np.random.default_rng(5))
+    seed = np.hypot(*np.mgrid[-420:604, -640:384]) < 32  # what the coarse pass found
+    valid = np.ones(seed.shape, bool)
+    grown = _fine_resynthesis(photo, ev, np.eye(3), seed, valid)
+    assert _iou(grown, zone) > _iou(seed, zone) + 0.2
+    assert not (grown & ~cv2.dilate(zone.astype(np.uint8), np.ones((25, 25))).astype(bool)).any()
+    untouched = _fine_resynthesis(photo, photo, np.eye(3), seed, valid)  # nothing resampled
+    assert _iou(untouched, seed) > 0.9
