@@ -569,7 +569,12 @@ def _grow_into_resynthesis(
     num = cv2.GaussianBlur(d / typical * outside, (0, 0), GROW_SIGMA)
     ratio = num / np.maximum(cv2.GaussianBlur(outside, (0, 0), GROW_SIGMA), 1e-3)
     zone = (ratio > GROW_RATIO) & valid
-    # An editor re-synthesises a margin of about half the brush size: grow no further.
+    return _fill_holes(_touching((zone & _reach(seed)) | seed, seed))
+
+
+def _reach(seed: Mask) -> Mask:
+    """Around each change, a margin of 0.6 times its radius: an editor re-synthesises about
+    half the brush size around its stroke, so a margin grows no further."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(seed.astype(np.uint8), connectivity=8)
     reach = np.zeros(seed.shape, bool)
     for i in range(1, n):
@@ -580,13 +585,17 @@ def _grow_into_resynthesis(
         part = (labels[y0:y1, x0:x1] == i).astype(np.uint8)
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
         reach[y0:y1, x0:x1] |= cv2.dilate(part, kernel).astype(bool)
-    zone = (zone & reach) | seed
+    return reach
+
+
+def _touching(zone: Mask, seed: Mask) -> Mask:
+    """The connected parts of ``zone`` that hold some of ``seed``."""
     n, labels = cv2.connectedComponents(zone.astype(np.uint8), connectivity=8)
     keep = np.zeros(n, bool)
     keep[np.unique(labels[seed])] = True
     keep[0] = False
-    grown: Mask = keep[labels]
-    return _fill_holes(grown)
+    out: Mask = keep[labels]
+    return out
 
 
 FINE_SIGMA = 2.0  # px of the evidence: the scale of the local detail-energy average
@@ -627,26 +636,10 @@ def _fine_resynthesis(
     med = float(np.median(ratio[where]))
     mad = float(np.median(np.abs(ratio[where] - med))) * 1.4826 + 0.05
     zone = (np.abs(ratio - med) / mad > FINE_Z) & valid
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(seed.astype(np.uint8), connectivity=8)
-    reach = np.zeros(seed.shape, bool)
-    for i in range(1, n):
-        x, y, bw, bh, area = stats[i]
-        r = int(max(2.0, 0.6 * np.sqrt(area / np.pi)))
-        x0, y0 = max(0, x - r), max(0, y - r)
-        x1, y1 = min(w, x + bw + r), min(h, y + bh + r)
-        part = (labels[y0:y1, x0:x1] == i).astype(np.uint8)
-        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-        reach[y0:y1, x0:x1] |= cv2.dilate(part, kernel).astype(bool)
     zone = cv2.morphologyEx(
-        (zone & reach).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
+        (zone & _reach(seed)).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
     ).astype(bool)
-    grown = zone | seed
-    n, labels = cv2.connectedComponents(grown.astype(np.uint8), connectivity=8)
-    keep = np.zeros(n, bool)
-    keep[np.unique(labels[seed])] = True
-    keep[0] = False
-    out: Mask = _fill_holes(keep[labels])
-    return out
+    return _fill_holes(_touching(zone | seed, seed))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
