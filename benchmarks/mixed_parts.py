@@ -16,12 +16,13 @@ negatives are flagged, with the bench's own metrics:
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
 
+from trueclaim.bench.manifest import BenchCase, load_manifest
 from trueclaim.bench.metrics import roc_auc, tpr_at_fpr
+from trueclaim.bench.runner import load_results
 
 SCREEN_NEGATIVES = ("camera-file", "ordinary-photo")
 DERIVED_KINDS = (
@@ -50,37 +51,35 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("manifest", type=Path)
     ap.add_argument("results", type=Path, nargs="+")
     args = ap.parse_args(argv)
-    cases = [json.loads(line) for line in args.manifest.read_text("utf-8").splitlines() if line]
+    cases = load_manifest(args.manifest)
     risk: dict[str, float] = {}
     for path in args.results:
-        for line in path.read_text("utf-8").splitlines():
-            row = json.loads(line)
+        for row in load_results(path):
             if "error" not in row:
-                risk[row["id"]] = float(row["risk"])
-    missing = [c["id"] for c in cases if c["id"] not in risk]
+                risk[str(row["id"])] = float(row["risk"])
+    missing = [c.id for c in cases if c.id not in risk]
     if missing:
         print(f"{len(missing)} cases have no result (e.g. {missing[0]}); they are left out.")
     print(f"{'part':48s} {'pos/neg':>9s} {'AUC':>6s} {'TPR@1%':>7s} {'threshold':>9s}")
-    rows = [(c, risk[c["id"]]) for c in cases if c["id"] in risk]
+    rows = [(c, risk[c.id]) for c in cases if c.id in risk]
     for name, pos_kinds, neg_kinds in PARTS:
-        pos = [r for c, r in rows if c["label"] == "forged" and _base(c) in pos_kinds]
+        pos = [r for c, r in rows if c.is_forged and _base(c) in pos_kinds]
         neg = [
             r
             for c, r in rows
-            if c["label"] == "genuine"
-            and (_base(c) in neg_kinds if neg_kinds else bool(c["references"]))
+            if c.label == "genuine" and (_base(c) in neg_kinds if neg_kinds else bool(c.references))
         ]
         _print(name, pos, neg)
     _print(
         "whole set",
-        [r for c, r in rows if c["label"] == "forged"],
-        [r for c, r in rows if c["label"] == "genuine"],
+        [r for c, r in rows if c.is_forged],
+        [r for c, r in rows if c.label == "genuine"],
     )
     return 0
 
 
-def _base(case: dict[str, object]) -> str:
-    return str(case["kind"]).split("+", 1)[0]
+def _base(case: BenchCase) -> str:
+    return case.kind.split("+", 1)[0]
 
 
 def _print(name: str, pos: list[float], neg: list[float]) -> None:

@@ -95,13 +95,13 @@ def score_findings(
     """
     model = model or load_model()
     strongest: dict[str, float] = {}
+    scores: dict[str, float] = {}  # strongest score per code, for the interactions
     for f in findings:
-        c = model.weight(f) * max(0.0, min(1.0, float(f.score)))
+        s = max(0.0, min(1.0, float(f.score)))
+        scores[f.code] = max(scores.get(f.code, 0.0), s)
+        c = model.weight(f) * s
         if c != 0.0 and abs(c) > abs(strongest.get(f.code, 0.0)):
             strongest[f.code] = c
-    scores: dict[str, float] = {}
-    for f in findings:
-        scores[f.code] = max(scores.get(f.code, 0.0), max(0.0, min(1.0, float(f.score))))
     for (a, b), v in model.interactions.items():
         c = v * scores.get(a, 0.0) * scores.get(b, 0.0)
         if c != 0.0:
