@@ -240,9 +240,10 @@ def _localize_in_frame(
             small = small | _explained_by_flow(pushed, flow_dense, reff, evf)
             explained = _explained_fraction(agree, valid & ~warp)
     mask = cv2.resize(small.astype(np.float32), (ew, eh), interpolation=cv2.INTER_LINEAR) >= 0.5
-    if small.any() and s < 0.75:
-        # The working copy is too coarse for a re-synthesised margin (resampled, re-noised):
-        # look for it at the evidence's own size, around what was found.
+    if small.any():
+        # The working copy's colour differences miss most of a re-synthesised margin
+        # (resampled, re-noised): look for it in the fine detail at the evidence's own size,
+        # around what was found.
         reduce = np.diag([ref.shape[1] / reference.shape[1], ref.shape[0] / reference.shape[0], 1])
         to_ev = np.diag([ew / wsize[0], eh / wsize[1], 1.0]) @ Hw @ reduce
         valid_full = cv2.resize(valid.astype(np.uint8), (ew, eh), interpolation=cv2.INTER_NEAREST)
@@ -572,14 +573,14 @@ def _grow_into_resynthesis(
     return _fill_holes(_touching((zone & _reach(seed)) | seed, seed))
 
 
-def _reach(seed: Mask) -> Mask:
-    """Around each change, a margin of 0.6 times its radius: an editor re-synthesises about
-    half the brush size around its stroke, so a margin grows no further."""
+def _reach(seed: Mask, factor: float = 0.6) -> Mask:
+    """Around each change, a margin of ``factor`` times its radius: an editor re-synthesises
+    about half the brush size around its stroke, so a margin grows no further."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(seed.astype(np.uint8), connectivity=8)
     reach = np.zeros(seed.shape, bool)
     for i in range(1, n):
         x, y, w, h, area = stats[i]
-        r = int(max(2.0, 0.6 * np.sqrt(area / np.pi)))
+        r = int(max(2.0, factor * np.sqrt(area / np.pi)))
         x0, y0 = max(0, x - r), max(0, y - r)
         x1, y1 = min(seed.shape[1], x + w + r), min(seed.shape[0], y + h + r)
         part = (labels[y0:y1, x0:x1] == i).astype(np.uint8)
@@ -600,6 +601,7 @@ def _touching(zone: Mask, seed: Mask) -> Mask:
 
 FINE_SIGMA = 2.0  # px of the evidence: the scale of the local detail-energy average
 FINE_Z = 2.0  # robust z of the detail-energy ratio that marks a re-synthesised pixel
+FINE_AROUND = 1.8  # the baseline ring: from the reach out to this many radii of a change
 
 
 def _fine_resynthesis(
@@ -614,13 +616,28 @@ def _fine_resynthesis(
     An AI editor regenerates a soft zone around its brush: fine detail is resampled away and
     fresh noise added, so the local energy of the finest detail departs from the aligned
     reference's, in either direction (less texture, more noise). The log ratio of the two
-    energies is judged against its own spread over the compared area (global recompression,
-    blur or noise shift the whole image, not one zone) and kept only where it touches a
-    found change and stays within half its size of it.
+    energies is judged against its spread on a ring just beyond the reach (global
+    recompression, blur, noise or clipped highlights shift a whole neighbourhood, not one
+    zone) and kept only where it touches a found change and stays within its reach. Only
+    the window holding that ring is warped and filtered.
     """
+    reach = _reach(seed)
+    around = _reach(seed, FINE_AROUND)
+    ys, xs = np.nonzero(around)
+    if ys.size == 0:
+        return seed
     h, w = evidence.shape[:2]
+    pad = int(np.ceil(3.0 * (FINE_SIGMA + 1.0))) + 2  # the filters' support
+    y0, y1 = max(0, int(ys.min()) - pad), min(h, int(ys.max()) + 1 + pad)
+    x0, x1 = max(0, int(xs.min()) - pad), min(w, int(xs.max()) + 1 + pad)
+    win = (slice(y0, y1), slice(x0, x1))
+    shift = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]])
     warped = cv2.warpPerspective(
-        reference, to_evidence, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        reference,
+        shift @ to_evidence,
+        (x1 - x0, y1 - y0),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
     )
 
     def detail_energy(rgb: npt.NDArray[Any]) -> FloatImage:
@@ -629,15 +646,21 @@ def _fine_resynthesis(
         e: FloatImage = cv2.GaussianBlur(hp * hp, (0, 0), FINE_SIGMA)
         return e
 
-    ratio = np.log((detail_energy(evidence) + 1.0) / (detail_energy(warped) + 1.0))
-    where = valid & ~seed
+    ratio = np.log((detail_energy(evidence[win]) + 1.0) / (detail_energy(warped) + 1.0))
+    in_valid, in_seed, in_reach = valid[win], seed[win], reach[win]
+    where = in_valid & ~in_seed
     if where.sum() < 256:
         return seed
+    ring = where & around[win] & ~in_reach
+    if ring.sum() >= 256:
+        where = ring
     med = float(np.median(ratio[where]))
     mad = float(np.median(np.abs(ratio[where] - med))) * 1.4826 + 0.05
-    zone = (np.abs(ratio - med) / mad > FINE_Z) & valid
-    zone = cv2.morphologyEx(
-        (zone & _reach(seed)).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
+    zone = np.zeros(seed.shape, bool)
+    zone[win] = cv2.morphologyEx(
+        ((np.abs(ratio - med) / mad > FINE_Z) & in_valid & in_reach).astype(np.uint8),
+        cv2.MORPH_CLOSE,
+        np.ones((5, 5), np.uint8),
     ).astype(bool)
     return _fill_holes(_touching(zone | seed, seed))
 
