@@ -13,8 +13,9 @@ and the 5 references, hashing, features and alignment. Two modes are reported:
 
 - **cold**: the first claim with these references; both process-level reference caches,
   keyed by the reference file's SHA-256, are cleared before each run, so the references are
-  decoded and prepared too: the analysis decode (``forensics/case.py``) and the derivation
-  detector's preparation (content box, hashes, ORB features; ``forensics/derivation.py``).
+  decoded and prepared too: a 256 px preview decode of each (``forensics/case.py``), its
+  content box and hash, and, for the reference that is matched, the analysis decode and ORB
+  features (``forensics/derivation.py``).
 - **warm**: the references were seen by an earlier claim (listing photos recur across
   claims); one untimed ``verify`` fills both caches before each timed one, so the timed run
   decodes only the evidence and computes only the evidence's side (the decode timing still
@@ -22,36 +23,42 @@ and the 5 references, hashing, features and alignment. Two modes are reported:
 
 The shared data is looked up beside the checkout, or where ``TRUECLAIM_SHARED_DATA`` says.
 
-The split lists decode (evidence and references together), content box + hashing, ORB
+The split lists decode (the evidence's analysis decode and the references' previews; a
+matched reference's analysis decode is counted in the detector), content box + hashing, ORB
 features, matching + homography fits, and localisation (warp, flow, colour match,
-differences); "reference prep" is the part of hashing and features spent on references, i.e.
-what the reference cache saves.
+differences, the full-size margin); "reference prep" is the part of hashing and features
+spent on references, i.e. what the reference cache saves.
 
 Results (``python benchmarks/bench_derivation.py --runs 20``; each cell is the median over 3
 repeats, run interleaved with the "before" code so both saw the same machine load; x86_64,
-2 shared cores with another job on the other one, one thread, 2026-11-24; this machine ran
-the "before" code about 1.35x slower than the figures measured earlier on a quieter one,
-206 ms warm). "Before" is commit 210722f; "after" adds the reference decode cache, matching
-the references in hash order with a stop at a decisive fit (reference features computed on
-first match) and a cheaper localisation (noise-floor texture bins shared, colour fit by
-normal equations).
+2 shared cores with another engineer's jobs on the other one, one thread, 2026-11-24).
+"Before" is commit db70377 (the reference decode cache, hash-ordered matching with an early
+stop, and the full-size margin of 874c942, which added about 34 ms to localisation); "after"
+hashes each reference from a 256 px preview decode (1/4 DCT scale) and decodes it at
+analysis size only when it is matched, hashes the evidence's eight dihedral variants once
+instead of each reference's eight, and finds the same masks with less work (mask helpers
+label only the mask's bounding box; the full-size margin works in place).
 
 | step (p50 / p95 ms) | before cold | before warm | after cold | after warm |
 |---|---|---|---|---|
-| whole verify (everything counted) | 371 / 384 | 280 / 289 | 248 / 261 | 130 / 137 |
-| decode (evidence + 5 refs) | 93 / 97 | 92 / 97 | 93 / 97 | 24 / 25 |
-| derivation detector | 276 / 287 | 185 / 190 | 152 / 162 | 104 / 111 |
-| hashing (content box + hashes) | 48 / 50 | 7 / 8 | 47 / 48 | 7 / 8 |
-| ORB features | 59 / 61 | 8 / 9 | 17 / 18 | 8 / 9 |
-| matching + fit | 90 / 93 | 91 / 93 | 25 / 27 | 25 / 26 |
-| localisation | 78 / 83 | 78 / 83 | 64 / 70 | 63 / 68 |
-| reference prep | 91 / 94 | 0 / 0 | 48 / 50 | 0 / 0 |
+| whole verify (everything counted) | 286 / 303 | 168 / 171 | 207 / 215 | 158 / 163 |
+| decode (evidence + 5 refs) | 94 / 97 | 24 / 25 | 40 / 41 | 24 / 27 |
+| derivation detector | 191 / 208 | 142 / 144 | 165 / 173 | 131 / 137 |
+| hashing (content box + hashes) | 48 / 54 | 8 / 8 | 22 / 22 | 10 / 10 |
+| ORB features | 17 / 20 | 8 / 8 | 17 / 18 | 8 / 8 |
+| matching + fit | 25 / 27 | 25 / 27 | 25 / 28 | 25 / 27 |
+| localisation | 100 / 109 | 100 / 103 | 86 / 90 | 87 / 93 |
+| reference prep | 49 / 56 | 0 / 0 | 20 / 23 | 0 / 0 |
 
-The issue's target (p50 <= 150 ms) is met warm (a listing photo seen before) and not cold.
-Cold, what remains is decoding the five references (about 14 ms each, most of it the area
-resize of a 1200 px JPEG to 1024 px), hashing them with their eight dihedral variants
-(about 8 ms each; the order of matching depends on it), and, as warm, the evidence's decode
-(about 20 ms at 1/4 DCT scale), one brute-force ORB match (about 16 ms) and one localisation.
+The localisation change alone (commit bb74f98) gave 278 / 290 cold and 155 / 160 warm; the
+evidence's eight hash variants cost about 3 ms warm. The issue's target (p50 <= 150 ms) is
+met neither cold nor warm. Cold, beyond the warm run, remain the five preview decodes
+(about 3 ms each, nearly all of it entropy decoding), their content boxes and hashes (about
+2.5 ms each), and the matched reference's analysis decode (about 14 ms, 8.5 of it the area
+resize from 1200 to 1024 px) and features (about 8.5 ms). Warm, the evidence's decode (about
+20 ms at 1/4 DCT scale), its content box and hashes (10 ms), one brute-force ORB match
+(about 16 ms of the 25) and one localisation (86 ms, of which the full-size margin about
+25 ms) make up nearly all of it.
 """
 
 from __future__ import annotations

@@ -17,9 +17,12 @@ if TYPE_CHECKING:
     from trueclaim.forensics.metadata import Metadata
 
 
-_REFERENCE_CACHE_SIZE = 32  # analysis decodes of about 2.4 MB each
+_REFERENCE_CACHE_SIZE = 64  # analysis decodes of about 2.4 MB, previews of about 0.2 MB
 _reference_cache: OrderedDict[tuple[str, int], DecodedImage] = OrderedDict()
 _reference_lock = Lock()
+
+#: Longest side of :attr:`Item.preview`: enough for a content box and a 128-pixel hash.
+PREVIEW_MAX_SIDE = 256
 
 
 def clear_reference_decode_cache() -> None:
@@ -33,12 +36,17 @@ class Item:
 
     ``analysis`` is the reduced-size decode every pixel detector shares (longest side at most
     ``analysis_max_side``); ``full`` is the full-resolution decode, for detectors that need
-    exact pixels (invisible watermarks, OCR of small marks).
+    exact pixels (invisible watermarks, OCR of small marks); ``preview`` is a small decode
+    (longest side at most :data:`PREVIEW_MAX_SIDE`, JPEGs at 1/4 or 1/8 DCT scale), enough to
+    hash a reference and tell whether it is readable. A reference is judged readable on its
+    preview (``ok``), so its analysis decode is only paid for when a detector asks for it
+    (the derivation detector matches only the references closest by hash).
 
-    Reference photos (listing shots) come back in many claims, so their ``analysis`` decode is
-    also memoised in a bounded process-level LRU (``_REFERENCE_CACHE_SIZE`` entries) keyed by
-    the file's SHA-256 and the analysis size; a hit returns exactly what a decode would, with
-    read-only pixels (detectors never write into shared pixels).
+    Reference photos (listing shots) come back in many claims, so their ``analysis`` and
+    ``preview`` decodes are also memoised in a bounded process-level LRU
+    (``_REFERENCE_CACHE_SIZE`` entries) keyed by the file's SHA-256 and the decode size; a hit
+    returns exactly what a decode would, with read-only pixels (detectors never write into
+    shared pixels).
     """
 
     def __init__(self, index: int, role: str, data: bytes, *, analysis_max_side: int) -> None:
@@ -46,12 +54,19 @@ class Item:
         self.role = role
         self.data = bytes(data)
         self.sha256 = hashlib.sha256(self.data).hexdigest()
-        self._analysis_max_side = analysis_max_side
+        self.analysis_max_side = analysis_max_side
         self._error: ForensicsError | None = None
 
     @cached_property
     def analysis(self) -> DecodedImage | None:
-        key = (self.sha256, self._analysis_max_side)
+        return self._decode(self.analysis_max_side)
+
+    @cached_property
+    def preview(self) -> DecodedImage | None:
+        return self._decode(min(PREVIEW_MAX_SIDE, self.analysis_max_side))
+
+    def _decode(self, max_side: int) -> DecodedImage | None:
+        key = (self.sha256, max_side)
         memo = self.role == "reference"
         if memo:
             with _reference_lock:
@@ -60,7 +75,7 @@ class Item:
                     _reference_cache.move_to_end(key)
                     return hit
         try:
-            decoded = decode_image(self.data, max_side=self._analysis_max_side)
+            decoded = decode_image(self.data, max_side=max_side)
         except ForensicsError as exc:
             self._error = exc
             return None
@@ -71,6 +86,12 @@ class Item:
                 while len(_reference_cache) > _REFERENCE_CACHE_SIZE:
                     _reference_cache.popitem(last=False)
         return decoded
+
+    def _decoded(self) -> DecodedImage | None:
+        """The decode that says whether this item is readable (see the class docstring)."""
+        if self.role == "reference" and "analysis" not in self.__dict__:
+            return self.preview
+        return self.analysis
 
     @cached_property
     def full(self) -> DecodedImage | None:
@@ -93,15 +114,15 @@ class Item:
 
     @property
     def error(self) -> ForensicsError | None:
-        _ = self.analysis
+        _ = self._decoded()
         return self._error
 
     @property
     def ok(self) -> bool:
-        return self.analysis is not None
+        return self._decoded() is not None
 
     def summary(self) -> EvidenceSummary:
-        a = self.analysis
+        a = self._decoded()
         err = self.error
         return EvidenceSummary(
             index=self.index,

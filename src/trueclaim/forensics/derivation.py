@@ -1,7 +1,8 @@
 """The derivation detector: was this evidence made from a reference photo, and what changed?
 
-For each evidence image: find its content box (screenshot bars stripped), hash it (PDQ, pHash)
-against every reference and its dihedral variants, match ORB features against every reference
+For each evidence image: find its content box (screenshot bars stripped), hash it and its
+dihedral variants (PDQ, pHash) against every reference's preview (a small decode; see
+:attr:`~trueclaim.forensics.case.Item.preview`), match ORB features against the references
 (then, when that is not conclusive, the mirrored evidence, then coarse copies of both for
 blurred or re-photographed copies), fit one homography per reference (USAC MAGSAC++), and for
 the strongest candidates warp the reference onto the evidence, polish the alignment with dense
@@ -12,7 +13,8 @@ correlates at 0.8 or better) and nothing moves by more than ``max_residual_motio
 alignment (in pixels of the coarser of the two images, away from the changes and from compact
 local warps such as a painted dent); what is left is the local edit. With several
 references, those closest by hash are matched first and matching stops at a decisive fit;
-the others are matched only when that one does not explain the evidence.
+the others are matched only when that one does not explain the evidence. A reference's
+analysis-size decode and its features are made only when it is matched.
 
 Why a genuine photo is not derived: a buyer's photo of a 3-D product from another viewpoint
 fits a homography only on one face (low explained share) and, even when two shots from almost
@@ -38,7 +40,7 @@ Shared cache
 ``case.cache["derivation"]`` is a dict, filled once per case::
 
     {
-      "references": {ref_index: ReferencePrep},   # content box, hashes, ORB (+ coarse)
+      "references": {ref_index: ReferencePrep},   # preview box, hashes, ORB (+ coarse)
       "evidence": {ev_index: EvidenceDerivation}, # per evidence, see below
     }
 
@@ -67,8 +69,9 @@ from typing import Any
 
 import numpy as np
 
-from trueclaim.forensics.case import Case, Item
-from trueclaim.forensics.errors import InvalidParameter
+from trueclaim.forensics.case import PREVIEW_MAX_SIDE, Case, Item
+from trueclaim.forensics.decode import DecodedImage
+from trueclaim.forensics.errors import InvalidParameter, UnreadableImage
 from trueclaim.forensics.framing import ContentBox, find_content_box
 from trueclaim.forensics.hashing import (
     PDQ_MATCH_BITS,
@@ -107,12 +110,27 @@ class DerivationParams:
 
 @dataclass(slots=True, eq=False)
 class ReferencePrep:
-    """Per-reference work done once (features only when the reference is matched)."""
+    """Per-reference work done once (features only when the reference is matched).
+
+    The content box and the hashes come from the reference's preview, so that references
+    that are never matched are never decoded at analysis size; ``content`` is in preview
+    pixels (``preview_shape``), :meth:`content_at` scales it to another decode of the file.
+    """
 
     content: ContentBox
+    preview_shape: tuple[int, int]
     hashes: ImageHashes
     features: Features | None = None
     coarse: Features | None = None
+
+    def content_at(self, shape: tuple[int, ...]) -> ContentBox:
+        """The content box in the pixels of a decode of shape ``(H, W, ...)``."""
+        fy, fx = shape[0] / self.preview_shape[0], shape[1] / self.preview_shape[1]
+        c = self.content
+        x0, y0 = round(c.x * fx), round(c.y * fy)
+        x1 = min(shape[1], max(x0 + 1, round((c.x + c.width) * fx)))
+        y1 = min(shape[0], max(y0 + 1, round((c.y + c.height) * fy)))
+        return ContentBox(x0, y0, x1 - x0, y1 - y0, c.framed)
 
 
 @dataclass(slots=True, eq=False)
@@ -171,29 +189,41 @@ def clear_reference_cache() -> None:
 def _prepare_reference(
     item: Item, store: dict[int, ReferencePrep], p: DerivationParams
 ) -> ReferencePrep:
-    """Content box and hashes of one reference, memoised across cases.
+    """Content box and hashes of one reference's preview, memoised across cases.
 
-    Its ORB features are added to the same record when the reference is first matched
-    (:func:`_reference_features`): with several references, those that are never matched
-    cost no features. Listing photos come back in many claims, so the preparation (a pure
-    function of the reference's bytes, its analysis size and the feature settings) is kept
-    in a bounded, process-level LRU of ``_PREP_CACHE_SIZE`` entries (about 60 kB each) keyed
-    by the file's SHA-256. It holds no state other than that memo: a miss computes exactly
-    what a hit returns.
+    Only the identity hash is kept: the evidence carries the dihedral variants (one set per
+    claim instead of one per reference). Its ORB features are added to the same record when
+    the reference is first matched (:func:`_reference_features`): with several references,
+    those that are never matched cost no features and no analysis-size decode. Listing
+    photos come back in many claims, so the preparation (a pure function of the reference's
+    bytes, its preview and analysis sizes and the feature settings) is kept in a bounded,
+    process-level LRU of ``_PREP_CACHE_SIZE`` entries (about 60 kB each) keyed by the file's
+    SHA-256. It holds no state other than that memo: a miss computes exactly what a hit
+    returns.
     """
     if item.index in store:
         return store[item.index]
-    assert item.analysis is not None
-    rgb = item.analysis.pixels
-    key = (item.sha256, rgb.shape, p.feature_side, p.n_features, p.coarse_feature_side)
+    key = (
+        item.sha256,
+        PREVIEW_MAX_SIDE,
+        item.analysis_max_side,
+        p.feature_side,
+        p.n_features,
+        p.coarse_feature_side,
+    )
     with _prep_lock:
         prep = _prep_cache.get(key)
         if prep is not None:
             _prep_cache.move_to_end(key)
     if prep is None:
-        content = find_content_box(rgb)
+        preview = item.preview
+        assert preview is not None  # only readable references are prepared
+        small = preview.pixels
+        content = find_content_box(small)
         prep = ReferencePrep(
-            content=content, hashes=compute_hashes(content.crop(rgb), variants=True)
+            content=content,
+            preview_shape=(small.shape[0], small.shape[1]),
+            hashes=compute_hashes(content.crop(small), variants=False),
         )
         with _prep_lock:
             _prep_cache[key] = prep
@@ -210,7 +240,7 @@ def _analyse(
     rgb = item.analysis.pixels
     content = find_content_box(rgb)
     box = (content.x, content.y, content.width, content.height)
-    ev_hash = compute_hashes(content.crop(rgb), variants=False)
+    ev_hash = compute_hashes(content.crop(rgb), variants=True)
     features = _content_features(rgb, content, p, mirrored=False)
     result = EvidenceDerivation(content=content, features=features)
     for r in refs:
@@ -242,11 +272,21 @@ def _analyse(
         _try_hash_route(result, rgb, refs, preps, p)
     if result.best_reference is not None and result.derived:
         ref_item = next(r for r in refs if r.index == result.best_reference)
-        assert ref_item.analysis is not None  # only readable references are matched
         result.transform = summarize_transform(
-            result.matches[result.best_reference], ref_item.analysis, item.analysis, content
+            result.matches[result.best_reference], _analysis(ref_item), item.analysis, content
         )
     return result
+
+
+def _analysis(item: Item) -> DecodedImage:
+    """A reference's analysis decode, made on first use (its preview was readable)."""
+    decoded = item.analysis
+    if decoded is None:
+        raise item.error or UnreadableImage(
+            f"Reference {item.index + 1} decoded as a preview but not at analysis size.",
+            reason="corrupt",
+        )
+    return decoded
 
 
 def _compare_candidates(
@@ -291,7 +331,7 @@ def _compare_candidates(
         key=lambda i: -_rank(result.matches[i]),
     )[: p.max_candidates]
     for i in candidates:
-        ref_rgb = next(r for r in refs if r.index == i).analysis.pixels  # type: ignore[union-attr]
+        ref_rgb = _analysis(next(r for r in refs if r.index == i)).pixels
         H = result.matches[i].homography
         assert H is not None
         # The content box keeps screenshot chrome out of the comparison. When the reference
@@ -331,16 +371,15 @@ def _try_hash_route(
     tried = 0
     for r in refs:
         h = result.hashes[r.index]
-        ref_box = preps[r.index].content
         if h.pdq_distance_bits <= PDQ_MATCH_BITS and h.phash_distance_bits <= PHASH_MATCH_BITS:
             variant = h.variant
+            ref_box = preps[r.index].content_at(_analysis(r).pixels.shape)
         elif result.matches[r.index].n_matches < 40 and tried < 2:
             # Too plain for features and a painted stain moved the hash: try the framing as is,
             # by the content boxes or, when noise or a filter hid a plain border, the frames.
-            assert r.analysis is not None
-            full_ref = ContentBox(
-                0, 0, r.analysis.pixels.shape[1], r.analysis.pixels.shape[0], False
-            )
+            ref_shape = _analysis(r).pixels.shape
+            ref_box = preps[r.index].content_at(ref_shape)
+            full_ref = ContentBox(0, 0, ref_shape[1], ref_shape[0], False)
             full_ev = ContentBox(0, 0, rgb.shape[1], rgb.shape[0], False)
             if _same_aspect(ref_box, box):
                 pass
@@ -353,7 +392,7 @@ def _try_hash_route(
             continue
         H = _variant_homography(variant, ref_box, box)
         box = result.content
-        cmap = localize_changes(r.analysis.pixels, rgb, H, work_side=p.work_side)  # type: ignore[union-attr]
+        cmap = localize_changes(_analysis(r).pixels, rgb, H, work_side=p.work_side)
         if (
             cmap.explained_fraction >= 0.9
             and cmap.compared_fraction >= 0.8
@@ -388,18 +427,16 @@ def _variant_homography(variant: str, ref_box: ContentBox, ev_box: ContentBox) -
 def _reference_features(item: Item, prep: ReferencePrep, p: DerivationParams) -> Features:
     """ORB features of a reference, computed on first use and kept in its preparation."""
     if prep.features is None:
-        assert item.analysis is not None
         prep.features = extract_features(
-            item.analysis.pixels, work_side=p.feature_side, n_features=p.n_features
+            _analysis(item).pixels, work_side=p.feature_side, n_features=p.n_features
         )
     return prep.features
 
 
 def _coarse_reference(item: Item, prep: ReferencePrep, p: DerivationParams) -> Features:
     if prep.coarse is None:
-        assert item.analysis is not None
         prep.coarse = extract_features(
-            item.analysis.pixels, work_side=p.feature_side, n_features=p.n_features
+            _analysis(item).pixels, work_side=p.feature_side, n_features=p.n_features
         )
     return prep.coarse
 

@@ -1,9 +1,11 @@
 """Perceptual hashes (PDQ and pHash) of an image and its eight dihedral variants.
 
-A reference is hashed as it is, mirrored, and turned by 90, 180 and 270 degrees (the eight
-symmetries of a rectangle), so one comparison with an evidence hash tells whether the
-evidence is the reference, possibly mirrored or rotated, recompressed or rescaled. Hashes are
-bit arrays; distances are Hamming distances in bits.
+An image is hashed as it is, mirrored, and turned by 90, 180 and 270 degrees (the eight
+symmetries of a rectangle), so one comparison with the other image's plain hash tells whether
+the evidence is the reference, possibly mirrored or rotated, recompressed or rescaled. Either
+side may carry the variants: the derivation detector hashes the evidence's eight once per
+claim and each reference only as it is. Hashes are bit arrays; distances are Hamming
+distances in bits.
 
 PDQ (Facebook's 256-bit hash, via ``pdqhash``) matches at <= 31 bits in its authors'
 recommendation; pHash (64-bit DCT hash, computed here) at <= 10 bits.
@@ -120,13 +122,32 @@ def hamming_distance(a: Bits, b: Bits) -> int:
     return int(np.count_nonzero(a != b))
 
 
+#: The variant that undoes each variant (quarter turns reverse; mirrored ones undo themselves).
+INVERSE_VARIANT: dict[str, str] = {
+    **{name: name for name in VARIANTS},
+    "rotate-90": "rotate-270",
+    "rotate-270": "rotate-90",
+}
+
+
 def closest_variant(evidence: ImageHashes, reference: ImageHashes) -> HashMatch:
-    """Compare the evidence's identity hash with every variant of the reference's hashes."""
-    pdq = np.count_nonzero(reference.pdq != evidence.pdq[0], axis=1)
-    ph = np.count_nonzero(reference.phash != evidence.phash[0], axis=1)
+    """The variant of the reference that is closest to the evidence.
+
+    Whichever side carries the eight variants is compared, row by row, with the other side's
+    plain hash. When the evidence carries them and its variant ``V`` is closest to the
+    reference, the evidence is the reference transformed by ``V``'s inverse, and that is the
+    variant returned: the answer names the transform from reference to evidence either way.
+    """
+    if evidence.pdq.shape[0] > 1 and reference.pdq.shape[0] == 1:
+        rows, plain = evidence, reference
+        names = tuple(INVERSE_VARIANT[name] for name in VARIANTS)
+    else:
+        rows, plain, names = reference, evidence, VARIANTS
+    pdq = np.count_nonzero(rows.pdq != plain.pdq[0], axis=1)
+    ph = np.count_nonzero(rows.phash != plain.phash[0], axis=1)
     # PDQ has 4x the bits of pHash: put both on one scale to pick the variant.
     best = int(np.argmin(pdq / 256.0 + ph / 64.0))
-    return HashMatch(VARIANTS[best], int(pdq[best]), int(ph[best]))
+    return HashMatch(names[best], int(pdq[best]), int(ph[best]))
 
 
 def _phash(gray32: np.ndarray) -> Bits:

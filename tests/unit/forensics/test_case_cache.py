@@ -47,3 +47,28 @@ def test_an_unreadable_reference_is_not_cached() -> None:
     item = C.Item(0, "reference", b"\xff\xd8\xffnot a jpeg", analysis_max_side=200)
     assert item.analysis is None and item.error is not None
     assert not C._reference_cache
+
+
+def test_a_reference_is_judged_on_its_preview_until_its_analysis_is_decoded(
+    photo: np.ndarray,
+) -> None:
+    data = encode(np.ascontiguousarray(np.tile(photo, (3, 3, 1))), "JPEG", quality=90)
+    C.clear_reference_decode_cache()
+    item = C.Item(0, "reference", data, analysis_max_side=1024)
+    assert item.ok and "analysis" not in item.__dict__
+    assert item.preview is not None and max(item.preview.pixels.shape) <= C.PREVIEW_MAX_SIDE
+    summary = item.summary()
+    assert (summary.status, summary.width, summary.height) == ("ok", 1353, 900)
+    assert "analysis" not in item.__dict__  # the summary did not need it either
+    assert item.analysis is not None and (item.analysis.width, item.analysis.height) == (1353, 900)
+    again = C.Item(1, "reference", data, analysis_max_side=1024)
+    assert again.preview is item.preview  # memoised with the analysis decodes
+    evidence = C.Item(0, "evidence", data, analysis_max_side=1024)
+    assert evidence.ok and "analysis" in evidence.__dict__
+
+
+def test_an_unreadable_reference_preview_is_reported() -> None:
+    C.clear_reference_decode_cache()
+    item = C.Item(0, "reference", b"\xff\xd8\xff\xe0 truncated", analysis_max_side=1024)
+    assert not item.ok and item.error is not None
+    assert item.summary().status == "unreadable" and item.summary().reason

@@ -68,6 +68,20 @@ def test_mirror_and_rotation_variants_are_found(variant: str) -> None:
     assert match.mirrored == variant.startswith("mirror")
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_variants_carried_by_the_evidence_name_the_same_transform(variant: str) -> None:
+    photo = _photos()[1]
+    reference = compute_hashes(photo, variants=False)
+    evidence = compute_hashes(transform_variant(photo, variant))  # its eight variants
+    match = closest_variant(evidence, reference)
+    assert match.variant == variant  # reference -> evidence, as when the reference carries them
+    assert match.is_match and match.mirrored == variant.startswith("mirror")
+    assert match == closest_variant(
+        compute_hashes(transform_variant(photo, variant), variants=False),
+        compute_hashes(photo),
+    )
+
+
 def test_hamming_distance_refuses_different_lengths() -> None:
     with pytest.raises(ValueError, match="differ in length"):
         hamming_distance(np.zeros(64, bool), np.zeros(256, bool))

@@ -147,3 +147,41 @@ def test_resynthesised_margin_is_found_at_full_size() -> None:
     assert not (grown & ~cv2.dilate(zone.astype(np.uint8), np.ones((25, 25))).astype(bool)).any()
     untouched = _fine_resynthesis(photo, photo, np.eye(3), seed, valid)  # nothing resampled
     assert _iou(untouched, seed) > 0.9
+
+
+def _blobs(seed: int, shape: tuple[int, int] = (90, 130)) -> np.ndarray:
+    """Random blobs with holes, some touching the border."""
+    rng = np.random.default_rng(seed)
+    field = cv2.GaussianBlur(rng.random(shape).astype(np.float32), (0, 0), 3.0)
+    return np.asarray(field > np.quantile(field, 0.6))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mask_helpers_label_only_the_box_and_agree_with_whole_image_labelling(seed: int) -> None:
+    from trueclaim.forensics.localize import _fill_holes, _reach, _touching
+
+    mask = _blobs(seed)
+    h, w = mask.shape
+    # Holes: background components away from the image edge, under 1% of the image.
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((~mask).astype(np.uint8), None, 4)
+    holes = mask.copy()
+    for i in range(1, n):
+        x, y, bw, bh, area = stats[i]
+        if x > 0 and y > 0 and x + bw < w and y + bh < h and area < 0.01 * h * w:
+            holes[labels == i] = True
+    assert np.array_equal(_fill_holes(mask), holes)
+    # Touching: the components of the zone that hold a seed pixel.
+    seeds = mask & (np.random.default_rng(seed).random(mask.shape) > 0.995)
+    n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    assert np.array_equal(_touching(mask, seeds), np.isin(labels, labels[seeds]) & mask)
+    # Reach: each component dilated by 0.6 times its radius.
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), None, 8)
+    reach = np.zeros(mask.shape, bool)
+    for i in range(1, n):
+        r = int(max(2.0, 0.6 * np.sqrt(stats[i, cv2.CC_STAT_AREA] / np.pi)))
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        reach |= cv2.dilate((labels == i).astype(np.uint8), kernel).astype(bool)
+    assert np.array_equal(_reach(mask), reach)
+    empty = np.zeros(mask.shape, bool)
+    assert not _fill_holes(empty).any() and not _reach(empty).any()
+    assert not _touching(empty, empty).any()
