@@ -50,15 +50,20 @@ label only the mask's bounding box; the full-size margin works in place).
 | localisation | 100 / 109 | 100 / 103 | 86 / 90 | 87 / 93 |
 | reference prep | 49 / 56 | 0 / 0 | 20 / 23 | 0 / 0 |
 
+Then the reach around a found change was drawn with a distance transform instead of a disc
+dilation (same masks; its cost no longer grows with the change's size). On an otherwise idle
+machine the whole verify takes 192 / 211 ms cold and 140 / 144 ms warm (localisation 73 and
+71 ms p50): the target is met warm, not cold.
+
 The localisation change alone (commit bb74f98) gave 278 / 290 cold and 155 / 160 warm; the
-evidence's eight hash variants cost about 3 ms warm. The issue's target (p50 <= 150 ms) is
-met neither cold nor warm. Cold, beyond the warm run, remain the five preview decodes
-(about 3 ms each, nearly all of it entropy decoding), their content boxes and hashes (about
-2.5 ms each), and the matched reference's analysis decode (about 14 ms, 8.5 of it the area
-resize from 1200 to 1024 px) and features (about 8.5 ms). Warm, the evidence's decode (about
-20 ms at 1/4 DCT scale), its content box and hashes (10 ms), one brute-force ORB match
-(about 16 ms of the 25) and one localisation (86 ms, of which the full-size margin about
-25 ms) make up nearly all of it.
+evidence's eight hash variants cost about 3 ms warm. Before the distance-transform reach the
+issue's target (p50 <= 150 ms) was met neither cold nor warm. Cold, beyond the warm run, remain
+the five preview decodes (about 3 ms each, nearly all of it entropy decoding), their content
+boxes and hashes (about 2.5 ms each), and the matched reference's analysis decode (about 14 ms,
+8.5 of it the area resize from 1200 to 1024 px) and features (about 8.5 ms). Warm, the
+evidence's decode (about 20 ms at 1/4 DCT scale), its content box and hashes (10 ms), one
+brute-force ORB match (about 16 ms of the 25) and one localisation (86 ms, of which the full-
+size margin about 25 ms) make up nearly all of it.
 """
 
 from __future__ import annotations
