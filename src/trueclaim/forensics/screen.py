@@ -5,7 +5,8 @@ Two questions, each answered from simple physical cues on the shared analysis pi
 *Screenshot* (code ``screenshot``): rendered pixels, not light through a lens. Cues are
 large areas of exactly one colour (a camera sensor never produces them: noise and
 demosaicing make every block differ a little), many lines of text set exactly level with
-the pixel grid (app and web pages; a photo holds a few labels at the camera's angle), a
+the pixel grid and in columns (app and web pages; a photo holds a few labels at the camera's
+angle, and packaging photographed square-on holds level lines centred or scattered), a
 status bar at the top and a navigation bar at the bottom (a uniform band holding small
 high-contrast glyphs at both ends), a pixel size that is exactly a common screen size while
 the file carries no camera EXIF, and a PNG container without camera EXIF together with some
@@ -63,7 +64,7 @@ __all__ = [
 ]
 
 DETECTOR = "screen"
-ALGORITHM_VERSION = "screen-2"
+ALGORITHM_VERSION = "screen-3"
 
 # Common screen sizes in physical pixels (portrait width x height; both orientations match).
 # Sizes that cameras also produce (640x480, 800x600, 1024x768, 1600x1200, 2048x1536 ...)
@@ -170,6 +171,7 @@ class ScreenParams:
     text: bool = True  # detect text lines (OCR detection) when the file names no camera
     text_min_lines: int = 5  # level text counts from this many lines ...
     text_min_level: float = 0.8  # ... when at least this share of them is exactly level
+    text_min_aligned: int = 3  # ... and this many level lines start in a shared column
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +193,8 @@ class ScreenFeatures:
     text_area: float = 0.0  # fraction of the image inside text-line boxes
     text_level: float = 0.0  # share of the lines that are level with the pixel grid
     level_text: bool = False  # enough level lines to be a page of text (see ScreenParams)
+    text_aligned: int = 0  # level lines that start in a column shared with another line
+    column_text: bool = False  # level text set in columns, as pages and apps set it
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -242,10 +246,12 @@ def measure(item: Item, params: ScreenParams = ScreenParams()) -> ScreenFeatures
         peak, consistency = moire_strength(pixels, window_px=params.spectrum_window_px)
     camera = _camera_metadata(item)
     tiff = a.format == "TIFF"
-    lines, area, level = 0, 0.0, 0.0
+    lines, area, level, aligned = 0, 0.0, 0.0, 0
     if params.text and not camera and not tiff and a.width * a.height >= 12_000:
         layout = text_layout(rgb)
         lines, area, level = layout.lines, layout.area_fraction, layout.level_fraction
+        aligned = layout.aligned_lines
+    level_text = lines >= params.text_min_lines and level >= params.text_min_level
     return ScreenFeatures(
         ui_flat_fraction=ui_flat_fraction(
             rgb, block_px=params.block_px, n_colours=params.flat_colours
@@ -262,7 +268,9 @@ def measure(item: Item, params: ScreenParams = ScreenParams()) -> ScreenFeatures
         text_lines=lines,
         text_area=area,
         text_level=level,
-        level_text=lines >= params.text_min_lines and level >= params.text_min_level,
+        level_text=level_text,
+        text_aligned=aligned,
+        column_text=level_text and aligned >= params.text_min_aligned,
         greyscale=bool(
             np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2])
         ),
@@ -338,7 +346,7 @@ def screenshot_score(f: ScreenFeatures, *, area_px: int = 1_000_000) -> float:
         score = max(score, 0.6)  # rendered pixels kept losslessly, with some UI structure
     if f.device_size and not f.camera_exif:
         score = max(score, 0.55) + (0.1 if flat >= 0.15 else 0.0)
-    if f.level_text and not f.camera_exif:  # a page of rendered text
+    if f.column_text and not f.camera_exif:  # a page of rendered text
         s_text = 0.6 + 0.25 * float(np.clip((f.text_area - 0.05) / 0.25, 0.0, 1.0))
         if flat >= 0.15 or bars or f.device_size:
             s_text += 0.1
@@ -496,9 +504,12 @@ def _cue_words(f: ScreenFeatures) -> tuple[str, str]:
             f"{f.straight_lines} perfectly straight pixel-aligned edges (UI dividers and borders)"
         )
         zh.append(f"有 {f.straight_lines} 条严格对齐像素的直线边缘(界面分隔线和边框)")
-    if f.level_text:
-        en.append(f"{f.text_lines} lines of text set exactly level, as on a page or in an app")
-        zh.append(f"有 {f.text_lines} 行严格水平排列的文字(网页或应用界面特征)")
+    if f.column_text:
+        en.append(
+            f"{f.text_lines} lines of text set exactly level and in columns, as on a page or "
+            "in an app"
+        )
+        zh.append(f"有 {f.text_lines} 行严格水平、按列对齐排列的文字(网页或应用界面特征)")
     if f.status_bar:
         en.append("a phone status bar at the top")
         zh.append("顶部有手机状态栏")

@@ -23,14 +23,19 @@ class TextLayout:
     lines: int
     area_fraction: float
     level_fraction: float  # share of lines whose box is level to within ``level_deg``
+    aligned_lines: int = 0  # level lines that start where another level line starts
 
 
-def text_layout(rgb: RGBImage, *, max_side_px: int = 640, level_deg: float = 0.5) -> TextLayout:
+def text_layout(
+    rgb: RGBImage, *, max_side_px: int = 640, level_deg: float = 0.5, align_px: float = 1.5
+) -> TextLayout:
     """Detect text lines (rapidocr's detector, no recognition) and describe their layout.
 
-    App and web pages are mostly text set in lines that are exactly level with the pixel grid;
-    a photo of goods holds a few labels at the angle the camera saw them. Detection only,
-    on the image reduced to ``max_side_px``.
+    App and web pages are mostly text set in lines that are exactly level with the pixel grid
+    and set in columns: lines start at the same x, to within ``align_px`` of the reduced
+    image. A photo of goods holds a few labels at the angle the camera saw them; packaging
+    photographed square-on can hold level lines too, but centred or scattered, not in a
+    column. Detection only, on the image reduced to ``max_side_px``.
     """
     h, w = rgb.shape[:2]
     scale = min(1.0, max_side_px / max(h, w))
@@ -42,14 +47,18 @@ def text_layout(rgb: RGBImage, *, max_side_px: int = 640, level_deg: float = 0.5
     if boxes is None or len(boxes) == 0:
         return TextLayout(0, 0.0, 0.0)
     area = 0.0
-    level = 0
+    lefts = []
     for box in boxes:
         pts = np.asarray(box, dtype=np.float32)
         area += float(cv2.contourArea(pts))
         angle = float(cv2.minAreaRect(pts)[2])
-        level += abs(((angle + 45.0) % 90.0) - 45.0) < level_deg
+        if abs(((angle + 45.0) % 90.0) - 45.0) < level_deg:
+            lefts.append(float(pts[:, 0].min()))
+    x = np.asarray(lefts)
+    # Each level line whose left edge has another level line's within align_px.
+    aligned = int((np.abs(x[:, None] - x[None, :]) <= align_px).sum(axis=1).__ge__(2).sum())
     n = len(boxes)
-    return TextLayout(n, area / float(small.shape[0] * small.shape[1]), level / n)
+    return TextLayout(n, area / float(small.shape[0] * small.shape[1]), len(lefts) / n, aligned)
 
 
 def ui_flat_fraction(rgb: RGBImage, *, block_px: int = 4, n_colours: int = 3) -> float:

@@ -106,10 +106,41 @@ def _text_page(*, angle_deg: float = 0.0) -> np.ndarray:
 def test_level_text_page_is_a_screenshot_but_tilted_text_is_not() -> None:
     level = _run(encode(_text_page(), "JPEG", quality=90), recapture=False)
     assert _flagged(level, "screenshot")
-    assert level[0].data["level_text"] and "lines of text" in level[0].message_en
+    assert level[0].data["column_text"] and "lines of text" in level[0].message_en
+    assert level[0].data["text_aligned"] >= 3
     tilted = _run(encode(_text_page(angle_deg=7.0), "JPEG", quality=90), recapture=False)
     assert not _flagged(tilted, "screenshot")  # a page photographed at an angle: labels, not UI
     assert not _run(encode(_text_page(), "JPEG", quality=90), recapture=False, text=False)
+
+
+def _centred_label(words: list[str]) -> np.ndarray:
+    """Packaging photographed square-on: level lines of different lengths, centred."""
+    from PIL import ImageDraw, ImageFont
+
+    rng = np.random.default_rng(1)
+    yy, xx = np.mgrid[0:900, 0:720]
+    shade = 200 + 30 * np.sin(xx / 97.0) * np.cos(yy / 131.0)  # a lit carton, not flat UI
+    base = np.dstack([shade, shade * 0.9, shade * 0.7]) + rng.normal(0, 3, (900, 720, 3))
+    page = Image.fromarray(np.clip(base, 0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(page)
+    for i, word in enumerate(words):
+        font = ImageFont.load_default(size=36)
+        width = draw.textlength(word, font=font)
+        draw.text(((720 - width) / 2, 60 + i * 110), word, fill=(20, 40, 120), font=font)
+    return np.asarray(page)
+
+
+def test_centred_level_labels_are_not_a_page_of_text() -> None:
+    words = ["ORGANIC", "whole milk", "3.5% fat", "1 litre", "keep refrigerated", "best before"]
+    from trueclaim.forensics.screen_cues import text_layout
+
+    pixels = _centred_label(words)
+    layout = text_layout(pixels)  # level lines, as on a page, but not in a column
+    assert layout.lines >= 5 and layout.level_fraction >= 0.8 and layout.aligned_lines < 3
+    label = _run(encode(pixels, "JPEG", quality=90), recapture=False)
+    assert not _flagged(label, "screenshot")
+    page = _run(encode(_text_page(), "JPEG", quality=90), recapture=False)
+    assert _flagged(page, "screenshot")
 
 
 def test_text_over_local_moire_is_a_recapture() -> None:
