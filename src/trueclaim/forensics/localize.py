@@ -307,7 +307,7 @@ def _refine(
 
 
 WARP_PX = 1.0  # flow left after alignment, in pixels of the coarser image, that marks a warp
-WARP_MAX_FRACTION = 0.35  # of the compared area: beyond that nothing is "local"
+WARP_MAX_FRACTION = 0.6  # of the compared area: beyond that nothing is "local"
 WARP_GAIN = 0.85  # a pushed zone: moving the reference leaves at most this share of the error
 WARP_STILL_PX = 0.5  # the rest of the image must stay this still for a warp to count
 
