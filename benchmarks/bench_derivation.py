@@ -158,27 +158,25 @@ def _instrument(split: dict[str, float], is_reference: dict[str, bool]) -> None:
 
         return wrapper
 
-    def prepare(item: Any, store: Any, p: Any, _orig: Any = D._prepare_reference) -> Any:
-        is_reference["now"] = True
-        try:
-            return _orig(item, store, p)
-        finally:
-            is_reference["now"] = False
+    def for_reference(fn: Any) -> Any:
+        """While ``fn`` runs, hashing and features are counted as reference preparation."""
 
-    def ref_features(item: Any, prep: Any, p: Any, _orig: Any = D._reference_features) -> Any:
-        is_reference["now"] = True
-        try:
-            return _orig(item, prep, p)
-        finally:
-            is_reference["now"] = False
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            is_reference["now"] = True
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                is_reference["now"] = False
+
+        return wrapper
 
     D.find_content_box = timed("hashing", D.find_content_box)  # type: ignore[assignment]
     D.compute_hashes = timed("hashing", D.compute_hashes)  # type: ignore[assignment]
     D.extract_features = timed("features", D.extract_features)  # type: ignore[assignment]
     D.fit_homography = timed("matching + fit", D.fit_homography)  # type: ignore[assignment]
     D.localize_changes = timed("localisation", D.localize_changes)  # type: ignore[assignment]
-    D._prepare_reference = prepare  # type: ignore[assignment]
-    D._reference_features = ref_features  # type: ignore[assignment]
+    D._prepare_reference = for_reference(D._prepare_reference)  # type: ignore[assignment]
+    D._reference_features = for_reference(D._reference_features)  # type: ignore[assignment]
 
 
 def main() -> int:

@@ -10,6 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from trueclaim.forensics.case import Case, Item
+from trueclaim.forensics.types import CaseContext
+
 SHARED_DATA = Path(
     os.environ.get(
         "TRUECLAIM_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
@@ -25,6 +28,18 @@ def shared_data() -> Path:
             f"shared development data not found at {SHARED_DATA} (set TRUECLAIM_SHARED_DATA)"
         )
     return SHARED_DATA
+
+
+def one_evidence_case(evidence: bytes, references: list[bytes]) -> Case:
+    """A case of one evidence photo and the given references, decoded at 1024 px."""
+    return Case(
+        evidence=(Item(0, "evidence", evidence, analysis_max_side=1024),),
+        references=tuple(
+            Item(i, "reference", r, analysis_max_side=1024) for i, r in enumerate(references)
+        ),
+        context=CaseContext(),
+        cache={},
+    )
 
 
 def encode(rgb: np.ndarray, fmt: str = "JPEG", **kwargs: object) -> bytes:

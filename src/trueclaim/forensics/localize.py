@@ -648,13 +648,13 @@ def _fine_resynthesis(
     """
     reach = _reach(seed)
     around = _reach(seed, FINE_AROUND)
-    ys, xs = np.nonzero(around)
-    if ys.size == 0:
+    box = _bounding_box(around)
+    if box is None:
         return seed
     h, w = evidence.shape[:2]
     pad = int(np.ceil(3.0 * (FINE_SIGMA + 1.0))) + 2  # the filters' support
-    y0, y1 = max(0, int(ys.min()) - pad), min(h, int(ys.max()) + 1 + pad)
-    x0, x1 = max(0, int(xs.min()) - pad), min(w, int(xs.max()) + 1 + pad)
+    y0, y1 = max(0, box[0].start - pad), min(h, box[0].stop + pad)
+    x0, x1 = max(0, box[1].start - pad), min(w, box[1].stop + pad)
     win = (slice(y0, y1), slice(x0, x1))
     shift = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]])
     warped = cv2.warpPerspective(

@@ -56,7 +56,7 @@ def text_layout(
             lefts.append(float(pts[:, 0].min()))
     x = np.asarray(lefts)
     # Each level line whose left edge has another level line's within align_px.
-    aligned = int((np.abs(x[:, None] - x[None, :]) <= align_px).sum(axis=1).__ge__(2).sum())
+    aligned = int(((np.abs(x[:, None] - x[None, :]) <= align_px).sum(axis=1) >= 2).sum())
     n = len(boxes)
     return TextLayout(n, area / float(small.shape[0] * small.shape[1]), len(lefts) / n, aligned)
 

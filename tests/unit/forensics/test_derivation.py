@@ -10,27 +10,15 @@ import numpy as np
 import pytest
 from skimage import data
 
-from tests.conftest import encode
+from tests.conftest import encode, one_evidence_case
 from trueclaim.forensics import EngineParams, InvalidParameter, verify
-from trueclaim.forensics.case import Case, Item
 from trueclaim.forensics.decode import decode_image
 from trueclaim.forensics.derivation import detect
 from trueclaim.forensics.framing import find_content_box
 from trueclaim.forensics.matching import extract_features, fit_homography
-from trueclaim.forensics.types import CaseContext, Report, resize_mask
+from trueclaim.forensics.types import Report, resize_mask
 
 ONLY = EngineParams(detectors=("derivation",))
-
-
-def _case(evidence: bytes, references: list[bytes]) -> Case:
-    return Case(
-        evidence=(Item(0, "evidence", evidence, analysis_max_side=1024),),
-        references=tuple(
-            Item(i, "reference", r, analysis_max_side=1024) for i, r in enumerate(references)
-        ),
-        context=CaseContext(),
-        cache={},
-    )
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -129,7 +117,7 @@ def test_unrelated_photo_gives_no_finding() -> None:
 
 def test_cache_holds_the_matches_for_other_detectors() -> None:
     listing = _listing()
-    case = _case(
+    case = one_evidence_case(
         encode(listing[::2, ::2].copy(), "JPEG", quality=90),
         [encode(np.ascontiguousarray(data.coffee())), encode(listing)],
     )
@@ -142,7 +130,7 @@ def test_cache_holds_the_matches_for_other_detectors() -> None:
 
 def test_unknown_option_is_refused() -> None:
     with pytest.raises(InvalidParameter, match="Unknown derivation option"):
-        detect(_case(encode(_listing()), [encode(_listing())]), {"no_such_option": 1})
+        detect(one_evidence_case(encode(_listing()), [encode(_listing())]), {"no_such_option": 1})
 
 
 def _pair(shared_data: Path, evidence: str, reference: str) -> tuple[bytes, bytes]:

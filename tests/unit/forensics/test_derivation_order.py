@@ -13,12 +13,10 @@ import numpy as np
 import pytest
 from skimage import data
 
-from tests.conftest import encode
+from tests.conftest import encode, one_evidence_case
 from trueclaim.forensics import EngineParams, verify
 from trueclaim.forensics import derivation as D
-from trueclaim.forensics.case import Case, Item
 from trueclaim.forensics.localize import ChangeMap
-from trueclaim.forensics.types import CaseContext
 
 ONLY = EngineParams(detectors=("derivation",))
 
@@ -43,17 +41,6 @@ def _others() -> list[bytes]:
     ]
 
 
-def _case(evidence: bytes, references: list[bytes]) -> Case:
-    return Case(
-        evidence=(Item(0, "evidence", evidence, analysis_max_side=1024),),
-        references=tuple(
-            Item(i, "reference", r, analysis_max_side=1024) for i, r in enumerate(references)
-        ),
-        context=CaseContext(),
-        cache={},
-    )
-
-
 @pytest.mark.parametrize("position", [0, 2, 4])
 def test_the_copied_reference_is_found_at_any_position(position: int) -> None:
     listing = _listing()
@@ -66,7 +53,9 @@ def test_the_copied_reference_is_found_at_any_position(position: int) -> None:
 
 
 def test_an_unrelated_evidence_is_matched_against_every_reference() -> None:
-    case = _case(encode(np.ascontiguousarray(data.chelsea()), "JPEG", quality=90), _others())
+    case = one_evidence_case(
+        encode(np.ascontiguousarray(data.chelsea()), "JPEG", quality=90), _others()
+    )
     assert not D.detect(case, {})
     assert set(case.cache["derivation"]["evidence"][0].matches) == {0, 1, 2, 3}
 
@@ -88,7 +77,7 @@ def test_the_other_references_are_matched_when_the_decisive_one_fails(
 
     monkeypatch.setattr(D, "localize_changes", failing_once)
     D.clear_reference_cache()
-    case = _case(_forgery(listing), [first, *_others(), second])
+    case = one_evidence_case(_forgery(listing), [first, *_others(), second])
     findings = D.detect(case, {})
     result = case.cache["derivation"]["evidence"][0]
     assert set(result.matches) == set(range(6))
