@@ -37,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+import cv2
 import numpy as np
 
 from trueclaim.forensics.case import Case, Item
@@ -64,7 +65,11 @@ __all__ = [
 ]
 
 DETECTOR = "screen"
-ALGORITHM_VERSION = "screen-3"
+ALGORITHM_VERSION = "screen-4"
+# Grey-level standard deviation under which a frame is blank (a placeholder, a lens cap, an
+# underexposed shot): its exact-flat areas come from emptiness or clipped blacks, not from UI.
+# Screenshots of apps and pages sit above 18 on the development images (text on a background).
+BLANK_CONTRAST = 12.0
 
 # Common screen sizes in physical pixels (portrait width x height; both orientations match).
 # Sizes that cameras also produce (640x480, 800x600, 1024x768, 1600x1200, 2048x1536 ...)
@@ -195,6 +200,7 @@ class ScreenFeatures:
     level_text: bool = False  # enough level lines to be a page of text (see ScreenParams)
     text_aligned: int = 0  # level lines that start in a column shared with another line
     column_text: bool = False  # level text set in columns, as pages and apps set it
+    contrast: float = 255.0  # standard deviation of the grey levels (blank frames: < 12)
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -274,6 +280,7 @@ def measure(item: Item, params: ScreenParams = ScreenParams()) -> ScreenFeatures
         greyscale=bool(
             np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2])
         ),
+        contrast=float(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).std()),
     )
 
 
@@ -328,7 +335,9 @@ def screenshot_score(f: ScreenFeatures, *, area_px: int = 1_000_000) -> float:
     flat = f.ui_flat_fraction
     s_flat = float(np.clip((flat - 0.30) / 0.35, 0.0, 1.0))
     score = 0.0
-    if flat >= 0.30:  # camera photos stay under ~0.2 (JPEG skies and clipped highlights)
+    if f.contrast < BLANK_CONTRAST:  # flat because empty or clipped dark, not because of UI
+        score = 0.3 if flat >= 0.18 else 0.0
+    elif flat >= 0.30:  # camera photos stay under ~0.2 (JPEG skies and clipped highlights)
         score = 0.55 + 0.4 * s_flat
     elif flat >= 0.18:
         score = 0.55 if f.straight_lines >= 6 else 0.3

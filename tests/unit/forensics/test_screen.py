@@ -84,6 +84,23 @@ def test_flat_ui_page_is_flagged() -> None:
     assert [f.code for f in findings] == ["screenshot"]  # an app page, not a framed photo
 
 
+def test_blank_or_underexposed_frame_is_not_a_screenshot(photo: np.ndarray) -> None:
+    blank = np.full((600, 800, 3), 128, np.uint8)  # a placeholder: flat because empty
+    blank[100:104, 200:204] = 255
+    findings = _run(encode(blank, "JPEG", quality=95), recapture=False)
+    assert not _flagged(findings, "screenshot")
+    assert findings[0].data["contrast"] < screen.BLANK_CONTRAST
+    dark = (photo.astype(np.float32) * 0.12).astype(np.uint8)  # clipped blacks, little else
+    dark[dark < 6] = 0
+    assert not _flagged(_run(encode(dark, "JPEG", quality=92), recapture=False), "screenshot")
+    # The same flat grey with a page of UI on it is a screenshot again.
+    ui = blank.copy()
+    for row in range(60, 560, 40):
+        ui[row : row + 14, 40:700:12] = 20
+        ui[row : row + 14, 41:700:12] = 20
+    assert _flagged(_run(encode(ui, "PNG"), recapture=False), "screenshot")
+
+
 def _text_page(*, angle_deg: float = 0.0) -> np.ndarray:
     """A page of text lines on a JPEG-noisy background, optionally turned by ``angle_deg``."""
     from PIL import ImageDraw, ImageFont
