@@ -11,7 +11,9 @@ status bar at the top and a navigation bar at the bottom (a uniform band holding
 high-contrast glyphs at both ends), a pixel size that is exactly a common screen size while
 the file carries no camera EXIF, and a PNG container without camera EXIF together with some
 UI structure (cameras write JPEG or HEIC; screenshot tools, editors and generators write
-PNG). Camera EXIF (make, model, exposure) or a TIFF container halves the score. A PNG without
+PNG). A blank or underexposed frame (grey-level deviation under ``BLANK_CONTRAST``) is flat
+because it is empty or its blacks are clipped, so its flat areas give a ``low`` note at most.
+Camera EXIF (make, model, exposure) or a TIFF container halves the score. A PNG without
 camera EXIF and without any other cue gets its own ``low`` note, ``png-without-camera-data``
 (edited photos are PNGs too).
 
