@@ -367,10 +367,10 @@ def _try_hash_route(
     reference's shape, gives the homography from the boxes and the hash's dihedral variant;
     the comparison must then explain nearly all of the evidence.
     """
-    box = result.content
     tried = 0
     for r in refs:
         h = result.hashes[r.index]
+        ev_box = result.content
         if h.pdq_distance_bits <= PDQ_MATCH_BITS and h.phash_distance_bits <= PHASH_MATCH_BITS:
             variant = h.variant
             ref_box = preps[r.index].content_at(_analysis(r).pixels.shape)
@@ -379,19 +379,15 @@ def _try_hash_route(
             # by the content boxes or, when noise or a filter hid a plain border, the frames.
             ref_shape = _analysis(r).pixels.shape
             ref_box = preps[r.index].content_at(ref_shape)
-            full_ref = ContentBox(0, 0, ref_shape[1], ref_shape[0], False)
-            full_ev = ContentBox(0, 0, rgb.shape[1], rgb.shape[0], False)
-            if _same_aspect(ref_box, box):
-                pass
-            elif _same_aspect(full_ref, full_ev):
-                ref_box, box = full_ref, full_ev
-            else:
-                continue
+            if not _same_aspect(ref_box, ev_box):
+                ref_box = ContentBox(0, 0, ref_shape[1], ref_shape[0], False)
+                ev_box = ContentBox(0, 0, rgb.shape[1], rgb.shape[0], False)
+                if not _same_aspect(ref_box, ev_box):
+                    continue
             variant, tried = "identity", tried + 1
         else:
             continue
-        H = _variant_homography(variant, ref_box, box)
-        box = result.content
+        H = _variant_homography(variant, ref_box, ev_box)
         cmap = localize_changes(_analysis(r).pixels, rgb, H, work_side=p.work_side)
         if (
             cmap.explained_fraction >= 0.9

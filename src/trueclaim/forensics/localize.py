@@ -297,8 +297,7 @@ def _refine(
     gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
     grid = np.dstack([gx, gy])
     moved = cv2.perspectiveTransform(grid.reshape(-1, 1, 2), H).reshape(h, w, 2) - grid
-    rest = flow - moved
-    dense: FloatImage = rest
+    dense: FloatImage = flow - moved
     corners = np.array([[[0, 0]], [[w, 0]], [[w, h]], [[0, h]]], np.float64)
     shift = np.abs(cv2.perspectiveTransform(corners, H) - corners).max()
     if not np.isfinite(shift) or shift > REFINE_MAX_SHIFT * max(h, w):
