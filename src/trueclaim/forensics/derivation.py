@@ -6,8 +6,11 @@ dihedral variants (PDQ, pHash) against every reference's preview (a small decode
 (then, when that is not conclusive, the mirrored evidence, then coarse copies of both for
 blurred or re-photographed copies), fit one homography per reference (USAC MAGSAC++), and for
 the strongest candidates warp the reference onto the evidence, polish the alignment with dense
-optical flow and compare (:mod:`trueclaim.forensics.localize`). Plain images without features
-go through the content boxes instead (hash variant, or the same framing). The evidence is
+optical flow and compare (:mod:`trueclaim.forensics.localize`). When that plane does not explain
+the evidence, the plane fitted to the matches it left out is compared too: a large painted dent
+magnifies part of the photo, and the magnified part can hold more matches than the untouched
+rest. Plain images without features, and near-duplicates by hash that the features did not
+place, go through the content boxes instead (hash variant, or the same framing). The evidence is
 derived when the reference explains at least ``min_explained`` of its windows (local structure
 correlates at 0.8 or better) and nothing moves by more than ``max_residual_motion_px`` after
 alignment (in pixels of the coarser of the two images, away from the changes and from compact
@@ -74,7 +77,6 @@ from trueclaim.forensics.decode import DecodedImage
 from trueclaim.forensics.errors import InvalidParameter, UnreadableImage
 from trueclaim.forensics.framing import ContentBox, find_content_box
 from trueclaim.forensics.hashing import (
-    PDQ_MATCH_BITS,
     PHASH_MATCH_BITS,
     VARIANTS,
     HashMatch,
@@ -83,12 +85,22 @@ from trueclaim.forensics.hashing import (
     compute_hashes,
 )
 from trueclaim.forensics.localize import ChangeMap, localize_changes
-from trueclaim.forensics.matching import Features, GeometricMatch, extract_features, fit_homography
+from trueclaim.forensics.matching import (
+    Features,
+    GeometricMatch,
+    extract_features,
+    fit_homography,
+    second_plane,
+)
 from trueclaim.forensics.transform import TransformSummary, summarize_transform
 from trueclaim.forensics.types import Finding, Region, Severity
 
 DETECTOR = "derivation"
 VERSION = "1"
+# PDQ distance (of 256 bits) under which a near-duplicate is compared through the content
+# boxes when the features did not find the copy's plane. PDQ's own match distance is 31; a dent
+# or stain over a fifth of the image moves it to 30-60 while pHash stays close.
+HASH_ROUTE_PDQ_BITS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,18 +352,33 @@ def _compare_candidates(
         # then the warped reference's footprint alone bounds the comparison.
         frame = None if preps[i].content.framed else box
         cmap = localize_changes(ref_rgb, rgb, H, content=frame, work_side=p.work_side)
+        if not _explains(cmap, p):
+            # A large painted dent magnifies part of the image and can win the fit; the
+            # untouched rest is then the runner-up plane.
+            second = second_plane(result.matches[i], ref_rgb.shape[:2], rgb.shape[:2])
+            if second is not None and second.homography is not None:
+                runner_up = localize_changes(
+                    ref_rgb, rgb, second.homography, content=frame, work_side=p.work_side
+                )
+                if _explains(runner_up, p):
+                    result.matches[i], cmap = second, runner_up
         if (
             result.change_map is None
             or cmap.explained_fraction > result.change_map.explained_fraction
         ):
             result.best_reference, result.change_map = i, cmap
-        if (
-            cmap.explained_fraction >= p.min_explained
-            and cmap.compared_fraction >= p.min_compared
-            and cmap.residual_motion_px <= p.max_residual_motion_px
-        ):
+        if _explains(cmap, p):
             result.best_reference, result.change_map, result.derived = i, cmap, True
             break
+
+
+def _explains(cmap: ChangeMap, p: DerivationParams) -> bool:
+    """The aligned reference reproduces the evidence: most of it, and nothing moves."""
+    return (
+        cmap.explained_fraction >= p.min_explained
+        and cmap.compared_fraction >= p.min_compared
+        and cmap.residual_motion_px <= p.max_residual_motion_px
+    )
 
 
 def _try_hash_route(
@@ -361,17 +388,20 @@ def _try_hash_route(
     preps: Mapping[int, ReferencePrep],
     p: DerivationParams,
 ) -> None:
-    """Derived, but too plain for features (a blank wall, a white box).
+    """Derived, but the features did not find the copy's plane.
 
-    A near-duplicate by hash, or (when features found almost nothing) a content box of the
-    reference's shape, gives the homography from the boxes and the hash's dihedral variant;
-    the comparison must then explain nearly all of the evidence.
+    Too plain for features (a blank wall, a white box), or a painted dent so large that the
+    features follow it. A near-duplicate by hash (PDQ within ``HASH_ROUTE_PDQ_BITS``, pHash
+    within its match distance: a dent or a stain moves PDQ first), or (when features found
+    almost nothing) a content box of the reference's shape, gives the homography from the
+    boxes and the hash's dihedral variant; the comparison must then explain nearly all of the
+    evidence.
     """
     tried = 0
     for r in refs:
         h = result.hashes[r.index]
         ev_box = result.content
-        if h.pdq_distance_bits <= PDQ_MATCH_BITS and h.phash_distance_bits <= PHASH_MATCH_BITS:
+        if h.pdq_distance_bits <= HASH_ROUTE_PDQ_BITS and h.phash_distance_bits <= PHASH_MATCH_BITS:
             variant = h.variant
             ref_box = preps[r.index].content_at(_analysis(r).pixels.shape)
         elif result.matches[r.index].n_matches < 40 and tried < 2:

@@ -14,7 +14,7 @@ images), never in the feature working size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import cv2
@@ -27,6 +27,7 @@ Points = npt.NDArray[np.float32]  # (N, 2) x, y
 Homography = npt.NDArray[np.float64]  # (3, 3)
 
 _MIN_MATCHES = 10
+_MIN_SECOND = 20  # inliers of a second plane (see second_plane)
 _SEED = 20251124
 _GRID = 8
 
@@ -60,6 +61,10 @@ class GeometricMatch:
     coverage: float
     reprojection_error: float
     mirrored: bool
+    # The matches the homography leaves out (reference and evidence points, the evidence's
+    # unmirrored), for :func:`second_plane`; empty when the fit took nearly all of them.
+    outliers: tuple[Points, Points] | None = field(default=None, repr=False)
+    threshold_px: float = 0.0  # the inlier threshold the fit used
 
     @property
     def found(self) -> bool:
@@ -197,6 +202,9 @@ def fit_homography(
         dst[:, 0] = (ew - 1) - dst[:, 0]
     inliers = inl.ravel().astype(bool)
     k = int(inliers.sum())
+    left_out = None
+    if n - k >= _MIN_SECOND:
+        left_out = (src[~inliers].copy(), dst[~inliers].copy())
     proj = cv2.perspectiveTransform(src[inliers].reshape(-1, 1, 2).astype(np.float64), H).reshape(
         -1, 2
     )
@@ -210,6 +218,41 @@ def fit_homography(
         coverage=_coverage(_unmirrored(evidence), dst[inliers], box),
         reprojection_error=err / float(np.hypot(eh, ew)),
         mirrored=evidence.mirrored,
+        outliers=left_out,
+        threshold_px=thr,
+    )
+
+
+def second_plane(
+    match: GeometricMatch, ref_shape: tuple[int, int], ev_shape: tuple[int, int]
+) -> GeometricMatch | None:
+    """The homography that the matches left out by ``match`` fit best, or None.
+
+    One plane wins the robust fit; when part of the image was magnified (a painted dent
+    pulls the surrounding texture outwards), the magnified part may hold more matches than
+    the untouched rest, so the fit follows the dent and the copy's true plane is the runner-up.
+    Returned only with at least ``_MIN_SECOND`` inliers; its ``coverage`` is not measured (0).
+    """
+    if match.outliers is None or match.homography is None:
+        return None
+    src, dst = match.outliers
+    H, inl = _best_fit(src, dst, match.threshold_px)
+    if H is None or inl is None or not _plausible(H, ref_shape, ev_shape):
+        return None
+    keep = inl.ravel().astype(bool)
+    k = int(keep.sum())
+    if k < _MIN_SECOND:
+        return None
+    proj = cv2.perspectiveTransform(src[keep].reshape(-1, 1, 2).astype(np.float64), H)
+    err = float(np.median(np.linalg.norm(proj.reshape(-1, 2) - dst[keep], axis=1)))
+    return replace(
+        match,
+        homography=H,
+        n_inliers=k,
+        inlier_ratio=k / match.n_matches,
+        coverage=0.0,
+        reprojection_error=err / float(np.hypot(*ev_shape)),
+        outliers=None,
     )
 
 
