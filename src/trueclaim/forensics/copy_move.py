@@ -68,11 +68,9 @@ def find_copy_move(
     matcher = cv2.BFMatcher(cv2.NORM_L2)
     knn = matcher.knnMatch(desc, desc, k=6)
     near_px = min_distance_px * f
-    src, dst = _self_matches(knn, pts, near_px)
-    if len(src) < min_matches:
+    s, t = _self_matches(knn, pts, near_px)
+    if len(s) < min_matches:
         return None
-    s = src
-    t = dst
     disp = t - s
     # canonical direction: a pair seen from both ends counts once
     flip = (disp[:, 0] < 0) | ((disp[:, 0] == 0) & (disp[:, 1] < 0))

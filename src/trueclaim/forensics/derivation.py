@@ -372,11 +372,21 @@ def _compare_candidates(
             break
 
 
-def _explains(cmap: ChangeMap, p: DerivationParams) -> bool:
-    """The aligned reference reproduces the evidence: most of it, and nothing moves."""
+def _explains(
+    cmap: ChangeMap,
+    p: DerivationParams,
+    *,
+    min_explained: float | None = None,
+    min_compared: float | None = None,
+) -> bool:
+    """The aligned reference reproduces the evidence: most of it, and nothing moves.
+
+    The shares default to ``p``'s; the content-box route, which has no feature inliers
+    behind its homography, asks for more.
+    """
     return (
-        cmap.explained_fraction >= p.min_explained
-        and cmap.compared_fraction >= p.min_compared
+        cmap.explained_fraction >= (p.min_explained if min_explained is None else min_explained)
+        and cmap.compared_fraction >= (p.min_compared if min_compared is None else min_compared)
         and cmap.residual_motion_px <= p.max_residual_motion_px
     )
 
@@ -419,11 +429,7 @@ def _try_hash_route(
             continue
         H = _variant_homography(variant, ref_box, ev_box)
         cmap = localize_changes(_analysis(r).pixels, rgb, H, work_side=p.work_side)
-        if (
-            cmap.explained_fraction >= 0.9
-            and cmap.compared_fraction >= 0.8
-            and cmap.residual_motion_px <= p.max_residual_motion_px
-        ):
+        if _explains(cmap, p, min_explained=0.9, min_compared=0.8):
             result.matches[r.index] = GeometricMatch(
                 H, 0, 0, 0.0, 1.0, 0.0, variant.startswith("mirror")
             )

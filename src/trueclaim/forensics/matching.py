@@ -61,8 +61,8 @@ class GeometricMatch:
     coverage: float
     reprojection_error: float
     mirrored: bool
-    # The matches the homography leaves out (reference and evidence points, the evidence's
-    # unmirrored), for :func:`second_plane`; empty when the fit took nearly all of them.
+    # The matches the fit left out (reference points, evidence points unmirrored), for
+    # :func:`second_plane`; None when too few were left out to hold another plane.
     outliers: tuple[Points, Points] | None = field(default=None, repr=False)
     threshold_px: float = 0.0  # the inlier threshold the fit used
 
@@ -204,11 +204,8 @@ def fit_homography(
     k = int(inliers.sum())
     left_out = None
     if n - k >= _MIN_SECOND:
-        left_out = (src[~inliers].copy(), dst[~inliers].copy())
-    proj = cv2.perspectiveTransform(src[inliers].reshape(-1, 1, 2).astype(np.float64), H).reshape(
-        -1, 2
-    )
-    err = float(np.median(np.linalg.norm(proj - dst[inliers], axis=1))) if k else 1.0
+        left_out = (src[~inliers], dst[~inliers])  # boolean indexing copies
+    err = _median_error(H, src[inliers], dst[inliers]) if k else 1.0
     box = content or (0, 0, ew, eh)
     return GeometricMatch(
         homography=H,
@@ -243,8 +240,7 @@ def second_plane(
     k = int(keep.sum())
     if k < _MIN_SECOND:
         return None
-    proj = cv2.perspectiveTransform(src[keep].reshape(-1, 1, 2).astype(np.float64), H)
-    err = float(np.median(np.linalg.norm(proj.reshape(-1, 2) - dst[keep], axis=1)))
+    err = _median_error(H, src[keep], dst[keep])
     return replace(
         match,
         homography=H,
@@ -254,6 +250,12 @@ def second_plane(
         reprojection_error=err / float(np.hypot(*ev_shape)),
         outliers=None,
     )
+
+
+def _median_error(H: Homography, src: Points, dst: Points) -> float:
+    """Median distance, in evidence pixels, between ``H`` applied to ``src`` and ``dst``."""
+    proj = cv2.perspectiveTransform(src.reshape(-1, 1, 2).astype(np.float64), H).reshape(-1, 2)
+    return float(np.median(np.linalg.norm(proj - dst, axis=1)))
 
 
 def _best_fit(src: Points, dst: Points, thr: float) -> tuple[Homography | None, np.ndarray | None]:
