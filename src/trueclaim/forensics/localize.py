@@ -644,6 +644,28 @@ def _touching(zone: Mask, seed: Mask) -> Mask:
     return out
 
 
+def _warp_window(
+    reference: RGBImage,
+    shape: tuple[int, ...],
+    to_evidence: npt.NDArray[np.float64],
+    box: tuple[slice, slice],
+    pad: int,
+) -> tuple[tuple[slice, slice], FloatImage]:
+    """The evidence window ``box`` grown by ``pad`` (clipped), and the reference warped into it."""
+    h, w = shape[:2]
+    y0, y1 = max(0, box[0].start - pad), min(h, box[0].stop + pad)
+    x0, x1 = max(0, box[1].start - pad), min(w, box[1].stop + pad)
+    shift = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]])
+    warped: FloatImage = cv2.warpPerspective(
+        reference,
+        shift @ to_evidence,
+        (x1 - x0, y1 - y0),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return (slice(y0, y1), slice(x0, x1)), warped
+
+
 CORE_HIGH_Z = 3.0  # hysteresis of the evidence-size trace, in noise-floor units
 CORE_LOW_Z = 1.5
 CORE_COLOUR_SAMPLES = 4000  # five coefficients per channel: a few thousand pixels pin them
@@ -674,18 +696,8 @@ def _fine_core(
     box = _bounding_box(around)
     if box is None:
         return core
-    h, w = evidence.shape[:2]
-    y0, y1 = max(0, box[0].start - 2), min(h, box[0].stop + 2)
-    x0, x1 = max(0, box[1].start - 2), min(w, box[1].stop + 2)
-    win = (slice(y0, y1), slice(x0, x1))
-    shift = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]])
-    warped = cv2.warpPerspective(
-        reference,
-        shift @ to_evidence,
-        (x1 - x0, y1 - y0),
-        flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REPLICATE,
-    ).astype(np.float32)
+    win, warped = _warp_window(reference, evidence.shape, to_evidence, box, 2)
+    warped = warped.astype(np.float32)
     ev = evidence[win].astype(np.float32)
     in_valid, in_core, in_near = valid[win], core[win], near[win]
     ring = in_valid & ~in_near & around[win]
@@ -738,19 +750,8 @@ def _fine_resynthesis(
     box = _bounding_box(around)
     if box is None:
         return seed
-    h, w = evidence.shape[:2]
     pad = int(np.ceil(3.0 * (FINE_SIGMA + 1.0))) + 2  # the filters' support
-    y0, y1 = max(0, box[0].start - pad), min(h, box[0].stop + pad)
-    x0, x1 = max(0, box[1].start - pad), min(w, box[1].stop + pad)
-    win = (slice(y0, y1), slice(x0, x1))
-    shift = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]])
-    warped = cv2.warpPerspective(
-        reference,
-        shift @ to_evidence,
-        (x1 - x0, y1 - y0),
-        flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REPLICATE,
-    )
+    win, warped = _warp_window(reference, evidence.shape, to_evidence, box, pad)
 
     in_valid, in_seed, in_reach = valid[win], seed[win], reach[win]
     # The found change's own edges would light up every window that holds them: average
