@@ -213,7 +213,7 @@ def _localize_in_frame(
     d_col = _min_shift_distance(evf, reff)
     grads = _gradients(reff)
     d_grad = _min_shift_distance(_gradients(evf), grads)
-    texture = cv2.dilate(np.sqrt((grads**2).sum(axis=2)), np.ones((3, 3), np.uint8))
+    texture = _texture(grads)
     bins = _texture_bins(texture, product)
     floor_c = _noise_floor(d_col, bins, product, 6.0)
     floor_g = _noise_floor(d_grad, bins, product, 6.0)
@@ -247,17 +247,19 @@ def _localize_in_frame(
     if small.any():
         reduce = np.diag([ref.shape[1] / reference.shape[1], ref.shape[0] / reference.shape[0], 1])
         to_ev = np.diag([ew / wsize[0], eh / wsize[1], 1.0]) @ Hw @ reduce
-        valid_full = cv2.resize(valid.astype(np.uint8), (ew, eh), interpolation=cv2.INTER_NEAREST)
+        valid_full = (
+            cv2.resize(valid.astype(np.uint8), (ew, eh), interpolation=cv2.INTER_NEAREST) > 0
+        )
         # The working copy's hysteresis draws a thin crack a few pixels wider than it is:
         # trace the change again at the evidence's own size, inside what was found.
         core_full = cv2.resize(core.astype(np.float32), (ew, eh)) >= 0.5
         grown = mask & ~core_full
-        mask = _fine_core(reference, evidence, to_ev, core_full, valid_full.astype(bool), 1 / s)
+        mask = _fine_core(reference, evidence, to_ev, core_full, valid_full, 1 / s)
         mask |= grown
         # The working copy's colour differences miss most of a re-synthesised margin
         # (resampled, re-noised): look for it in the fine detail at the evidence's own size,
         # around what was found.
-        mask = _fine_resynthesis(reference, evidence, to_ev, mask, valid_full.astype(bool))
+        mask = _fine_resynthesis(reference, evidence, to_ev, mask, valid_full)
     regions = _regions(small, core, z, ev, reff, product, (cx * s, cy * s, cw * s, ch * s), 1.0 / s)
     changed = float((small & product).sum()) / max(1.0, float(product.sum()))
     floor = float(np.median(floor_c[product]))
@@ -543,6 +545,12 @@ def _gradients(img: FloatImage) -> FloatImage:
     return out
 
 
+def _texture(grads: FloatImage) -> FloatImage:
+    """Gradient magnitude, spread over a 3 x 3 neighbourhood: what the noise floors bin by."""
+    out: FloatImage = cv2.dilate(np.sqrt((grads**2).sum(axis=2)), np.ones((3, 3), np.uint8))
+    return out
+
+
 def _min_shift_distance(ev: FloatImage, ref: FloatImage) -> FloatImage:
     """Per pixel: min over one-pixel shifts of the reference of the L2 distance."""
     pad = cv2.copyMakeBorder(ref, 1, 1, 1, 1, cv2.BORDER_REPLICATE)
@@ -683,10 +691,10 @@ def _fine_core(
     """The changed pixels in and just around the working copy's changes, at the evidence's size.
 
     The reference is warped into the window around the changes, its blur and colours are
-    matched on the ring around them (outside the changes, within one radius), and the colour
-    distance is divided by a noise floor per texture bin measured on that ring. Hysteresis
-    keeps what lies within ``unit`` (one working pixel, in evidence pixels) of the coarse
-    changes and touches them. A change the working copy found in texture or gradients rather
+    matched on the ring around them (outside the changes, ``CORE_RING`` working pixels wide),
+    and the colour distance is divided by a noise floor per texture bin measured on that ring.
+    Hysteresis keeps what lies within ``unit`` (one working pixel, in evidence pixels) of the
+    coarse changes and touches them. A change the working copy found in texture or gradients rather
     than colour (under a quarter of its pixels traced again) is kept as it was found.
     """
     margin = max(2, int(np.ceil(unit)))
@@ -707,7 +715,7 @@ def _fine_core(
             return core
     ref = _match_colours(_match_blur(warped, ev, ring), ev, ring, samples=CORE_COLOUR_SAMPLES)
     d = _min_shift_distance(ev, ref)
-    texture = cv2.dilate(np.sqrt((_gradients(ref) ** 2).sum(axis=2)), np.ones((3, 3), np.uint8))
+    texture = _texture(_gradients(ref))
     floor = _noise_floor(d, _texture_bins(texture, ring), ring, 6.0)
     raw = d / floor
     raw[~(in_valid & in_near)] = 0.0
