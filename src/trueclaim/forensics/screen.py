@@ -48,6 +48,7 @@ from trueclaim.forensics.framing import find_content_box
 from trueclaim.forensics.screen_cues import (
     detect_bars,
     moire_strength,
+    screen_bezel,
     straight_lines,
     text_layout,
     ui_flat_fraction,
@@ -67,7 +68,7 @@ __all__ = [
 ]
 
 DETECTOR = "screen"
-ALGORITHM_VERSION = "screen-4"
+ALGORITHM_VERSION = "screen-5"
 # Grey-level standard deviation under which a frame is blank (a placeholder, a lens cap, an
 # underexposed shot): its exact-flat areas come from emptiness or clipped blacks, not from UI.
 # Screenshots of apps and pages sit above 18 on the development images (text on a background).
@@ -203,6 +204,7 @@ class ScreenFeatures:
     text_aligned: int = 0  # level lines that start in a column shared with another line
     column_text: bool = False  # level text set in columns, as pages and apps set it
     contrast: float = 255.0  # standard deviation of the grey levels (blank frames: < 12)
+    bezel: float = 0.0  # longest display-bezel edge, fraction of its image side (0: none)
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -247,8 +249,9 @@ def measure(item: Item, params: ScreenParams = ScreenParams()) -> ScreenFeatures
         raise InvalidParameter(f"Evidence {item.index + 1} has no pixels; decode it first.")
     rgb = a.pixels
     top, bottom = detect_bars(rgb, min_frac=params.bar_min_frac, max_frac=params.bar_max_frac)
-    peak, consistency = (0.0, 0.0)
+    peak, consistency, bezel = (0.0, 0.0, 0.0)
     if params.recapture:
+        bezel = screen_bezel(rgb)
         full = item.full if max(a.width, a.height) > max(rgb.shape[:2]) else a
         pixels = full.pixels if full is not None else rgb
         peak, consistency = moire_strength(pixels, window_px=params.spectrum_window_px)
@@ -283,6 +286,7 @@ def measure(item: Item, params: ScreenParams = ScreenParams()) -> ScreenFeatures
             np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2])
         ),
         contrast=float(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).std()),
+        bezel=bezel,
     )
 
 
@@ -382,14 +386,30 @@ def recapture_score(f: ScreenFeatures) -> float:
     # photo of the development images and on a quarter of the recaptures. Text set exactly
     # level is rendered pixels (a screenshot, whose regular lines of text also make spectral
     # peaks), not a camera's view of a screen.
-    photographed_text = f.text_lines >= 5 and not f.level_text
-    s_text = 0.6 if photographed_text and f.moire_peak >= 1.9 else 0.0
+    s_text = 0.6 if _photographed_text(f) else 0.0
+    # A display's bezel along a border (near-black, noisy, straight, the lit picture inside):
+    # on a sixth of the recaptures, on 2 of 852 shop photos (a dark shelf edge along the top)
+    # and on none of the ordinary photos or camera files. Medium alone; with a moiré note, more.
+    s_bezel = 0.55 if _photographed_bezel(f) else 0.0
     c = f.moire_consistency
     if c < 1.55:
-        return s_text
+        return max(s_text, s_bezel)
     if c < 1.8:  # 1-2 % of honest phone photos reach this: a low note only
-        return max(s_text, float(0.3 + 0.2 * (c - 1.55) / 0.25))
-    return max(s_text, float(np.clip(0.5 + 0.45 * (c - 1.8) / 1.2, 0.0, 0.95)))
+        s_moire = float(0.3 + 0.2 * (c - 1.55) / 0.25)
+    else:
+        s_moire = float(np.clip(0.5 + 0.45 * (c - 1.8) / 1.2, 0.0, 0.95))
+    if s_bezel:
+        s_moire = min(0.95, s_moire + 0.2)
+    return max(s_text, s_bezel, s_moire)
+
+
+def _photographed_text(f: ScreenFeatures) -> bool:
+    return f.text_lines >= 5 and not f.level_text and f.moire_peak >= 1.9
+
+
+def _photographed_bezel(f: ScreenFeatures) -> bool:
+    # Exact-flat UI colour says rendered pixels (app chrome), not a photographed bezel.
+    return f.bezel > 0.0 and f.ui_flat_fraction < 0.15
 
 
 def _severity(score: float, flag: float) -> Severity:
@@ -467,6 +487,12 @@ def _findings(item: Item, f: ScreenFeatures, params: ScreenParams) -> list[Findi
         if f.moire_consistency >= 1.55:
             why_en = "regular moiré patterns from the display's pixel grid repeat across the frame"
             why_zh = "画面多处出现显示器像素网格造成的规则摩尔纹"
+            if _photographed_bezel(f):
+                why_en += ", inside a display's dark bezel"
+                why_zh += ",且位于显示器的深色边框之内"
+        elif _photographed_bezel(f) and not _photographed_text(f):
+            why_en = "a display's dark bezel runs straight along one side, the lit picture inside"
+            why_zh = "画面一侧有一条笔直的显示器深色边框,边框内为发光的画面"
         else:
             why_en = f"{f.text_lines} lines of text over a moiré pattern from a display's pixels"
             why_zh = f"画面有 {f.text_lines} 行文字,并带有显示器像素造成的摩尔纹"

@@ -1,4 +1,5 @@
-"""Pixel cues of screens: exact-flat UI colour, pixel-aligned edges, phone bars, text, moiré.
+"""Pixel cues of screens: exact-flat UI colour, pixel-aligned edges, phone bars, text, moiré,
+bezels.
 
 Pure functions over RGB arrays, used by the screen detector (:mod:`trueclaim.forensics.screen`),
 which turns them into scores. Each measures one physical difference between rendered pixels
@@ -170,6 +171,97 @@ def _bar(rgb: RGBImage, min_frac: float, max_frac: float, *, top: bool) -> bool:
     if top:
         return bool(left and right)
     return bool(mid)
+
+
+def screen_bezel(
+    rgb: RGBImage,
+    *,
+    min_length: float = 0.35,
+    max_angle_deg: float = 20.0,
+    dark_level: float = 12.0,
+    dark_spread: float = 4.5,
+    min_dark_spread: float = 0.8,
+    min_step: float = 25.0,
+    outer: float = 0.35,
+    work_px: int = 512,
+) -> float:
+    """Length of the longest display-bezel edge, as a fraction of the image side (0: none).
+
+    A photo of a monitor, television or phone often holds the screen's edge: a long straight
+    line, near the image border and roughly parallel to it, with the bezel on its outer side
+    (near-black and without texture: no light, no detail) and the lit picture on its inner
+    side. Line segments come from OpenCV's line segment detector; for each, strips on both
+    sides are sampled.
+
+    Parameters
+    ----------
+    rgb : RGBImage
+        The image (analysis pixels are enough).
+    min_length : float
+        Shortest edge, as a fraction of the image side it runs along.
+    max_angle_deg : float
+        Largest tilt from the image axis it runs along (a slanted shot tilts the screen).
+    dark_level, dark_spread : float
+        Grey mean and standard deviation under which the outer strip is a bezel.
+    min_dark_spread : float
+        Least standard deviation of the bezel strip: a photographed bezel carries sensor
+        noise, a rendered black bar (letterbox, padding, app chrome) is exactly flat.
+    min_step : float
+        Least grey difference from the bezel to the picture side.
+    outer : float
+        The edge must lie within this fraction of the image from the border it faces.
+    work_px : int
+        The longest side the search runs at (a bezel is a coarse structure).
+    """
+    g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    if max(g.shape) > work_px:
+        f = work_px / max(g.shape)
+        g = cv2.resize(g, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    h, w = g.shape
+    if min(h, w) < 64:
+        return 0.0
+    found = cv2.createLineSegmentDetector().detect(cv2.GaussianBlur(g, (3, 3), 0))[0]
+    if found is None:
+        return 0.0
+    offset = max(3.0, 0.006 * max(h, w))
+    width = max(4.0, 0.02 * max(h, w))
+    along = np.linspace(0.1, 0.9, 24)[:, None]
+    across = np.linspace(offset, offset + width, 5)[None, :]
+    best = 0.0
+    for x1, y1, x2, y2 in found.reshape(-1, 4):
+        dx, dy = float(x2 - x1), float(y2 - y1)
+        length = float(np.hypot(dx, dy))
+        horizontal = abs(dx) >= abs(dy)
+        side = w if horizontal else h
+        tilt = np.degrees(np.arctan2(min(abs(dx), abs(dy)), max(abs(dx), abs(dy))))
+        if length < min_length * side or tilt > max_angle_deg:
+            continue
+        mx, my = (x1 + x2) / 2.0, (y1 + y2) / 2.0
+        pos = my / h if horizontal else mx / w
+        if outer < pos < 1.0 - outer:
+            continue
+        nx, ny = -dy / length, dx / length
+        px, py = x1 + along * dx, y1 + along * dy
+        strips = []
+        for sign in (1.0, -1.0):
+            qx = np.rint(px + sign * across * nx).astype(int).ravel()
+            qy = np.rint(py + sign * across * ny).astype(int).ravel()
+            keep = (qx >= 0) & (qx < w) & (qy >= 0) & (qy < h)
+            strips.append(g[qy[keep], qx[keep]].astype(np.float32))
+        if min(s.size for s in strips) < 30:
+            continue
+        dark_first = strips[0].mean() < strips[1].mean()
+        dark, lit = (strips[0], strips[1]) if dark_first else (strips[1], strips[0])
+        sign = 1.0 if dark_first else -1.0
+        outward = sign * nx * (mx - w / 2.0) + sign * ny * (my - h / 2.0) > 0
+        if (
+            outward
+            and dark.mean() < dark_level
+            and min_dark_spread <= dark.std() < dark_spread
+            and lit.mean() - dark.mean() >= min_step
+        ):
+            best = max(best, length / side)
+    return float(min(best, 1.0))
 
 
 def moire_strength(rgb: RGBImage, *, window_px: int = 256) -> tuple[float, float]:
