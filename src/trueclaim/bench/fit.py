@@ -14,6 +14,12 @@ with box constraints, so that it stays transparent and cannot learn nonsense fro
   finding: labels are positive-only evidence whose strength the specification orders, and a
   development set holds too few labelled files for the fit to judge them (shrinkage would
   otherwise pull a generator's own metadata below the review threshold);
+* screen codes (``SCREEN_CODES``: a screenshot, a photo of a screen) keep at least
+  ``SCREEN_FLOOR``: a finding at the screen detector's flag score (0.5) then adds 1.5 to the
+  log-odds, which with the usual intercept (about -2) routes the claim to review (0.35). A
+  screen is never a photo of the goods, and a development set holds too few real photos of
+  screens (23) for the fit to weigh them against the honest photos that show a regular
+  texture: the fit alone gave a recapture flagged at medium a risk of 0.26 (approve);
 * codes absent from the fitting data keep the severity prior, so a rare strong label (say a
   signed C2PA manifest) still counts;
 * interactions (a weight on the product of two codes' scores) are fitted for pairs of
@@ -39,6 +45,8 @@ from trueclaim.forensics.codes import AI_LABEL_CODES
 
 GENUINE_LEANING = frozenset({"camera-origin", "matches-ordered-product"})
 NEVER_WEIGHTED = frozenset({"detector-failed"})
+SCREEN_CODES = frozenset({"screen-recapture", "screenshot"})
+SCREEN_FLOOR = 3.0
 SEVERITY_PRIOR = {"info": 0.0, "low": 1.0, "medium": 2.5, "high": 5.0, "critical": 8.0}
 
 
@@ -216,6 +224,8 @@ def _solve(
             if c in GENUINE_LEANING
             else (SEVERITY_PRIOR["high"], max_weight)
             if c in AI_LABEL_CODES
+            else (min(SCREEN_FLOOR, max_weight), max_weight)
+            if c in SCREEN_CODES
             else (0.0, max_weight)
             for c in codes
         ]

@@ -77,6 +77,20 @@ def test_ai_label_codes_keep_at_least_the_high_prior() -> None:
     assert result.weights["generator-metadata"] >= 5.0
 
 
+def test_screen_codes_keep_the_floor() -> None:
+    from trueclaim.bench.fit import SCREEN_FLOOR
+
+    rng = np.random.default_rng(5)
+    cases = _synthetic(5)
+    # A few recaptures among many honest photos with the same weak note: the fit alone
+    # would weigh the code low; a screen must still reach review when flagged.
+    cases += [_case(1, screen_recapture=0.6) for _ in range(4)]
+    cases += [_case(0, screen_recapture=float(rng.uniform(0.3, 0.6))) for _ in range(12)]
+    result = fit_score_model(cases)
+    assert result.weights["screen-recapture"] >= SCREEN_FLOOR
+    assert result.weights["noise-inconsistency"] < SCREEN_FLOOR  # other codes are not floored
+
+
 def _xor_like(seed: int) -> list[FitCase]:
     """Each of two weak codes alone is as common in honest cases; together they mean forged."""
     rng = np.random.default_rng(seed)
