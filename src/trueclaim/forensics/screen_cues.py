@@ -183,6 +183,7 @@ def screen_bezel(
     min_dark_spread: float = 0.8,
     min_step: float = 25.0,
     outer: float = 0.35,
+    min_piece: float = 0.08,
     work_px: int = 512,
 ) -> float:
     """Length of the longest display-bezel edge, as a fraction of the image side (0: none).
@@ -198,7 +199,7 @@ def screen_bezel(
     rgb : RGBImage
         The image (analysis pixels are enough).
     min_length : float
-        Shortest edge, as a fraction of the image side it runs along.
+        Shortest edge (its pieces together), as a fraction of the image side it runs along.
     max_angle_deg : float
         Largest tilt from the image axis it runs along (a slanted shot tilts the screen).
     dark_level, dark_spread : float
@@ -210,6 +211,8 @@ def screen_bezel(
         Least grey difference from the bezel to the picture side.
     outer : float
         The edge must lie within this fraction of the image from the border it faces.
+    min_piece : float
+        Shortest segment, as a fraction of its side, that may be part of a broken edge.
     work_px : int
         The longest side the search runs at (a bezel is a coarse structure).
     """
@@ -227,14 +230,14 @@ def screen_bezel(
     width = max(4.0, 0.02 * max(h, w))
     along = np.linspace(0.1, 0.9, 24)[:, None]
     across = np.linspace(offset, offset + width, 5)[None, :]
-    best = 0.0
+    pieces: list[tuple[float, float, float, float, float]] = []
     for x1, y1, x2, y2 in found.reshape(-1, 4):
         dx, dy = float(x2 - x1), float(y2 - y1)
         length = float(np.hypot(dx, dy))
         horizontal = abs(dx) >= abs(dy)
         side = w if horizontal else h
         tilt = np.degrees(np.arctan2(min(abs(dx), abs(dy)), max(abs(dx), abs(dy))))
-        if length < min_length * side or tilt > max_angle_deg:
+        if length < min_piece * side or tilt > max_angle_deg:
             continue
         mx, my = (x1 + x2) / 2.0, (y1 + y2) / 2.0
         pos = my / h if horizontal else mx / w
@@ -260,7 +263,44 @@ def screen_bezel(
             and min_dark_spread <= dark.std() < dark_spread
             and lit.mean() - dark.mean() >= min_step
         ):
-            best = max(best, length / side)
+            pieces.append((float(x1), float(y1), float(x2), float(y2), float(side)))
+    edge = _longest_edge(pieces, tol_px=max(2.0, 0.01 * max(h, w)))
+    return edge if edge >= min_length else 0.0
+
+
+def _longest_edge(
+    pieces: list[tuple[float, float, float, float, float]], *, tol_px: float
+) -> float:
+    """Covered length of the best line through the pieces, as a fraction of its image side.
+
+    A bezel edge comes out of the segment detector in pieces where the picture beside it is
+    dark. Pieces ``(x1, y1, x2, y2, side)`` join one line when their directions agree within
+    3 degrees and both their ends lie within ``tol_px`` of it; overlaps count once.
+    """
+    best = 0.0
+    for x1, y1, x2, y2, side in pieces:
+        length = float(np.hypot(x2 - x1, y2 - y1))
+        ux, uy = (x2 - x1) / length, (y2 - y1) / length
+        spans = []
+        for a1, b1, a2, b2, side2 in pieces:
+            if side2 != side:
+                continue
+            n2 = float(np.hypot(a2 - a1, b2 - b1))
+            if abs(ux * (b2 - b1) - uy * (a2 - a1)) / n2 > np.sin(np.radians(3.0)):
+                continue
+            off1 = abs((a1 - x1) * -uy + (b1 - y1) * ux)
+            off2 = abs((a2 - x1) * -uy + (b2 - y1) * ux)
+            if max(off1, off2) > tol_px:
+                continue
+            t1, t2 = (a1 - x1) * ux + (b1 - y1) * uy, (a2 - x1) * ux + (b2 - y1) * uy
+            spans.append((min(t1, t2), max(t1, t2)))
+        spans.sort()
+        covered, end = 0.0, -np.inf
+        for t1, t2 in spans:
+            if t2 > end:
+                covered += t2 - max(t1, end)
+                end = t2
+        best = max(best, covered / side)
     return float(min(best, 1.0))
 
 
