@@ -405,14 +405,17 @@ def _try_hash_route(
     within its match distance: a dent or a stain moves PDQ first), or (when features found
     almost nothing) a content box of the reference's shape, gives the homography from the
     boxes and the hash's dihedral variant; the comparison must then explain nearly all of the
-    evidence.
+    evidence. References are tried closest by hash first, at most two by each way (each try is
+    a full comparison).
     """
-    tried = 0
-    for r in refs:
+    tried = hashed = 0
+    for r in sorted(refs, key=lambda r: result.hashes[r.index].pdq_distance_bits):
         h = result.hashes[r.index]
         ev_box = result.content
         if h.pdq_distance_bits <= HASH_ROUTE_PDQ_BITS and h.phash_distance_bits <= PHASH_MATCH_BITS:
-            variant = h.variant
+            if hashed == 2:
+                continue
+            variant, hashed = h.variant, hashed + 1
             ref_box = preps[r.index].content_at(_analysis(r).pixels.shape)
         elif result.matches[r.index].n_matches < 40 and tried < 2:
             # Too plain for features and a painted stain moved the hash: try the framing as is,

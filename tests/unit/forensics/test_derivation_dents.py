@@ -8,6 +8,7 @@ near-duplicate by hash is compared frame to frame when the features miss it.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import cv2
@@ -98,3 +99,27 @@ def test_a_near_duplicate_with_a_large_dent_is_compared_frame_to_frame(
     assert {"derived-from-reference", "derived-with-local-edit"} <= codes
     monkeypatch.setattr(D, "HASH_ROUTE_PDQ_BITS", 31)  # PDQ's own match distance
     assert "derived-from-reference" not in _codes(dented, ref)[0]
+
+
+@pytest.mark.shared_data
+def test_the_hash_route_compares_the_two_closest_references_only(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = shared_data / "grocery" / "Red-Grapefruit" / "listing"
+    ref = _photo(folder, sorted(p.name for p in folder.iterdir())[0])
+    h, w = ref.shape[:2]
+    dented, _zone = _dent(ref, (w * 0.5, h * 0.45), 0.22 * np.sqrt(h * w), 0.35)
+    # four near-duplicate references (re-encoded, slightly brighter): every one within the
+    # hash route's distance; none explains the evidence here, so every allowed try is made
+    refs = [encode(np.clip(ref.astype(int) + k, 0, 255).astype(np.uint8)) for k in (0, 3, 6, 9)]
+    compared: list[str] = []
+    real = D.localize_changes
+
+    def counting(*args: object, **kwargs: object) -> object:
+        compared.append(sys._getframe(1).f_code.co_name)  # the feature route compares too
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(D, "localize_changes", counting)
+    monkeypatch.setattr(D, "_explains", lambda *args, **kwargs: False)
+    verify([encode(dented)], refs, params=ONLY)
+    assert compared.count("_try_hash_route") == 2
