@@ -73,6 +73,11 @@ ALGORITHM_VERSION = "screen-5"
 # underexposed shot): its exact-flat areas come from emptiness or clipped blacks, not from UI.
 # Screenshots of apps and pages sit above 18 on the development images (text on a background).
 BLANK_CONTRAST = 12.0
+# A snipping tool cuts one line of an app or a terminal out of the screen: a strip 4:1 or
+# longer and under 160 px across. Cameras and phones frame 1:1 to about 21:9; a panorama is
+# thousands of pixels wide and carries camera data.
+STRIP_ASPECT = 4.0
+STRIP_MAX_PX = 160
 
 # Common screen sizes in physical pixels (portrait width x height; both orientations match).
 # Sizes that cameras also produce (640x480, 800x600, 1024x768, 1600x1200, 2048x1536 ...)
@@ -205,6 +210,7 @@ class ScreenFeatures:
     column_text: bool = False  # level text set in columns, as pages and apps set it
     contrast: float = 255.0  # standard deviation of the grey levels (blank frames: < 12)
     bezel: float = 0.0  # longest display-bezel edge, fraction of its image side (0: none)
+    strip: bool = False  # a thin strip (4:1 or longer, under 160 px across): a snipped UI line
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -287,6 +293,8 @@ def measure(item: Item, params: ScreenParams = ScreenParams()) -> ScreenFeatures
         ),
         contrast=float(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).std()),
         bezel=bezel,
+        strip=max(a.width, a.height) >= STRIP_ASPECT * min(a.width, a.height)
+        and min(a.width, a.height) < STRIP_MAX_PX,
     )
 
 
@@ -361,6 +369,8 @@ def screenshot_score(f: ScreenFeatures, *, area_px: int = 1_000_000) -> float:
         score = max(score, 0.6)  # rendered pixels kept losslessly, with some UI structure
     if f.device_size and not f.camera_exif:
         score = max(score, 0.55) + (0.1 if flat >= 0.15 else 0.0)
+    if f.strip and not f.camera_exif and f.contrast >= BLANK_CONTRAST:
+        score = max(score, 0.6 if f.png else 0.55)
     if f.column_text and not f.camera_exif:  # a page of rendered text
         s_text = 0.6 + 0.25 * float(np.clip((f.text_area - 0.05) / 0.25, 0.0, 1.0))
         if flat >= 0.15 or bars or f.device_size:
@@ -430,7 +440,8 @@ def _findings(item: Item, f: ScreenFeatures, params: ScreenParams) -> list[Findi
     s_shot = screenshot_score(f, area_px=area)
     if s_shot >= 0.3:
         cues_en, cues_zh = _cue_words(f)
-        photo_box = _framed_photo(a.pixels) if a is not None else None
+        # A snipped strip is a piece of the screen, not a photo shown inside app chrome.
+        photo_box = _framed_photo(a.pixels) if a is not None and not f.strip else None
         if photo_box is None:
             out.append(
                 Finding(
@@ -547,6 +558,9 @@ def _cue_words(f: ScreenFeatures) -> tuple[str, str]:
             "in an app"
         )
         zh.append(f"有 {f.text_lines} 行严格水平、按列对齐排列的文字(网页或应用界面特征)")
+    if f.strip:
+        en.append("a thin strip cut out of a screen, a shape cameras do not produce")
+        zh.append("画面为从屏幕上截取的细长条,相机不会拍出这种比例")
     if f.status_bar:
         en.append("a phone status bar at the top")
         zh.append("顶部有手机状态栏")

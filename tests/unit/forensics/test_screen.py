@@ -290,6 +290,25 @@ def test_camera_exif_is_recognised(photo: np.ndarray) -> None:
     assert not screen.has_camera_exif(b"garbage")
 
 
+def test_a_snipped_strip_is_a_screenshot(photo: np.ndarray) -> None:
+    # One line cut out of a terminal: light text on a dark, not quite flat background.
+    rng = np.random.default_rng(0)
+    line = np.clip(rng.normal(30, 4, (60, 900, 3)), 0, 255).astype(np.uint8)
+    for x in range(10, 880, 14):
+        cv2.putText(line, "a", (x, 40), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (220, 220, 220), 1)
+    for fmt in ("PNG", "JPEG"):
+        found = [f for f in _run(encode(line, fmt)) if f.code == "screenshot"]
+        assert found and found[0].severity.rank >= Severity.MEDIUM.rank
+        assert found[0].data["strip"] and "strip" in found[0].message_en
+    # the whole photo is not a strip; a strip that names a camera is left alone
+    assert not _flagged(_run(encode(photo, "JPEG", quality=90)), "screenshot")
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Canon", "EOS 5D"
+    buf = io.BytesIO()
+    Image.fromarray(line).save(buf, format="JPEG", exif=exif.tobytes())
+    assert not _flagged(_run(buf.getvalue()), "screenshot")
+
+
 def test_unknown_option_is_refused(photo: np.ndarray) -> None:
     with pytest.raises(InvalidParameter, match="flag_scor"):
         _run(encode(photo), flag_scor=0.2)
