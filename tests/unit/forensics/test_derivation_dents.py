@@ -87,14 +87,20 @@ def test_a_cropped_copy_with_a_large_dent_is_derived_through_its_second_plane(
     assert "derived-from-reference" not in _codes(dented[crop], ref)[0]  # what the plane adds
 
 
-@pytest.mark.shared_data
-def test_a_near_duplicate_with_a_large_dent_is_compared_frame_to_frame(
-    shared_data: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _dented_listing(shared_data: Path) -> tuple[np.ndarray, np.ndarray]:
+    """A grocery listing photo with a large dent painted in, and the photo."""
     folder = shared_data / "grocery" / "Red-Grapefruit" / "listing"
     ref = _photo(folder, sorted(p.name for p in folder.iterdir())[0])
     h, w = ref.shape[:2]
     dented, _zone = _dent(ref, (w * 0.5, h * 0.45), 0.22 * np.sqrt(h * w), 0.35)
+    return dented, ref
+
+
+@pytest.mark.shared_data
+def test_a_near_duplicate_with_a_large_dent_is_compared_frame_to_frame(
+    shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dented, ref = _dented_listing(shared_data)
     codes, _mask = _codes(dented, ref)
     assert {"derived-from-reference", "derived-with-local-edit"} <= codes
     monkeypatch.setattr(D, "HASH_ROUTE_PDQ_BITS", 31)  # PDQ's own match distance
@@ -105,10 +111,7 @@ def test_a_near_duplicate_with_a_large_dent_is_compared_frame_to_frame(
 def test_the_hash_route_compares_the_two_closest_references_only(
     shared_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = shared_data / "grocery" / "Red-Grapefruit" / "listing"
-    ref = _photo(folder, sorted(p.name for p in folder.iterdir())[0])
-    h, w = ref.shape[:2]
-    dented, _zone = _dent(ref, (w * 0.5, h * 0.45), 0.22 * np.sqrt(h * w), 0.35)
+    dented, ref = _dented_listing(shared_data)
     # four near-duplicate references (re-encoded, slightly brighter): every one within the
     # hash route's distance; none explains the evidence here, so every allowed try is made
     refs = [encode(np.clip(ref.astype(int) + k, 0, 255).astype(np.uint8)) for k in (0, 3, 6, 9)]

@@ -160,19 +160,24 @@ def test_centred_level_labels_are_not_a_page_of_text() -> None:
     assert _flagged(page, "screenshot")
 
 
+def _features(**cues: object) -> screen.ScreenFeatures:
+    """Screen features with no cue set, but those given."""
+    base: dict[str, object] = {
+        "ui_flat_fraction": 0.0,
+        "status_bar": False,
+        "navigation_bar": False,
+        "device_size": False,
+        "camera_exif": False,
+        "moire_peak": 0.0,
+        "moire_consistency": 0.0,
+    }
+    return screen.ScreenFeatures(**{**base, **cues})  # type: ignore[arg-type]
+
+
 def test_text_over_local_moire_is_a_recapture() -> None:
     def feats(**kw: object) -> screen.ScreenFeatures:
-        base: dict[str, object] = {
-            "ui_flat_fraction": 0.0,
-            "status_bar": False,
-            "navigation_bar": False,
-            "device_size": False,
-            "camera_exif": False,
-            "moire_peak": 2.2,  # one window with a strong peak ...
-            "moire_consistency": 1.3,  # ... but not across the frame
-            "text_lines": 8,
-        }
-        return screen.ScreenFeatures(**{**base, **kw})  # type: ignore[arg-type]
+        # one window with a strong peak, but not across the frame; lines of text
+        return _features(**{"moire_peak": 2.2, "moire_consistency": 1.3, "text_lines": 8, **kw})
 
     assert screen.recapture_score(feats()) >= 0.5
     assert screen.recapture_score(feats(text_lines=0)) == 0.0  # a regular texture alone
@@ -244,17 +249,8 @@ def test_a_bezel_edge_broken_by_dark_picture_is_joined() -> None:
 
 def test_bezel_counts_only_on_a_photo() -> None:
     def feats(**kw: object) -> screen.ScreenFeatures:
-        base: dict[str, object] = {
-            "ui_flat_fraction": 0.0,
-            "status_bar": False,
-            "navigation_bar": False,
-            "device_size": False,
-            "camera_exif": True,
-            "moire_peak": 1.4,
-            "moire_consistency": 1.3,
-            "bezel": 0.6,
-        }
-        return screen.ScreenFeatures(**{**base, **kw})  # type: ignore[arg-type]
+        cues = {"camera_exif": True, "moire_peak": 1.4, "moire_consistency": 1.3, "bezel": 0.6}
+        return _features(**{**cues, **kw})
 
     assert screen.recapture_score(feats()) >= 0.5
     assert screen.recapture_score(feats(bezel=0.0)) == 0.0
