@@ -602,10 +602,15 @@ def _grow_into_resynthesis(
 def _reach(seed: Mask, factor: float = 0.6) -> Mask:
     """Around each change, a margin of ``factor`` times its radius: an editor re-synthesises
     about half the brush size around its stroke, so a margin grows no further."""
-    reach = np.zeros(seed.shape, bool)
+    return _reaches(seed, (factor,))[0]
+
+
+def _reaches(seed: Mask, factors: tuple[float, ...]) -> list[Mask]:
+    """:func:`_reach` for several factors, from one distance map per change."""
+    reaches = [np.zeros(seed.shape, bool) for _ in factors]
     box = _bounding_box(seed)
     if box is None:
-        return reach
+        return reaches
     top, left = box[0].start, box[1].start
     # Every component lies inside the seed's bounding box: only that is labelled.
     n, labels, stats, _ = cv2.connectedComponentsWithStats(
@@ -615,17 +620,19 @@ def _reach(seed: Mask, factor: float = 0.6) -> Mask:
         x, y, w, h, area = stats[i]
         # A thin stroke's brush covered its length, not just its few pixels of area.
         radius = max(np.sqrt(area / np.pi), REACH_DIAGONAL * np.hypot(w, h))
-        r = int(max(2.0, factor * radius))
+        rs = [int(max(2.0, f * radius)) for f in factors]
+        r = max(rs)
         x0, y0 = max(0, left + x - r), max(0, top + y - r)
         x1, y1 = min(seed.shape[1], left + x + w + r), min(seed.shape[0], top + y + h + r)
         part = np.zeros((y1 - y0, x1 - x0), np.uint8)
         oy, ox = top + y - y0, left + x - x0
         part[oy : oy + h, ox : ox + w] = labels[y : y + h, x : x + w] == i
         # Within r of the part: a distance transform costs the same for any r, a disc
-        # dilation grows with its area.
+        # dilation grows with its area. The exact transform does not depend on the window.
         dist = cv2.distanceTransform(1 - part, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-        reach[y0:y1, x0:x1] |= dist <= r
-    return reach
+        for reach, ri in zip(reaches, rs, strict=True):
+            reach[y0:y1, x0:x1] |= dist <= ri
+    return reaches
 
 
 def _bounding_box(mask: Mask) -> tuple[slice, slice] | None:
@@ -753,8 +760,7 @@ def _fine_resynthesis(
     zone) and kept only where it touches a found change and stays within its reach. Only
     the window holding that ring is warped and filtered.
     """
-    reach = _reach(seed)
-    around = _reach(seed, FINE_AROUND)
+    reach, around = _reaches(seed, (0.6, FINE_AROUND))
     box = _bounding_box(around)
     if box is None:
         return seed

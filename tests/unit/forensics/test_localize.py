@@ -160,7 +160,7 @@ def _blobs(seed: int, shape: tuple[int, int] = (90, 130)) -> np.ndarray:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_mask_helpers_label_only_the_box_and_agree_with_whole_image_labelling(seed: int) -> None:
-    from trueclaim.forensics.localize import _fill_holes, _reach, _touching
+    from trueclaim.forensics.localize import _fill_holes, _reach, _reaches, _touching
 
     mask = _blobs(seed)
     h, w = mask.shape
@@ -185,6 +185,9 @@ def test_mask_helpers_label_only_the_box_and_agree_with_whole_image_labelling(se
         r = int(max(2.0, 0.6 * max(np.sqrt(area / np.pi), 0.25 * np.hypot(bw, bh))))
         reach |= ndimage.distance_transform_edt(labels != i) <= r
     assert np.array_equal(_reach(mask), reach)
+    # Several reaches from one distance map each: the same as one call per factor.
+    near, far = _reaches(mask, (0.6, 1.8))
+    assert np.array_equal(near, reach) and np.array_equal(far, _reach(mask, 1.8))
     empty = np.zeros(mask.shape, bool)
     assert not _fill_holes(empty).any() and not _reach(empty).any()
     assert not _touching(empty, empty).any()
