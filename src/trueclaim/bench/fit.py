@@ -183,6 +183,17 @@ def fit_score_model(
     )
 
 
+def _weight_bounds(code: str, max_weight: float) -> tuple[float, float]:
+    """The box one code's weight is fitted in (see the module docstring)."""
+    if code in GENUINE_LEANING:
+        return -1.5, 0.0
+    if code in AI_LABEL_CODES:
+        return SEVERITY_PRIOR["high"], max_weight
+    if code in SCREEN_CODES:
+        return min(SCREEN_FLOOR, max_weight), max_weight
+    return 0.0, max_weight
+
+
 def _solve(
     rows: Sequence[Mapping[str, float]],
     labels: np.ndarray,
@@ -219,16 +230,7 @@ def _solve(
 
     bounds = (
         [(-12.0, 6.0)]
-        + [
-            (-1.5, 0.0)
-            if c in GENUINE_LEANING
-            else (SEVERITY_PRIOR["high"], max_weight)
-            if c in AI_LABEL_CODES
-            else (min(SCREEN_FLOOR, max_weight), max_weight)
-            if c in SCREEN_CODES
-            else (0.0, max_weight)
-            for c in codes
-        ]
+        + [_weight_bounds(c, max_weight) for c in codes]
         + [(0.0, max_interaction)] * len(pairs)
     )
     theta0 = np.zeros(len(codes) + len(pairs) + 1)

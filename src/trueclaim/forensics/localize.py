@@ -578,6 +578,7 @@ REFINE_MAX_SHIFT = 0.06
 GROW_RATIO = 2.0
 GROW_SIGMA = 3.0
 REACH_DIAGONAL = 0.25  # a stroke's radius is at least this share of its box's diagonal
+REACH_FACTOR = 0.6  # an editor re-synthesises about this share of its brush radius around it
 
 
 def _grow_into_resynthesis(
@@ -599,7 +600,7 @@ def _grow_into_resynthesis(
     return _fill_holes(_touching((zone & _reach(seed)) | seed, seed))
 
 
-def _reach(seed: Mask, factor: float = 0.6) -> Mask:
+def _reach(seed: Mask, factor: float = REACH_FACTOR) -> Mask:
     """Around each change, a margin of ``factor`` times its radius: an editor re-synthesises
     about half the brush size around its stroke, so a margin grows no further."""
     return _reaches(seed, (factor,))[0]
@@ -760,7 +761,7 @@ def _fine_resynthesis(
     zone) and kept only where it touches a found change and stays within its reach. Only
     the window holding that ring is warped and filtered.
     """
-    reach, around = _reaches(seed, (0.6, FINE_AROUND))
+    reach, around = _reaches(seed, (REACH_FACTOR, FINE_AROUND))
     box = _bounding_box(around)
     if box is None:
         return seed
