@@ -46,6 +46,7 @@ from trueclaim.forensics.case import Case, Item
 from trueclaim.forensics.errors import InvalidParameter
 from trueclaim.forensics.framing import find_content_box
 from trueclaim.forensics.screen_cues import (
+    Moire,
     detect_bars,
     moire_strength,
     screen_bezel,
@@ -68,7 +69,7 @@ __all__ = [
 ]
 
 DETECTOR = "screen"
-ALGORITHM_VERSION = "screen-5"
+ALGORITHM_VERSION = "screen-6"
 # Grey-level standard deviation under which a frame is blank (a placeholder, a lens cap, an
 # underexposed shot): its exact-flat areas come from emptiness or clipped blacks, not from UI.
 # Screenshots of apps and pages sit above 18 on the development images (text on a background).
@@ -78,6 +79,13 @@ BLANK_CONTRAST = 12.0
 # thousands of pixels wide and carries camera data.
 STRIP_ASPECT = 4.0
 STRIP_MAX_PX = 160
+# Level text in columns is a page (an app, a web page, a document) when it fills the frame:
+# this many lines or this share of the area. Fewer lines over a picture, with no flat UI
+# colour, bars or device size, are a caption or a poster's title: a low note only. Screenshots
+# of pages on the development images hold 7 to 59 lines; captioned photos and posters 6 to 9
+# lines over 13-20 % of the frame.
+PAGE_LINES = 12
+PAGE_AREA = 0.3
 
 # Common screen sizes in physical pixels (portrait width x height; both orientations match).
 # Sizes that cameras also produce (640x480, 800x600, 1024x768, 1600x1200, 2048x1536 ...)
@@ -211,6 +219,7 @@ class ScreenFeatures:
     contrast: float = 255.0  # standard deviation of the grey levels (blank frames: < 12)
     bezel: float = 0.0  # longest display-bezel edge, fraction of its image side (0: none)
     strip: bool = False  # a thin strip (4:1 or longer, under 160 px across): a snipped UI line
+    moire_repeat: int = 0  # windows sharing one strong spectral peak, apart from each other
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -255,12 +264,12 @@ def measure(item: Item, params: ScreenParams = ScreenParams()) -> ScreenFeatures
         raise InvalidParameter(f"Evidence {item.index + 1} has no pixels; decode it first.")
     rgb = a.pixels
     top, bottom = detect_bars(rgb, min_frac=params.bar_min_frac, max_frac=params.bar_max_frac)
-    peak, consistency, bezel = (0.0, 0.0, 0.0)
+    moire, bezel = Moire(0.0, 0.0), 0.0
     if params.recapture:
         bezel = screen_bezel(rgb)
         full = item.full if max(a.width, a.height) > max(rgb.shape[:2]) else a
         pixels = full.pixels if full is not None else rgb
-        peak, consistency = moire_strength(pixels, window_px=params.spectrum_window_px)
+        moire = moire_strength(pixels, window_px=params.spectrum_window_px)
     camera = _camera_metadata(item)
     tiff = a.format == "TIFF"
     lines, area, level, aligned = 0, 0.0, 0.0, 0
@@ -277,8 +286,9 @@ def measure(item: Item, params: ScreenParams = ScreenParams()) -> ScreenFeatures
         navigation_bar=bottom,
         device_size=is_device_size(a.width, a.height),
         camera_exif=camera,
-        moire_peak=peak,
-        moire_consistency=consistency,
+        moire_peak=moire.peak,
+        moire_consistency=moire.consistency,
+        moire_repeat=moire.repeat,
         straight_lines=straight_lines(rgb),
         tiff=tiff,
         png=a.format == "PNG",
@@ -375,6 +385,8 @@ def screenshot_score(f: ScreenFeatures, *, area_px: int = 1_000_000) -> float:
         s_text = 0.6 + 0.25 * float(np.clip((f.text_area - 0.05) / 0.25, 0.0, 1.0))
         if flat >= 0.15 or bars or f.device_size:
             s_text += 0.1
+        elif f.text_lines < PAGE_LINES and f.text_area < PAGE_AREA:
+            s_text = 0.45  # a caption or a title set over a picture, with no UI around it
         score = max(score, s_text)
     if f.camera_exif or f.tiff:
         score *= 0.5
@@ -401,16 +413,20 @@ def recapture_score(f: ScreenFeatures) -> float:
     # on 5 of 23 recaptures, on 3 of 852 shop photos (a dark shelf edge along the top) and on
     # none of the ordinary photos or camera files. Medium alone; with a moiré note, more.
     s_bezel = 0.55 if _photographed_bezel(f) else 0.0
+    # One strong peak frequency again in a separate part of the frame: a moiré beat across a
+    # display. On 6 of 23 recaptures (2 that nothing else flags); on none of the colour
+    # ordinary photos, camera files or shop photos but one already flagged by its median.
+    s_repeat = 0.55 if f.moire_repeat >= 2 else 0.0
     c = f.moire_consistency
     if c < 1.55:
-        return max(s_text, s_bezel)
+        return max(s_text, s_bezel, s_repeat)
     if c < 1.8:  # 1-2 % of honest phone photos reach this: a low note only
         s_moire = float(0.3 + 0.2 * (c - 1.55) / 0.25)
     else:
         s_moire = float(np.clip(0.5 + 0.45 * (c - 1.8) / 1.2, 0.0, 0.95))
     if s_bezel:
         s_moire = min(0.95, s_moire + 0.2)
-    return max(s_text, s_bezel, s_moire)
+    return max(s_text, s_bezel, s_repeat, s_moire)
 
 
 def _photographed_text(f: ScreenFeatures) -> bool:
@@ -504,6 +520,12 @@ def _findings(item: Item, f: ScreenFeatures, params: ScreenParams) -> list[Findi
         elif _photographed_bezel(f) and not _photographed_text(f):
             why_en = "a display's dark bezel runs straight along one side, the lit picture inside"
             why_zh = "画面一侧有一条笔直的显示器深色边框,边框内为发光的画面"
+        elif f.moire_repeat >= 2 and not _photographed_text(f):
+            why_en = (
+                f"one moiré frequency from a display's pixel grid recurs in {f.moire_repeat} "
+                "separate parts of the frame"
+            )
+            why_zh = f"显示器像素网格造成的同一频率摩尔纹在画面 {f.moire_repeat} 个不同区域重复出现"
         else:
             why_en = f"{f.text_lines} lines of text over a moiré pattern from a display's pixels"
             why_zh = f"画面有 {f.text_lines} 行文字,并带有显示器像素造成的摩尔纹"

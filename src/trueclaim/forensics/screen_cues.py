@@ -304,13 +304,34 @@ def _longest_edge(
     return float(min(best, 1.0))
 
 
-def moire_strength(rgb: RGBImage, *, window_px: int = 256) -> tuple[float, float]:
-    """Periodic-peak strength of the high-pass spectrum: (strongest window, median window).
+@dataclass(frozen=True, slots=True)
+class Moire:
+    """Periodic peaks of the high-pass spectrum in five windows of the frame."""
+
+    peak: float  # strongest window: mean of its 8 largest log-excesses
+    consistency: float  # median window, so the pattern must cover most of the frame
+    repeat: int = 0  # most windows, pairwise disjoint from the first, sharing one strong peak
+
+
+# A screen's moiré is the beat of its pixel pitch against the sensor's, so one frequency recurs
+# across the display; a real periodic texture (tiles, shelves, paving) changes frequency with
+# perspective and distance. A peak this strong (log-excess) in one window, found again within
+# ``REPEAT_BINS`` frequency bins at ``REPEAT_SUPPORT`` or more in a disjoint window, counts.
+REPEAT_PEAK = 2.0
+REPEAT_SUPPORT = 1.7
+REPEAT_BINS = 2
+
+
+def moire_strength(rgb: RGBImage, *, window_px: int = 256) -> Moire:
+    """Periodic-peak strength of the high-pass spectrum (see :class:`Moire`).
 
     Give it full-resolution pixels (a screen's pixel grid is finer than a reduced image can
     hold). Five windows; per window, the mean of the 8 largest log-excesses over the local
     spectral background (9x9 median), off the axes and the JPEG 8x8 grid frequencies.
-    Images under ``window_px`` use half-size windows; (0, 0) when even those do not fit.
+    ``repeat`` counts windows that do not overlap the window holding a strong peak and hold
+    the same frequency (windows of a small image overlap and share their texture, so they do
+    not count). Images under ``window_px`` use half-size windows; all zero when even those do
+    not fit.
     """
     g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     n = window_px
@@ -318,15 +339,42 @@ def moire_strength(rgb: RGBImage, *, window_px: int = 256) -> tuple[float, float
     if min(h, w) < n:
         n = n // 2
     if h < n or w < n:
-        return 0.0, 0.0
+        return Moire(0.0, 0.0)
     valid = _spectrum_mask(n)
     win = np.outer(np.hanning(n), np.hanning(n)).astype(np.float32)
-    peaks = []
+    peaks: list[float] = []
+    tops: list[np.ndarray] = []
+    origins: list[tuple[int, int]] = []
     for fy, fx in ((0.5, 0.5), (0.3, 0.3), (0.7, 0.7), (0.3, 0.7), (0.7, 0.3)):
         y = min(max(0, int(fy * h - n / 2)), h - n)
         x = min(max(0, int(fx * w - n / 2)), w - n)
-        peaks.append(_window_peak(g[y : y + n, x : x + n], win, valid))
-    return float(max(peaks)), float(np.median(peaks))
+        peak, top = _window_peak(g[y : y + n, x : x + n], win, valid)
+        peaks.append(peak)
+        tops.append(top)
+        origins.append((y, x))
+    return Moire(float(max(peaks)), float(np.median(peaks)), _repeat(tops, origins, n))
+
+
+def _repeat(tops: list[np.ndarray], origins: list[tuple[int, int]], n: int) -> int:
+    """Windows sharing one strong peak frequency with a window they do not overlap."""
+    best = 0
+    for i, top in enumerate(tops):
+        for fy, fx, v in top:
+            if v < REPEAT_PEAK:
+                continue
+            count = 1
+            for j, other in enumerate(tops):
+                if j == i or (
+                    abs(origins[i][0] - origins[j][0]) < n
+                    and abs(origins[i][1] - origins[j][1]) < n
+                ):
+                    continue
+                near = (np.abs(other[:, 0] - fy) <= REPEAT_BINS) & (
+                    np.abs(other[:, 1] - fx) <= REPEAT_BINS
+                )
+                count += bool(np.any(near & (other[:, 2] >= REPEAT_SUPPORT)))
+            best = max(best, count)
+    return best
 
 
 def _spectrum_mask(n: int) -> np.ndarray:
@@ -350,10 +398,25 @@ def _median9(spec: np.ndarray) -> np.ndarray:
     return cv2.medianBlur(levels, 9).astype(np.float32) * step + lo
 
 
-def _window_peak(g: np.ndarray, win: np.ndarray, valid: np.ndarray) -> float:
+def _window_peak(g: np.ndarray, win: np.ndarray, valid: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean of the 8 largest log-excesses, and the 12 largest as rows (fy, fx, excess).
+
+    Frequencies are folded onto one half-plane (the spectrum of real pixels is symmetric).
+    """
     f = g.astype(np.float32)
     hp = f - cv2.GaussianBlur(f, (0, 0), 3)
     hp = (hp - hp.mean()) * win
     spec = np.log(np.abs(np.fft.fftshift(np.fft.fft2(hp))) + 1e-3)
-    excess = (spec - _median9(spec))[valid]
-    return float(np.sort(excess)[-8:].mean())
+    excess = spec - _median9(spec)
+    flat = np.where(valid, excess, -np.inf).ravel()
+    idx = np.argpartition(flat, -12)[-12:]
+    vals = flat[idx]
+    order = np.argsort(vals)
+    idx, vals = idx[order], vals[order]
+    n = g.shape[0]
+    fy, fx = np.divmod(idx, g.shape[1])
+    fy, fx = fy - n // 2, fx - g.shape[1] // 2
+    flip = (fy < 0) | ((fy == 0) & (fx < 0))
+    fy, fx = np.where(flip, -fy, fy), np.where(flip, -fx, fx)
+    top = np.stack([fy, fx, vals]).T.astype(np.float64)
+    return float(vals[-8:].mean()), top

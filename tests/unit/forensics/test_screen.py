@@ -174,6 +174,20 @@ def _features(**cues: object) -> screen.ScreenFeatures:
     return screen.ScreenFeatures(**{**base, **cues})  # type: ignore[arg-type]
 
 
+def test_a_caption_over_a_picture_is_not_a_page() -> None:
+    def feats(**kw: object) -> screen.ScreenFeatures:
+        # level lines in a column, no flat UI colour, no bars, not a device size
+        cues = {"text_lines": 6, "text_area": 0.13, "level_text": True, "column_text": True}
+        return _features(**{**cues, "text_level": 1.0, "text_aligned": 4, **kw})
+
+    flag = screen.ScreenParams().flag_score
+    assert 0.3 <= screen.screenshot_score(feats()) < flag  # a captioned photo: a low note
+    assert screen.screenshot_score(feats(text_lines=14)) >= flag  # a page of text
+    assert screen.screenshot_score(feats(text_area=0.4)) >= flag  # large text fills the frame
+    assert screen.screenshot_score(feats(ui_flat_fraction=0.2)) >= flag  # text in app chrome
+    assert screen.screenshot_score(feats(device_size=True)) >= flag
+
+
 def test_text_over_local_moire_is_a_recapture() -> None:
     def feats(**kw: object) -> screen.ScreenFeatures:
         # one window with a strong peak, but not across the frame; lines of text
@@ -195,6 +209,30 @@ def test_simulated_moire_is_a_recapture(photo: np.ndarray) -> None:
     assert _flagged(findings, "screen-recapture")
     clean = _run(encode(base.astype(np.uint8), "JPEG", quality=92))
     assert not any(f.code == "screen-recapture" for f in clean)
+
+
+def test_one_moire_frequency_in_separate_parts_is_a_recapture(photo: np.ndarray) -> None:
+    from trueclaim.forensics.screen_cues import moire_strength
+
+    base = np.asarray(Image.fromarray(photo).resize((1024, 680))).astype(np.float32)
+    yy, xx = np.mgrid[: base.shape[0], : base.shape[1]]
+
+    def patches(fx2: float, fy2: float) -> np.ndarray:
+        # a faint grating in the top-left and bottom-right quarters only
+        out = base.copy()
+        first = 7.0 * np.sin(2 * np.pi * (xx * 0.23 + yy * 0.11))
+        second = 7.0 * np.sin(2 * np.pi * (xx * fx2 + yy * fy2))
+        out[:300, :420] += first[:300, :420, None]
+        out[380:, 600:] += second[380:, 600:, None]
+        return np.clip(out, 0, 255).astype(np.uint8)
+
+    same = moire_strength(patches(0.23, 0.11))
+    assert same.repeat >= 2 and same.consistency < 1.55  # two windows of five: no median
+    assert screen.recapture_score(_features(moire_repeat=same.repeat)) >= 0.5
+    # A real texture changes frequency across the frame (perspective): no repeat.
+    assert moire_strength(patches(0.31, 0.05)).repeat < 2
+    assert moire_strength(base.astype(np.uint8)).repeat < 2
+    assert screen.recapture_score(_features(moire_repeat=2, greyscale=True)) == 0.0
 
 
 def _screen_on_desk(photo: np.ndarray, *, bezel_noise: float, seed: int = 0) -> np.ndarray:
