@@ -9,7 +9,8 @@ Two layouts are understood:
   cases submit the listing itself, disguised.
 * any other folder of photos (e.g. camera files): each readable photo is a reference; forged
   cases are edited copies of it; genuine cases pair it with a different, unrelated photo (an
-  honest buyer's photo is never a copy of the listing).
+  honest buyer's photo is never a copy of the listing) that names a camera in its EXIF and is
+  not a blank frame (screenshots, drawings and plots in such folders are sources only).
 
 Each case gets its own seeded generator from ``(seed, id)``, so ``--limit`` and ``--kinds``
 select cases without changing them. Details of each forgery go to ``generation.jsonl``.

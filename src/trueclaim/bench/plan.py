@@ -18,6 +18,7 @@ import numpy as np
 
 from trueclaim.forensics.decode import decode_image
 from trueclaim.forensics.errors import ForensicsError
+from trueclaim.forensics.metadata import read_metadata
 from trueclaim.forensics.types import RGBImage
 
 IMAGE_SUFFIXES = frozenset(
@@ -49,6 +50,10 @@ UNEDITED_EVASIONS: tuple[str, ...] = (
     "mixed",
 )
 MIN_SIDE = 96
+# EXIF tags that name the camera or the exposure: a partner photo must carry one of them.
+CAMERA_TAGS = ("Make", "Model", "ExposureTime", "FNumber")
+# Grey-level standard deviation under which a frame is blank (a lens cap, a white card).
+BLANK_CONTRAST = 12.0
 
 
 class MakeError(Exception):
@@ -187,9 +192,11 @@ def plan_photos(source_dir: Path, seed: int, skipped: list[str]) -> list[CasePla
     used: set[str] = set()
     rng = np.random.default_rng(seed)
     usable: list[tuple[Path, np.ndarray]] = []
+    photos: set[Path] = set()  # files that may stand for a buyer's honest photo
     for path in _images(source_dir):
         try:
-            decoded = decode_image(path.read_bytes(), max_side=256)
+            data = path.read_bytes()
+            decoded = decode_image(data, max_side=256)
         except (ForensicsError, OSError) as exc:
             skipped.append(f"{path.relative_to(source_dir)}: unreadable ({exc})")
             continue
@@ -197,6 +204,8 @@ def plan_photos(source_dir: Path, seed: int, skipped: list[str]) -> list[CasePla
             skipped.append(f"{path.relative_to(source_dir)}: smaller than {MIN_SIDE} px")
             continue
         usable.append((path, _dihedral_hashes(decoded.pixels)))
+        if _camera_photo(data, decoded.pixels):
+            photos.add(path)
     if len(usable) < 2:
         raise MakeError(f"{source_dir} has fewer than 2 readable photos of at least {MIN_SIDE} px.")
     plans: list[CasePlan] = []
@@ -224,7 +233,7 @@ def plan_photos(source_dir: Path, seed: int, skipped: list[str]) -> list[CasePla
         plans.append(
             CasePlan(f"{stem}-u0", "forged", _kind("photo-unedited", ev), path, (path,), evasion=ev)
         )
-        others = [p for p, h in usable if p != path and _distance(h, hashes) > 12]
+        others = [p for p, h in usable if p != path and p in photos and _distance(h, hashes) > 12]
         partners: list[int] = [int(j) for j in rng.permutation(len(others))[:4]]
         for k, j in enumerate(partners):
             other = others[int(j)]
@@ -240,6 +249,25 @@ def plan_photos(source_dir: Path, seed: int, skipped: list[str]) -> list[CasePla
                 )
             )
     return plans
+
+
+def _camera_photo(data: bytes, rgb: RGBImage) -> bool:
+    """A file a camera wrote of a scene: it names the camera and is not a blank frame.
+
+    Camera folders also hold screenshots, drawings, plots and blank test frames. They are
+    good sources for forgeries (anything can be a reference), but the genuine case's
+    evidence stands for a buyer's honest photo of the goods, which a screenshot of a
+    metadata viewer or a white frame is not.
+    """
+    try:
+        exif = read_metadata(data).exif
+    except (ForensicsError, ValueError, OSError) as exc:
+        del exc  # unreadable metadata names no camera
+        return False
+    if exif is None or not any(exif.get(k) for k in CAMERA_TAGS):
+        return False
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if rgb.ndim == 3 else rgb
+    return float(grey.std()) >= BLANK_CONTRAST
 
 
 def _dihedral_hashes(rgb: RGBImage) -> np.ndarray:

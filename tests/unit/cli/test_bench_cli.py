@@ -15,11 +15,14 @@ from trueclaim.cli.main import app
 runner = CliRunner()
 
 
-def _save(path: Path, rgb: np.ndarray, side: int = 240) -> None:
+def _save(path: Path, rgb: np.ndarray, side: int = 240, *, camera: str = "") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     im = Image.fromarray(rgb)
     im.thumbnail((side, side))
-    im.save(path, quality=90)
+    exif = Image.Exif()
+    if camera:
+        exif[0x010F] = camera  # Make
+    im.save(path, quality=90, exif=exif)
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +137,7 @@ def test_make_run_score_resume(tmp_path: Path, products: Path) -> None:
 def test_make_on_a_plain_photo_folder(tmp_path: Path, photos: dict[str, np.ndarray]) -> None:
     src = tmp_path / "camera"
     for name, rgb in photos.items():
-        _save(src / f"{name}.jpg", rgb, 256)
+        _save(src / f"{name}.jpg", rgb, 256, camera="" if name == "cat" else "TestCam")
     Image.fromarray(photos["coffee"]).save(src / "coffee.png")  # same stem as coffee.jpg
     (src / "tiny.jpg").write_bytes(b"not an image")
     out = tmp_path / "set"
@@ -146,11 +149,14 @@ def test_make_on_a_plain_photo_folder(tmp_path: Path, photos: dict[str, np.ndarr
     assert len({c["id"] for c in cases}) == len(cases)
     kinds = {str(c["kind"]) for c in cases}
     assert all(k.startswith(("photo-damage", "genuine-other-photo")) for k in kinds)
-    for c in cases:
-        if c["kind"] == "genuine-other-photo":  # an honest photo is a different photo, as is
-            src_bytes = {p.read_bytes() for p in src.iterdir()}
-            assert (out / c["evidence"][0]).read_bytes() in src_bytes  # type: ignore[index]
-            assert c["evidence"][0] != c["references"][0]  # type: ignore[index]
+    camera_files = {(src / f"{n}.jpg").read_bytes() for n in photos if n != "cat"}
+    honest = [c for c in cases if c["kind"] == "genuine-other-photo"]
+    assert honest
+    for c in honest:  # an honest photo is a different photo, as is, that names a camera:
+        # cat.jpg (no camera data) and coffee.png are sources of forgeries only
+        assert (out / c["evidence"][0]).read_bytes() in camera_files  # type: ignore[index]
+        assert c["evidence"][0] != c["references"][0]  # type: ignore[index]
+    assert any("cat" in str(c["references"]) for c in cases)
     assert "tiny.jpg" in made.output  # skipped sources are named
 
 
