@@ -69,6 +69,18 @@ def test_recompressed_copy_shows_no_change() -> None:
     assert change.residual_motion_px < 0.5
 
 
+def test_a_fit_pulled_off_by_a_tenth_of_the_frame_is_corrected_by_the_flow() -> None:
+    """A large dent can pull the feature fit off the copy's plane by several percent of the
+    frame at its corners; the flow over the rest still finds the plane and corrects it."""
+    ref = cv2.resize(np.ascontiguousarray(data.chelsea()), (600, 400), interpolation=cv2.INTER_AREA)
+    evidence = decode_image(encode(ref, "JPEG", quality=90)).pixels
+    off = np.array([[1.0, 0.0, 60.0], [0.0, 1.0, 20.0], [0.0, 0.0, 1.0]])  # 10 % of the width
+    change = localize_changes(ref, evidence, off, work_side=384)
+    assert change.explained_fraction > 0.95
+    assert change.residual_motion_px < 0.5
+    assert change.mask.mean() < 0.002
+
+
 def test_dark_crack_is_described_in_words() -> None:
     photo = np.ascontiguousarray(data.chelsea())
     edited = photo.copy()
