@@ -6,7 +6,8 @@ Two questions, each answered from simple physical cues on the shared analysis pi
 large areas of exactly one colour (a camera sensor never produces them: noise and
 demosaicing make every block differ a little), many lines of text set exactly level with
 the pixel grid and in columns (app and web pages; a photo holds a few labels at the camera's
-angle, and packaging photographed square-on holds level lines centred or scattered), a
+angle, packaging photographed square-on holds level lines centred or scattered, and a few
+level lines over a picture with no UI around them are a caption or a poster's title), a
 status bar at the top and a navigation bar at the bottom (a uniform band holding small
 high-contrast glyphs at both ends), a pixel size that is exactly a common screen size while
 the file carries no camera EXIF, and a PNG container without camera EXIF together with some
@@ -22,7 +23,9 @@ moiré, i.e. isolated periodic peaks in the high-pass spectrum that repeat acros
 a strong peak in one window counts too when the file (no camera EXIF) shows lines of text.
 Peaks are measured in five windows of the full-resolution decode, excluding the JPEG
 block-grid frequencies and the spectrum's axes (straight edges); the median window counts,
-so the pattern must cover most of the frame.
+so the pattern must cover most of the frame. One strong peak frequency found again in a
+window that does not overlap the first counts too (a display's beat recurs across it; a real
+texture changes frequency with perspective), as does a display's dark bezel along a border.
 
 A screenshot whose content (UI bars and borders stripped) is a camera-like photo is reported
 as ``screenshot-of-photo`` with the photo's box: a buyer showing a gallery photo, or a
