@@ -235,8 +235,9 @@ def _localize_in_frame(
     unit = max(1.0, ref_scale)
     warp = np.zeros(small.shape, bool)
     if flow_dense is not None:
+        still = WARP_STILL_FULL_PX if compared >= WARP_FULL_COVER else WARP_STILL_PX
         warp, pushed = _local_warps(
-            flow_dense, flow_points, flow_residuals, unit, valid, agree, small, texture > 8.0
+            flow_dense, flow_points, flow_residuals, unit, valid, agree, small, texture > 8.0, still
         )
         if warp.any():
             # A dent or liquify stroke: the reference, locally pushed. The evidence is judged
@@ -321,6 +322,11 @@ WARP_PX = 1.0  # flow left after alignment, in pixels of the coarser image, that
 WARP_MAX_FRACTION = 0.6  # of the compared area: beyond that nothing is "local"
 WARP_GAIN = 0.85  # a pushed zone: moving the reference leaves at most this share of the error
 WARP_STILL_PX = 0.5  # the rest of the image must stay this still for a warp to count
+# ... or this still when the reference covers the whole evidence frame (WARP_FULL_COVER of it):
+# a photo from another place sees past the reference's edges, a copy does not; a large dent
+# biases the fitted plane and leaves more motion around it.
+WARP_STILL_FULL_PX = 0.75
+WARP_FULL_COVER = 0.95
 
 
 def _local_warps(
@@ -332,6 +338,7 @@ def _local_warps(
     agree: Mask,
     changed: Mask,
     textured: Mask,
+    still_px: float = WARP_STILL_PX,
 ) -> tuple[Mask, list[Mask]]:
     """Regions the reference was locally pushed into (a painted dent, a liquify stroke).
 
@@ -366,7 +373,7 @@ def _local_warps(
     if warp.sum() > WARP_MAX_FRACTION * valid.sum():
         return none, []
     near = cv2.dilate((warp | changed).astype(np.uint8), _NEAR_CHANGE).astype(bool)
-    if _residual_motion(points, residuals, agree & ~near) / unit > WARP_STILL_PX:
+    if _residual_motion(points, residuals, agree & ~near) / unit > still_px:
         return none, []
     return warp, zones
 
