@@ -19,6 +19,7 @@ import numpy as np
 from trueclaim.forensics.decode import decode_image
 from trueclaim.forensics.errors import ForensicsError
 from trueclaim.forensics.metadata import read_metadata
+from trueclaim.forensics.screen import BLANK_CONTRAST, CAMERA_EXIF_TAGS
 from trueclaim.forensics.types import RGBImage
 
 IMAGE_SUFFIXES = frozenset(
@@ -50,10 +51,6 @@ UNEDITED_EVASIONS: tuple[str, ...] = (
     "mixed",
 )
 MIN_SIDE = 96
-# EXIF tags that name the camera or the exposure: a partner photo must carry one of them.
-CAMERA_TAGS = ("Make", "Model", "ExposureTime", "FNumber")
-# Grey-level standard deviation under which a frame is blank (a lens cap, a white card).
-BLANK_CONTRAST = 12.0
 
 
 class MakeError(Exception):
@@ -264,7 +261,7 @@ def _camera_photo(data: bytes, rgb: RGBImage) -> bool:
     except (ForensicsError, ValueError, OSError) as exc:
         del exc  # unreadable metadata names no camera
         return False
-    if exif is None or not any(exif.get(k) for k in CAMERA_TAGS):
+    if exif is None or not any(exif.get(k) for k in CAMERA_EXIF_TAGS):
         return False
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if rgb.ndim == 3 else rgb
     return float(grey.std()) >= BLANK_CONTRAST

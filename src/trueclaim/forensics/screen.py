@@ -60,6 +60,8 @@ from trueclaim.forensics.screen_cues import (
 from trueclaim.forensics.types import Finding, Region, RGBImage, Severity
 
 __all__ = [
+    "BLANK_CONTRAST",
+    "CAMERA_EXIF_TAGS",
     "DEVICE_SIZES",
     "ScreenFeatures",
     "ScreenParams",
@@ -77,6 +79,8 @@ ALGORITHM_VERSION = "screen-6"
 # underexposed shot): its exact-flat areas come from emptiness or clipped blacks, not from UI.
 # Screenshots of apps and pages sit above 18 on the development images (text on a background).
 BLANK_CONTRAST = 12.0
+# EXIF tags that name a camera or an exposure: a file carrying one was written by a camera.
+CAMERA_EXIF_TAGS = ("Make", "Model", "ExposureTime", "FNumber")
 # A snipping tool cuts one line of an app or a terminal out of the screen: a strip 4:1 or
 # longer and under 160 px across. Cameras and phones frame 1:1 to about 21:9; a panorama is
 # thousands of pixels wide and carries camera data.
@@ -318,8 +322,7 @@ def _camera_metadata(item: Item) -> bool:
     except Exception as exc:
         del exc
         exif = None
-    names = ("Make", "Model", "ExposureTime", "FNumber")
-    if exif is not None and hasattr(exif, "get") and any(exif.get(k) for k in names):
+    if exif is not None and hasattr(exif, "get") and any(exif.get(k) for k in CAMERA_EXIF_TAGS):
         return True
     a = item.analysis
     return a is not None and has_camera_exif(a.info.get("exif"))
