@@ -770,13 +770,14 @@ def _fine_resynthesis(
     energies is judged against its spread on a ring just beyond the reach (global
     recompression, blur, noise or clipped highlights shift a whole neighbourhood, not one
     zone) and kept only where it touches a found change and stays within its reach. Only
-    the window holding that ring is warped and filtered.
+    the window holding that ring is warped and filtered. :func:`_resynthesis_band` then
+    looks for the zone as a whole: a band around the change, of one width, that lost detail.
     """
     reach, around = _reaches(seed, (REACH_FACTOR, FINE_AROUND))
     box = _bounding_box(around)
     if box is None:
         return seed
-    pad = int(np.ceil(3.0 * (FINE_SIGMA + 1.0))) + 2  # the filters' support
+    pad = int(np.ceil(3.0 * (max(FINE_SIGMA, BAND_SIGMA) + 1.0))) + 2  # the filters' support
     win, warped = _warp_window(reference, evidence.shape, to_evidence, box, pad)
 
     in_valid, in_seed, in_reach = valid[win], seed[win], reach[win]
@@ -785,23 +786,33 @@ def _fine_resynthesis(
     side = 2 * FINE_EXCLUDE_PX + 1
     edges = cv2.dilate(in_seed.astype(np.uint8), np.ones((side, side), np.uint8))
     keep = 1.0 - edges.astype(np.float32)
-    weight = cv2.GaussianBlur(keep, (0, 0), FINE_SIGMA) + 1e-3
 
-    def detail_energy(rgb: npt.NDArray[Any]) -> FloatImage:
+    def detail(rgb: npt.NDArray[Any]) -> FloatImage:
         # In place: full-size temporaries cost more in fresh memory than in arithmetic.
         g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
         e: FloatImage = cv2.GaussianBlur(g, (0, 0), 1.0)
         np.subtract(g, e, out=g)
         np.multiply(g, g, out=g)
         np.multiply(g, keep, out=g)
-        cv2.GaussianBlur(g, (0, 0), FINE_SIGMA, dst=e)
-        np.divide(e, weight, out=e)
-        return e
+        return g
 
-    ratio = detail_energy(np.ascontiguousarray(evidence[win]))
-    ratio += 1.0
-    np.divide(ratio, detail_energy(warped) + 1.0, out=ratio)
-    np.log(ratio, out=ratio)
+    def log_ratio(
+        ev_detail: FloatImage, ref_detail: FloatImage, sigma: float
+    ) -> tuple[FloatImage, FloatImage]:
+        """log((evidence detail + 1) / (reference detail + 1)), and log(reference detail + 1)."""
+        weight = cv2.GaussianBlur(keep, (0, 0), sigma) + 1e-3
+        num = cv2.GaussianBlur(ev_detail, (0, 0), sigma)
+        np.divide(num, weight, out=num)
+        np.log1p(num, out=num)
+        den = cv2.GaussianBlur(ref_detail, (0, 0), sigma)
+        np.divide(den, weight, out=den)
+        np.log1p(den, out=den)
+        np.subtract(num, den, out=num)
+        return num, den
+
+    ev_detail = detail(np.ascontiguousarray(evidence[win]))
+    ref_detail = detail(warped)
+    ratio, _level = log_ratio(ev_detail, ref_detail, FINE_SIGMA)
     where = in_valid & ~in_seed
     if where.sum() < 256:
         return seed
@@ -816,7 +827,106 @@ def _fine_resynthesis(
         cv2.MORPH_CLOSE,
         np.ones((5, 5), np.uint8),
     ).astype(bool)
-    return _fill_holes(_touching(zone | seed, seed))
+    out = _fill_holes(_touching(zone | seed, seed))
+    coarse, level = log_ratio(ev_detail, ref_detail, BAND_SIGMA)
+    out[win] |= _resynthesis_band(coarse, level, in_seed, in_valid & around[win], keep > 0)
+    return out
+
+
+BAND_LEVEL_BINS = 8
+
+
+def _by_level(values: FloatImage, levels: FloatImage, at: FloatImage) -> FloatImage:
+    """The median of ``values`` per quantile bin of ``levels``, interpolated at ``at``."""
+    edges = np.unique(np.quantile(levels, np.linspace(0.0, 1.0, BAND_LEVEL_BINS + 1)))
+    if edges.size < 3:
+        return np.full(at.shape, float(np.median(values)), np.float32)
+    which = np.clip(np.searchsorted(edges, levels, side="right") - 1, 0, edges.size - 2)
+    centres, medians = [], []
+    for b in range(edges.size - 1):
+        members = which == b
+        if members.sum() >= 20:
+            centres.append(float(np.median(levels[members])))
+            medians.append(float(np.median(values[members])))
+    if not centres:
+        return np.full(at.shape, float(np.median(values)), np.float32)
+    out: FloatImage = np.interp(at, centres, medians).astype(np.float32)
+    return out
+
+
+BAND_SIGMA = 3.0  # px of the evidence: the detail-energy average the band profile is read from
+BAND_WIDTHS = (0.1, 1.2)  # the band widths tried, in radii of the change
+BAND_T = 3.0  # how far (t statistic) the band must fall below what lies beyond it
+BAND_STEP = 0.1  # and by at least this much (log detail energy): a plateau, not a trend
+BAND_K = 1.0  # robust sigmas below the outside's median that mark a pixel of the band
+
+
+def _resynthesis_band(
+    ratio: FloatImage, level: FloatImage, seed: Mask, valid: Mask, measured: Mask
+) -> Mask:
+    """The re-synthesised zone as one band around the change, found from its profile.
+
+    An editor regenerates everything within some distance of its brush, so the detail lost
+    (``ratio``, the log detail-energy ratio of evidence to reference) forms a plateau that
+    ends at one width. The profile of ``ratio`` against the distance from the change is cut
+    at every width in ``BAND_WIDTHS`` (radii of the change, all its pieces together). The
+    cut where the inside stands furthest below the outside must do so by ``BAND_STEP`` and
+    by ``BAND_T`` in a t statistic over effectively independent samples (one per
+    ``4 pi sigma^2`` pixels of the smoothed ratio). Inside that width, the pixels below the
+    outside's median by ``BAND_K`` robust sigmas that touch the change are the band. Nothing
+    is added when no band stands out: an edit without a regenerated margin.
+
+    Recompression and blur take more of the faint detail than of strong texture, so the ratio
+    also depends on how much detail the reference has (``level``, its log detail energy).
+    That dependence is measured beyond the widest band (median ratio per level bin) and
+    taken out first: a smooth surface that lost its grain to JPEG everywhere is no band.
+    The profile is read on ``measured`` pixels (away from the change's own edges); the band
+    may cover any ``valid`` pixel.
+    """
+    box = _bounding_box(seed)
+    if box is None:
+        return np.zeros(seed.shape, bool)
+    # One edit, often found in pieces (a crack's strokes): its radius spans all of them.
+    bh, bw = box[0].stop - box[0].start, box[1].stop - box[1].start
+    radius = max(np.sqrt(seed.sum() / np.pi), REACH_DIAGONAL * np.hypot(bw, bh))
+    dist = cv2.distanceTransform((~seed).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    use = valid & measured & (dist <= FINE_AROUND * radius)
+    far = use & (dist > BAND_WIDTHS[1] * radius)
+    if far.sum() >= 200:
+        ratio = ratio - _by_level(ratio[far], level[far], level)
+    d = dist[use]
+    r = ratio[use].astype(np.float64)
+    if d.size < 200:
+        return np.zeros(seed.shape, bool)
+    # One-pixel distance bins: cumulative sums give every cut's two means and variances.
+    b = d.astype(np.intp)
+    count = np.cumsum(np.bincount(b))
+    s1 = np.cumsum(np.bincount(b, weights=r))
+    s2 = np.cumsum(np.bincount(b, weights=r * r))
+    per_sample = 4.0 * np.pi * BAND_SIGMA**2
+    best_t, best_w = 0.0, 0
+    for width in np.linspace(*BAND_WIDTHS, 23) * radius:
+        k = min(int(width), count.size - 1)
+        n_in, n_out = count[k], count[-1] - count[k]
+        if n_in < 50 or n_out < 50:
+            continue
+        m_in, m_out = s1[k] / n_in, (s1[-1] - s1[k]) / n_out
+        v_in = max(s2[k] / n_in - m_in**2, 0.0)
+        v_out = max((s2[-1] - s2[k]) / n_out - m_out**2, 0.0)
+        se = np.sqrt(v_in / max(1.0, n_in / per_sample) + v_out / max(1.0, n_out / per_sample))
+        t = (m_out - m_in) / (se + 1e-9)
+        if t > best_t and m_out - m_in >= BAND_STEP:
+            best_t, best_w = t, k
+    if best_t < BAND_T:
+        return np.zeros(seed.shape, bool)
+    outside = r[b > best_w]
+    med = float(np.median(outside))
+    spread = float(np.median(np.abs(outside - med))) * 1.4826 + 0.02
+    low = cv2.morphologyEx(
+        (ratio < med - BAND_K * spread).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
+    ).astype(bool)
+    band = (dist < best_w + 1) & (valid | seed) & (low | seed)
+    return _fill_holes(_touching(band, seed))
 
 
 @dataclass(frozen=True, slots=True, eq=False)

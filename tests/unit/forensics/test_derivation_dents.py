@@ -26,9 +26,9 @@ ONLY = EngineParams(detectors=("derivation",))
 
 
 def _dent(
-    img: np.ndarray, centre: tuple[float, float], radius: float, k: float
+    img: np.ndarray, centre: tuple[float, float], radius: float, k: float, moved: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Magnify the photo around ``centre`` (a pushed-in surface); where it moved a pixel."""
+    """Magnify the photo around ``centre`` (a pushed-in surface); where it moved ``moved`` px."""
     h, w = img.shape[:2]
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     dx, dy = xx - centre[0], yy - centre[1]
@@ -36,7 +36,7 @@ def _dent(
     map_x = (centre[0] + dx * (1 - k * g)).astype(np.float32)
     map_y = (centre[1] + dy * (1 - k * g)).astype(np.float32)
     out = cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-    return out, np.hypot(dx, dy) * k * g >= 1.0
+    return out, np.hypot(dx, dy) * k * g >= moved
 
 
 def _photo(shared_data: Path, relative: str) -> np.ndarray:
@@ -81,7 +81,10 @@ def test_a_cropped_copy_with_a_large_dent_is_derived_through_its_second_plane(
     codes, mask = _codes(dented[crop], ref)
     assert {"derived-from-reference", "derived-with-local-edit"} <= codes
     found, moved = resize_mask(mask, zone[crop].shape), zone[crop]
-    assert (found & moved).sum() / found.sum() > 0.9  # the edit is where the dent is
+    # The edit is where the dent is: every pixel found was resampled by the warp (moved by a
+    # quarter pixel or more: the sub-pixel rim lost its fine detail to the interpolation).
+    _same, resampled = _dent(ref, (w * 0.5, h * 0.45), 0.2 * np.sqrt(h * w), 0.25, moved=0.25)
+    assert (found & resampled[crop]).sum() / found.sum() > 0.9
     assert (found & moved).sum() / moved.sum() > 0.5
     monkeypatch.setattr(D, "second_plane", lambda *args: None)
     assert "derived-from-reference" not in _codes(dented[crop], ref)[0]  # what the plane adds

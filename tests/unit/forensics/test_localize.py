@@ -288,3 +288,65 @@ def test_full_comparison_keeps_a_thin_crack_thin() -> None:
         coarse = localize.localize_changes(photo, evidence, np.eye(3)).mask
     assert _iou(found, truth) > _iou(coarse, truth) + 0.05
     assert (found & truth).sum() > 0.9 * truth.sum()
+
+
+def _crack_with_regenerated_margin(
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A dark crack on fur, with everything within 24 px of it re-synthesised (resampled to
+    70 % and back, re-noised) as an AI editor does around its brush; JPEG 90."""
+    rng = np.random.default_rng(seed)
+    photo = np.ascontiguousarray(data.chelsea())
+    h, w = photo.shape[:2]
+    pts = [np.array([220.0, 150.0])]
+    angle = rng.uniform(0, 2 * np.pi)
+    for _ in range(14):
+        angle += rng.normal(0, 0.4)
+        pts.append(pts[-1] + 10 * np.array([np.cos(angle), np.sin(angle)]))
+    line = np.round(np.array(pts)).astype(np.int32)
+    stroke = np.zeros((h, w), np.uint8)
+    cv2.polylines(stroke, [line], False, 1, 2)
+    zone = cv2.distanceTransform(1 - stroke, cv2.DIST_L2, 5) < 24
+    soft = cv2.GaussianBlur(zone.astype(np.float32), (0, 0), 3.0)[..., None]
+    small = cv2.resize(photo, (round(w * 0.7), round(h * 0.7)), interpolation=cv2.INTER_AREA)
+    redone = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC).astype(np.float32)
+    redone += rng.normal(0, 1.5, (h, w, 1)).astype(np.float32)
+    edited = np.clip(photo * (1 - soft) + redone * soft, 0, 255).astype(np.uint8)
+    cv2.polylines(edited, [line], False, (30, 25, 20), 2, cv2.LINE_AA)
+    moved = np.abs(edited.astype(int) - photo).max(axis=2)
+    crack = moved >= 40  # what the coarse pass finds: the crack itself, in pieces
+    evidence = decode_image(encode(edited, "JPEG", quality=90)).pixels
+    return photo, evidence, crack, (moved >= 3) | zone
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_regenerated_margin_beyond_the_reach_is_found_as_a_band(seed: int) -> None:
+    """The margin reaches 1.5 crack radii: the pixel test (within 0.6 radii) cannot see it."""
+    import trueclaim.forensics.localize as localize
+
+    photo, evidence, crack, truth = _crack_with_regenerated_margin(seed)
+    valid = np.ones(crack.shape, bool)
+    grown = localize._fine_resynthesis(photo, evidence, np.eye(3), crack, valid)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(localize, "BAND_T", float("inf"))
+        without = localize._fine_resynthesis(photo, evidence, np.eye(3), crack, valid)
+    assert _iou(grown, truth) > 0.6
+    assert _iou(grown, truth) > _iou(without, truth) + 0.3
+
+
+def test_a_trend_in_lost_detail_is_not_a_band() -> None:
+    """A band is a plateau that ends; detail that fades slowly with distance is content."""
+    from trueclaim.forensics.localize import _resynthesis_band
+
+    seed = np.zeros((300, 300), bool)
+    seed[140:160, 100:200] = True
+    dist = cv2.distanceTransform((~seed).astype(np.uint8), cv2.DIST_L2, 5)
+    rng = np.random.default_rng(0)
+    noise = cv2.GaussianBlur(rng.normal(0, 0.3, seed.shape).astype(np.float32), (0, 0), 3.0)
+    level = np.full(seed.shape, 2.0, np.float32)
+    everywhere = np.ones(seed.shape, bool)
+    plateau = np.where(dist < 30, -0.4, 0.0).astype(np.float32) + noise
+    band = _resynthesis_band(plateau, level, seed, everywhere, everywhere)
+    assert _iou(band, seed | (dist < 30)) > 0.8
+    trend = (-0.1 + 0.1 * np.clip(dist / 60, 0, 1)).astype(np.float32) + noise
+    assert not (_resynthesis_band(trend, level, seed, everywhere, everywhere) & ~seed).any()
