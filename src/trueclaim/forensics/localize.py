@@ -752,6 +752,7 @@ def _fine_core(
 FINE_SIGMA = 2.0  # px of the evidence: the scale of the local detail-energy average
 FINE_Z = 2.0  # robust z of the detail-energy ratio that marks a re-synthesised pixel
 FINE_AROUND = 1.8  # the baseline ring: from the reach out to this many radii of a change
+FINE_SAMPLES = 20000  # ring pixels that set the detail ratio's median and spread, at most
 FINE_EXCLUDE_PX = 3  # a found change's edges light the detail energy this far around it
 
 
@@ -774,9 +775,16 @@ def _fine_resynthesis(
     looks for the zone as a whole: a band around the change, of one width, that lost detail.
     """
     reach, around = _reaches(seed, (REACH_FACTOR, FINE_AROUND))
-    box = _bounding_box(around)
-    if box is None:
+    box, seed_box = _bounding_box(around), _bounding_box(seed)
+    if box is None or seed_box is None:
         return seed
+    # The band is profiled out to FINE_AROUND radii of the whole edit, all its pieces together.
+    r = int(np.ceil(FINE_AROUND * _edit_radius(seed, seed_box)))
+    (y0, y1), (x0, x1) = ((s.start - r, s.stop + r) for s in seed_box)
+    box = (
+        slice(max(0, min(box[0].start, y0)), min(seed.shape[0], max(box[0].stop, y1))),
+        slice(max(0, min(box[1].start, x0)), min(seed.shape[1], max(box[1].stop, x1))),
+    )
     pad = int(np.ceil(3.0 * (max(FINE_SIGMA, BAND_SIGMA) + 1.0))) + 2  # the filters' support
     win, warped = _warp_window(reference, evidence.shape, to_evidence, box, pad)
 
@@ -797,10 +805,10 @@ def _fine_resynthesis(
         return g
 
     def log_ratio(
-        ev_detail: FloatImage, ref_detail: FloatImage, sigma: float
+        ev_detail: FloatImage, ref_detail: FloatImage, sigma: float, kept: FloatImage = keep
     ) -> tuple[FloatImage, FloatImage]:
         """log((evidence detail + 1) / (reference detail + 1)), and log(reference detail + 1)."""
-        weight = cv2.GaussianBlur(keep, (0, 0), sigma) + 1e-3
+        weight = cv2.GaussianBlur(kept, (0, 0), sigma) + 1e-3
         num = cv2.GaussianBlur(ev_detail, (0, 0), sigma)
         np.divide(num, weight, out=num)
         np.log1p(num, out=num)
@@ -819,8 +827,10 @@ def _fine_resynthesis(
     ring = where & around[win] & ~in_reach
     if ring.sum() >= 256:
         where = ring
-    med = float(np.median(ratio[where]))
-    mad = float(np.median(np.abs(ratio[where] - med))) * 1.4826 + 0.05
+    values = ratio[where]
+    values = values[:: max(1, values.size // FINE_SAMPLES)]  # a strided sample pins both
+    med = float(np.median(values))
+    mad = float(np.median(np.abs(values - med))) * 1.4826 + 0.05
     zone = np.zeros(seed.shape, bool)
     zone[win] = cv2.morphologyEx(
         ((np.abs(ratio - med) / mad > FINE_Z) & in_valid & in_reach).astype(np.uint8),
@@ -828,28 +838,47 @@ def _fine_resynthesis(
         np.ones((5, 5), np.uint8),
     ).astype(bool)
     out = _fill_holes(_touching(zone | seed, seed))
-    coarse, level = log_ratio(ev_detail, ref_detail, BAND_SIGMA)
-    out[win] |= _resynthesis_band(coarse, level, in_seed, in_valid & around[win], keep > 0)
+    valid_around = in_valid  # the band keeps to FINE_AROUND radii of the edit itself
+    if ev_detail.size <= BAND_FULL_PX:
+        coarse, level = log_ratio(ev_detail, ref_detail, BAND_SIGMA)
+        out[win] |= _resynthesis_band(coarse, level, in_seed, valid_around, keep > 0)
+        return out
+    # A large window: the band's ratio is smooth at BAND_SIGMA, so it is measured on 2 x 2
+    # blocks (the detail energies averaged, as the blur would). A block holds the change if
+    # any of its pixels does (thin cracks survive), and is measured if none is near it.
+    h, w = in_seed.shape
+    size = ((w + 1) // 2, (h + 1) // 2)
+
+    def pool(x: FloatImage) -> FloatImage:
+        out_: FloatImage = cv2.resize(x, size, interpolation=cv2.INTER_AREA)
+        return out_
+
+    kept = pool(keep)
+    coarse, level = log_ratio(pool(ev_detail), pool(ref_detail), BAND_SIGMA / 2, kept)
+    seed_blocks = pool(in_seed.astype(np.float32)) > 0
+    valid_blocks = pool(valid_around.astype(np.float32)) > 0.99
+    band = _resynthesis_band(coarse, level, seed_blocks, valid_blocks, kept > 0.99, step=2)
+    full = cv2.resize(band.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+    out[win] |= (full & valid_around) | in_seed
     return out
 
 
 BAND_LEVEL_BINS = 8
+BAND_SAMPLES = 8000
+BAND_FULL_PX = 250_000  # a larger window is profiled on every second pixel
 
 
 def _by_level(values: FloatImage, levels: FloatImage, at: FloatImage) -> FloatImage:
-    """The median of ``values`` per quantile bin of ``levels``, interpolated at ``at``."""
-    edges = np.unique(np.quantile(levels, np.linspace(0.0, 1.0, BAND_LEVEL_BINS + 1)))
-    if edges.size < 3:
-        return np.full(at.shape, float(np.median(values)), np.float32)
-    which = np.clip(np.searchsorted(edges, levels, side="right") - 1, 0, edges.size - 2)
-    centres, medians = [], []
-    for b in range(edges.size - 1):
-        members = which == b
-        if members.sum() >= 20:
-            centres.append(float(np.median(levels[members])))
-            medians.append(float(np.median(values[members])))
-    if not centres:
-        return np.full(at.shape, float(np.median(values)), np.float32)
+    """The median of ``values`` per equal-count bin of ``levels``, interpolated at ``at``.
+
+    At most ``BAND_SAMPLES`` pixels (evenly strided) set the medians: they pin them as well.
+    """
+    step = max(1, values.size // BAND_SAMPLES)
+    order = np.argsort(levels[::step], kind="stable")
+    lv, vv = levels[::step][order], values[::step][order]
+    chunks = max(1, min(BAND_LEVEL_BINS, lv.size // 20))
+    centres = [float(c[c.size // 2]) for c in np.array_split(lv, chunks)]  # sorted already
+    medians = [float(np.median(c)) for c in np.array_split(vv, chunks)]
     out: FloatImage = np.interp(at, centres, medians).astype(np.float32)
     return out
 
@@ -861,8 +890,14 @@ BAND_STEP = 0.1  # and by at least this much (log detail energy): a plateau, not
 BAND_K = 1.0  # robust sigmas below the outside's median that mark a pixel of the band
 
 
+def _edit_radius(seed: Mask, box: tuple[slice, slice]) -> float:
+    """The radius of one edit, often found in pieces (a crack's strokes): all of them count."""
+    bh, bw = box[0].stop - box[0].start, box[1].stop - box[1].start
+    return float(max(np.sqrt(seed.sum() / np.pi), REACH_DIAGONAL * np.hypot(bw, bh)))
+
+
 def _resynthesis_band(
-    ratio: FloatImage, level: FloatImage, seed: Mask, valid: Mask, measured: Mask
+    ratio: FloatImage, level: FloatImage, seed: Mask, valid: Mask, measured: Mask, step: int = 1
 ) -> Mask:
     """The re-synthesised zone as one band around the change, found from its profile.
 
@@ -881,15 +916,13 @@ def _resynthesis_band(
     That dependence is measured beyond the widest band (median ratio per level bin) and
     taken out first: a smooth surface that lost its grain to JPEG everywhere is no band.
     The profile is read on ``measured`` pixels (away from the change's own edges); the band
-    may cover any ``valid`` pixel.
+    may cover any ``valid`` pixel. ``step`` is the maps' sampling step in evidence pixels.
     """
     box = _bounding_box(seed)
     if box is None:
         return np.zeros(seed.shape, bool)
-    # One edit, often found in pieces (a crack's strokes): its radius spans all of them.
-    bh, bw = box[0].stop - box[0].start, box[1].stop - box[1].start
-    radius = max(np.sqrt(seed.sum() / np.pi), REACH_DIAGONAL * np.hypot(bw, bh))
-    dist = cv2.distanceTransform((~seed).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    radius = _edit_radius(seed, box)
+    dist = cv2.distanceTransform((~seed).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_5)
     use = valid & measured & (dist <= FINE_AROUND * radius)
     far = use & (dist > BAND_WIDTHS[1] * radius)
     if far.sum() >= 200:
@@ -903,7 +936,7 @@ def _resynthesis_band(
     count = np.cumsum(np.bincount(b))
     s1 = np.cumsum(np.bincount(b, weights=r))
     s2 = np.cumsum(np.bincount(b, weights=r * r))
-    per_sample = 4.0 * np.pi * BAND_SIGMA**2
+    per_sample = 4.0 * np.pi * (BAND_SIGMA / step) ** 2
     best_t, best_w = 0.0, 0
     for width in np.linspace(*BAND_WIDTHS, 23) * radius:
         k = min(int(width), count.size - 1)
@@ -920,6 +953,7 @@ def _resynthesis_band(
     if best_t < BAND_T:
         return np.zeros(seed.shape, bool)
     outside = r[b > best_w]
+    outside = outside[:: max(1, outside.size // BAND_SAMPLES)]
     med = float(np.median(outside))
     spread = float(np.median(np.abs(outside - med))) * 1.4826 + 0.02
     low = cv2.morphologyEx(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 import pytest
@@ -294,7 +296,9 @@ def _crack_with_regenerated_margin(
     seed: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A dark crack on fur, with everything within 24 px of it re-synthesised (resampled to
-    70 % and back, re-noised) as an AI editor does around its brush; JPEG 90."""
+    70 % and back, re-noised) as an AI editor does around its brush; JPEG 90. ``scale`` 2
+    draws the edit twice as large on grass (a larger window is profiled on every second pixel).
+    """
     rng = np.random.default_rng(seed)
     photo = np.ascontiguousarray(data.chelsea())
     h, w = photo.shape[:2]
@@ -332,6 +336,31 @@ def test_regenerated_margin_beyond_the_reach_is_found_as_a_band(seed: int) -> No
         without = localize._fine_resynthesis(photo, evidence, np.eye(3), crack, valid)
     assert _iou(grown, truth) > 0.6
     assert _iou(grown, truth) > _iou(without, truth) + 0.3
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_large_window_is_profiled_on_every_second_pixel_with_the_same_band(seed: int) -> None:
+    import trueclaim.forensics.localize as localize
+
+    """Beyond BAND_FULL_PX (lowered here) the smooth ratio is read on 2 x 2 blocks."""
+    photo, evidence, crack, truth = _crack_with_regenerated_margin(seed)
+    valid = np.ones(crack.shape, bool)
+    steps: list[int] = []
+    band = localize._resynthesis_band
+
+    def spy(*args: Any, step: int = 1) -> np.ndarray:
+        steps.append(step)
+        return band(*args, step=step)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(localize, "_resynthesis_band", spy)
+        mp.setattr(localize, "BAND_FULL_PX", 10_000)
+        halved = localize._fine_resynthesis(photo, evidence, np.eye(3), crack, valid)
+        mp.setattr(localize, "BAND_FULL_PX", 10**9)
+        full = localize._fine_resynthesis(photo, evidence, np.eye(3), crack, valid)
+    assert steps == [2, 1]
+    assert _iou(halved, full) > 0.9
+    assert _iou(halved, truth) > 0.6
 
 
 def test_a_trend_in_lost_detail_is_not_a_band() -> None:
