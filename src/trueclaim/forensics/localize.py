@@ -1031,13 +1031,28 @@ def _noise_floor(
         vb = v[members]
         med = float(np.median(vb))
         floors.append(max(minimum, med + spread * 1.4826 * float(np.median(np.abs(vb - med)))))
-    rising = np.maximum.accumulate(np.asarray(floors))  # more texture never means less noise
+    rising = _monotone_floors(np.asarray(floors))
     if rising.size == 1:
         return np.full(d.shape, rising[0], np.float32)
     out: FloatImage = (
         rising[bins.lo] + (rising[bins.lo + 1] - rising[bins.lo]) * bins.frac
     ).astype(np.float32)
     return out
+
+
+# A texture bin's floor may exceed the floors of every more textured bin by at most this
+# factor. Floors rise with texture; a smooth bin far above all the textured ones is a large
+# smooth edit (a burn, a stain) counted as noise, and taken as the floor it would hide itself
+# and, through the rising floors, every change in more textured parts as well.
+FLOOR_CAP = 4.0
+
+
+def _monotone_floors(floors: np.ndarray) -> np.ndarray:
+    """Per-bin floors made non-decreasing in texture, after capping inflated smooth bins."""
+    if floors.size > 1:
+        above = np.minimum.accumulate(floors[::-1])[::-1]  # the lowest floor from here up
+        floors = np.minimum(floors, FLOOR_CAP * np.append(above[1:], floors[-1]))
+    return np.maximum.accumulate(floors)  # more texture never means less noise
 
 
 def _hysteresis(raw: FloatImage, z: FloatImage, high: float, low: float) -> Mask:

@@ -379,3 +379,25 @@ def test_a_trend_in_lost_detail_is_not_a_band() -> None:
     assert _iou(band, seed | (dist < 30)) > 0.8
     trend = (-0.1 + 0.1 * np.clip(dist / 60, 0, 1)).astype(np.float32) + noise
     assert not (_resynthesis_band(trend, level, seed, everywhere, everywhere) & ~seed).any()
+
+
+def test_a_large_burn_on_a_smooth_backdrop_is_not_taken_for_noise() -> None:
+    """A burn over a third of the photo, all of it on smooth backdrop: the smooth texture bins
+    hold mostly burn. Their floor must not hide it, nor rise into every textured bin above."""
+    import trueclaim.forensics.localize as localize
+
+    photo = np.ascontiguousarray(data.astronaut())
+    h, w = photo.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    burn = np.exp(-(((xx - w * 0.75) / (w * 0.25)) ** 2 + ((yy - h * 0.3) / (h * 0.25)) ** 2))
+    burn = np.clip(1.6 * burn, 0, 1)[..., None]
+    scorched = photo * (1 - 0.75 * burn) + np.array([70, 40, 15]) * 0.75 * burn
+    edited = np.clip(scorched * burn + photo * (1 - burn), 0, 255).astype(np.uint8)
+    truth = np.abs(edited.astype(int) - photo).max(axis=2) >= 3
+    evidence = decode_image(encode(edited, "JPEG", quality=90)).pixels
+    found = localize.localize_changes(photo, evidence, np.eye(3))
+    assert _iou(found.mask, truth) > 0.6
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(localize, "FLOOR_CAP", float("inf"))
+        hidden = localize.localize_changes(photo, evidence, np.eye(3))
+    assert _iou(hidden.mask, truth) < 0.1
