@@ -11,13 +11,17 @@ Steps (all at a working size, longest side ``work_side``):
 4. Difference per pixel: colour distance and gradient distance, each the minimum over one-pixel
    shifts of the reference (resampling and sub-pixel misalignment vanish; a crack does not),
    divided by a noise floor estimated from the image itself (median + MAD over the overlap,
-   never below an absolute floor that covers JPEG noise).
+   per texture bin, rising with texture; never below an absolute floor that covers JPEG
+   noise, and a smooth bin never far above the textured ones: a large smooth edit is not
+   noise).
 5. Hysteresis threshold, closing, small components dropped, holes filled; regions grouped and
    described in words.
 6. At the evidence's own size, inside and just around what was found: the change is traced
    again (a thin crack is one working pixel wide, several evidence pixels), and the soft
    margin an AI editor re-synthesises around its brush is looked for in the fine detail,
-   with the found change's own edges left out of that measure.
+   with the found change's own edges left out of that measure: pixel by pixel within a
+   reach of the change, then as one band around it (the detail lost, profiled against the
+   distance from the change, must fall to a plateau and end at one width).
 
 Besides the mask, :func:`localize_changes` measures how much of the evidence the reference
 explains: the share of 15-pixel windows whose structure correlates with the reference (or that
