@@ -621,6 +621,14 @@ def _reach(seed: Mask, factor: float = REACH_FACTOR) -> Mask:
     return _reaches(seed, (factor,))[0]
 
 
+def _stroke_radius(area: int, width: int, height: int) -> float:
+    """The brush radius of a change of ``area`` pixels in a ``width`` x ``height`` box.
+
+    A thin stroke's brush covered its length, not just its few pixels of area.
+    """
+    return float(max(np.sqrt(area / np.pi), REACH_DIAGONAL * np.hypot(width, height)))
+
+
 def _reaches(seed: Mask, factors: tuple[float, ...]) -> list[Mask]:
     """:func:`_reach` for several factors, from one distance map per change."""
     reaches = [np.zeros(seed.shape, bool) for _ in factors]
@@ -634,8 +642,7 @@ def _reaches(seed: Mask, factors: tuple[float, ...]) -> list[Mask]:
     )
     for i in range(1, n):
         x, y, w, h, area = stats[i]
-        # A thin stroke's brush covered its length, not just its few pixels of area.
-        radius = max(np.sqrt(area / np.pi), REACH_DIAGONAL * np.hypot(w, h))
+        radius = _stroke_radius(area, w, h)
         rs = [int(max(2.0, f * radius)) for f in factors]
         r = max(rs)
         x0, y0 = max(0, left + x - r), max(0, top + y - r)
@@ -842,10 +849,10 @@ def _fine_resynthesis(
         np.ones((5, 5), np.uint8),
     ).astype(bool)
     out = _fill_holes(_touching(zone | seed, seed))
-    valid_around = in_valid  # the band keeps to FINE_AROUND radii of the edit itself
+    # The band keeps to FINE_AROUND radii of the edit itself (_resynthesis_band).
     if ev_detail.size <= BAND_FULL_PX:
         coarse, level = log_ratio(ev_detail, ref_detail, BAND_SIGMA)
-        out[win] |= _resynthesis_band(coarse, level, in_seed, valid_around, keep > 0)
+        out[win] |= _resynthesis_band(coarse, level, in_seed, in_valid, keep > 0)
         return out
     # A large window: the band's ratio is smooth at BAND_SIGMA, so it is measured on 2 x 2
     # blocks (the detail energies averaged, as the blur would). A block holds the change if
@@ -860,10 +867,10 @@ def _fine_resynthesis(
     kept = pool(keep)
     coarse, level = log_ratio(pool(ev_detail), pool(ref_detail), BAND_SIGMA / 2, kept)
     seed_blocks = pool(in_seed.astype(np.float32)) > 0
-    valid_blocks = pool(valid_around.astype(np.float32)) > 0.99
+    valid_blocks = pool(in_valid.astype(np.float32)) > 0.99
     band = _resynthesis_band(coarse, level, seed_blocks, valid_blocks, kept > 0.99, step=2)
     full = cv2.resize(band.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
-    out[win] |= (full & valid_around) | in_seed
+    out[win] |= full & in_valid
     return out
 
 
@@ -896,8 +903,7 @@ BAND_K = 1.0  # robust sigmas below the outside's median that mark a pixel of th
 
 def _edit_radius(seed: Mask, box: tuple[slice, slice]) -> float:
     """The radius of one edit, often found in pieces (a crack's strokes): all of them count."""
-    bh, bw = box[0].stop - box[0].start, box[1].stop - box[1].start
-    return float(max(np.sqrt(seed.sum() / np.pi), REACH_DIAGONAL * np.hypot(bw, bh)))
+    return _stroke_radius(int(seed.sum()), box[1].stop - box[1].start, box[0].stop - box[0].start)
 
 
 def _resynthesis_band(
