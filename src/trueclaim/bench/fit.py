@@ -14,12 +14,15 @@ with box constraints, so that it stays transparent and cannot learn nonsense fro
   finding: labels are positive-only evidence whose strength the specification orders, and a
   development set holds too few labelled files for the fit to judge them (shrinkage would
   otherwise pull a generator's own metadata below the review threshold);
-* screen codes (``SCREEN_CODES``: a screenshot, a photo of a screen) keep at least
+* screen codes (``SCREEN_CODES``: a screenshot, a screenshot of a photo, a photo of a
+  screen) keep at least
   ``SCREEN_FLOOR``: a finding at the screen detector's flag score (0.5) then adds 1.5 to the
   log-odds, which with the usual intercept (about -2) routes the claim to review (0.35). A
   screen is never a photo of the goods, and a development set holds too few real photos of
   screens (23) for the fit to weigh them against the honest photos that show a regular
-  texture: the fit alone gave a recapture flagged at medium a risk of 0.26 (approve);
+  texture: the fit alone gave a recapture flagged at medium a risk of 0.26 (approve), and a
+  screenshot of a photo a weight of 1.0 (its derived forgeries carry the derivation codes, so
+  the fit had no need of it; a real screenshot of a photo on its own then scored 0.23);
 * codes absent from the fitting data keep the severity prior, so a rare strong label (say a
   signed C2PA manifest) still counts;
 * interactions (a weight on the product of two codes' scores) are fitted for pairs of
@@ -45,7 +48,7 @@ from trueclaim.forensics.codes import AI_LABEL_CODES
 
 GENUINE_LEANING = frozenset({"camera-origin", "matches-ordered-product"})
 NEVER_WEIGHTED = frozenset({"detector-failed"})
-SCREEN_CODES = frozenset({"screen-recapture", "screenshot"})
+SCREEN_CODES = frozenset({"screen-recapture", "screenshot", "screenshot-of-photo"})
 SCREEN_FLOOR = 3.0
 SEVERITY_PRIOR = {"info": 0.0, "low": 1.0, "medium": 2.5, "high": 5.0, "critical": 8.0}
 

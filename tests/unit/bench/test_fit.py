@@ -91,6 +91,18 @@ def test_screen_codes_keep_the_floor() -> None:
     assert result.weights["noise-inconsistency"] < SCREEN_FLOOR  # other codes are not floored
 
 
+def test_a_screenshot_of_a_photo_keeps_the_floor_beside_a_derivation() -> None:
+    from trueclaim.bench.fit import SCREEN_FLOOR
+
+    cases = _synthetic(6)
+    # Derived forgeries screenshotted: the derivation code alone explains them, so the fit
+    # has no use for the screenshot code; a screenshot of a photo alone must still count.
+    cases += [_case(1, derived_from_reference=0.95, screenshot_of_photo=0.6) for _ in range(20)]
+    cases += [_case(0, derived_from_reference=0.1) for _ in range(20)]
+    result = fit_score_model(cases)
+    assert result.weights["screenshot-of-photo"] >= SCREEN_FLOOR
+
+
 def _xor_like(seed: int) -> list[FitCase]:
     """Each of two weak codes alone is as common in honest cases; together they mean forged."""
     rng = np.random.default_rng(seed)
