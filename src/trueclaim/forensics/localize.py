@@ -761,7 +761,8 @@ def _fine_core(
 
 
 FINE_SIGMA = 2.0  # px of the evidence: the scale of the local detail-energy average
-FINE_Z = 2.0  # robust z of the detail-energy ratio that marks a re-synthesised pixel
+FINE_Z = 2.0  # robust z of the detail-energy loss that marks a re-synthesised pixel
+FINE_Z_GAIN = 4.0  # and of a gain (fresh noise): painted edges and highlights raise it too
 FINE_AROUND = 1.8  # the baseline ring: from the reach out to this many radii of a change
 FINE_SAMPLES = 20000  # ring pixels that set the detail ratio's median and spread, at most
 FINE_EXCLUDE_PX = 3  # a found change's edges light the detail energy this far around it
@@ -778,10 +779,12 @@ def _fine_resynthesis(
 
     An AI editor regenerates a soft zone around its brush: fine detail is resampled away and
     fresh noise added, so the local energy of the finest detail departs from the aligned
-    reference's, in either direction (less texture, more noise). The log ratio of the two
-    energies is judged against its spread on a ring just beyond the reach (global
-    recompression, blur, noise or clipped highlights shift a whole neighbourhood, not one
-    zone) and kept only where it touches a found change and stays within its reach. Only
+    reference's. The log ratio of the two energies is judged against its spread on a ring
+    just beyond the reach (global recompression, blur, noise or clipped highlights shift a
+    whole neighbourhood, not one zone) and kept only where it touches a found change and
+    stays within its reach. A loss counts from ``FINE_Z`` robust sigmas, a rise only from
+    ``FINE_Z_GAIN``: recompression rings around the sharp edges of painted damage and raises
+    the detail there too, which grew halos around unregenerated cracks. Only
     the window holding that ring is warped and filtered. :func:`_resynthesis_band` then
     looks for the zone as a whole: a band around the change, of one width, that lost detail.
     """
@@ -842,9 +845,10 @@ def _fine_resynthesis(
     values = values[:: max(1, values.size // FINE_SAMPLES)]  # a strided sample pins both
     med = float(np.median(values))
     mad = float(np.median(np.abs(values - med))) * 1.4826 + 0.05
+    lost, gained = (med - ratio) > FINE_Z * mad, (ratio - med) > FINE_Z_GAIN * mad
     zone = np.zeros(seed.shape, bool)
     zone[win] = cv2.morphologyEx(
-        ((np.abs(ratio - med) / mad > FINE_Z) & in_valid & in_reach).astype(np.uint8),
+        ((lost | gained) & in_valid & in_reach).astype(np.uint8),
         cv2.MORPH_CLOSE,
         np.ones((5, 5), np.uint8),
     ).astype(bool)

@@ -279,6 +279,23 @@ def test_edges_of_a_found_change_do_not_grow_a_resynthesised_margin(seed: int) -
     assert smeared.sum() > 2.0 * truth.sum()
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_jpeg_ringing_around_a_crack_is_not_a_resynthesised_margin(seed: int) -> None:
+    """Recompression rings around a sharp dark stroke: detail rises there, it was not lost."""
+    import trueclaim.forensics.localize as localize
+
+    photo, edited, truth = _thin_crack(seed)
+    reference = decode_image(encode(photo, "JPEG", quality=90)).pixels
+    evidence = decode_image(encode(edited, "JPEG", quality=60)).pixels
+    valid = np.ones(truth.shape, bool)
+    grown = localize._fine_resynthesis(reference, evidence, np.eye(3), truth, valid)
+    with pytest.MonkeyPatch.context() as mp:  # a rise counted as readily as a loss
+        mp.setattr(localize, "FINE_Z_GAIN", localize.FINE_Z)
+        ringing = localize._fine_resynthesis(reference, evidence, np.eye(3), truth, valid)
+    assert _iou(grown, truth) > _iou(ringing, truth) + 0.1
+    assert grown.sum() < 0.8 * ringing.sum()
+
+
 def test_full_comparison_keeps_a_thin_crack_thin() -> None:
     import trueclaim.forensics.localize as localize
 
