@@ -20,8 +20,9 @@ Steps (all at a working size, longest side ``work_side``):
    again (a thin crack is one working pixel wide, several evidence pixels), and the soft
    margin an AI editor re-synthesises around its brush is looked for in the fine detail,
    with the found change's own edges left out of that measure: pixel by pixel within a
-   reach of the change, then as one band around it (the detail lost, profiled against the
-   distance from the change, must fall to a plateau and end at one width).
+   reach of the change, then as one band around each edit (the detail lost, profiled against
+   the distance from the change, must fall to a plateau and end at one width; pieces of a
+   change close together are one edit, a piece far away another).
 
 Besides the mask, :func:`localize_changes` measures how much of the evidence the reference
 explains: the share of 15-pixel windows whose structure correlates with the reference (or that
@@ -792,7 +793,7 @@ def _fine_resynthesis(
     box, seed_box = _bounding_box(around), _bounding_box(seed)
     if box is None or seed_box is None:
         return seed
-    # The band is profiled out to FINE_AROUND radii of the whole edit, all its pieces together.
+    # The window reaches FINE_AROUND radii of all the changes as one edit: it holds every band.
     r = int(np.ceil(FINE_AROUND * _edit_radius(seed, seed_box)))
     (y0, y1), (x0, x1) = ((s.start - r, s.stop + r) for s in seed_box)
     box = (
@@ -905,20 +906,57 @@ BAND_STEP = 0.1  # and by at least this much (log detail energy): a plateau, not
 BAND_K = 1.0  # robust sigmas below the outside's median that mark a pixel of the band
 
 
+BAND_JOIN = 3.0  # pieces within this many radii of the largest piece of each other are one edit
+BAND_EDITS = 4  # the largest edits profiled, at most
+
+
 def _edit_radius(seed: Mask, box: tuple[slice, slice]) -> float:
     """The radius of one edit, often found in pieces (a crack's strokes): all of them count."""
     return _stroke_radius(int(seed.sum()), box[1].stop - box[1].start, box[0].stop - box[0].start)
 
 
+def _edits(seed: Mask) -> list[Mask]:
+    """The found changes grouped into edits, largest first (at most ``BAND_EDITS``).
+
+    A crack is often found in pieces, and they are one edit: pieces within ``BAND_JOIN``
+    radii of the largest piece of each other are joined. A piece far away is an edit of its
+    own (or a false change): counted with the first, it would stretch that edit's radius, and
+    its band, over the frame.
+    """
+    n, _, stats, _ = cv2.connectedComponentsWithStats(seed.astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return [seed]
+    big = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    area, w, h = (
+        int(stats[big, k]) for k in (cv2.CC_STAT_AREA, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT)
+    )
+    dist = cv2.distanceTransform((~seed).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_5)
+    joined = (dist <= max(2.0, BAND_JOIN * _stroke_radius(area, w, h))).astype(np.uint8)
+    m, groups = cv2.connectedComponents(joined, connectivity=8)
+    edits = [seed & (groups == k) for k in range(1, m)]
+    edits.sort(key=lambda e: -int(e.sum()))
+    return edits[:BAND_EDITS]
+
+
 def _resynthesis_band(
     ratio: FloatImage, level: FloatImage, seed: Mask, valid: Mask, measured: Mask, step: int = 1
 ) -> Mask:
-    """The re-synthesised zone as one band around the change, found from its profile.
+    """The re-synthesised zone around each edit (:func:`_edits`), found from its profile."""
+    out = np.zeros(seed.shape, bool)
+    for edit in _edits(seed):
+        out |= _band_of_edit(ratio, level, edit, valid, measured, step)
+    return out
+
+
+def _band_of_edit(
+    ratio: FloatImage, level: FloatImage, seed: Mask, valid: Mask, measured: Mask, step: int = 1
+) -> Mask:
+    """The re-synthesised zone as one band around the edit ``seed``, found from its profile.
 
     An editor regenerates everything within some distance of its brush, so the detail lost
     (``ratio``, the log detail-energy ratio of evidence to reference) forms a plateau that
     ends at one width. The profile of ``ratio`` against the distance from the change is cut
-    at every width in ``BAND_WIDTHS`` (radii of the change, all its pieces together). The
+    at every width in ``BAND_WIDTHS`` (radii of the edit, all its pieces together). The
     cut where the inside stands furthest below the outside must do so by ``BAND_STEP`` and
     by ``BAND_T`` in a t statistic over effectively independent samples (one per
     ``4 pi sigma^2`` pixels of the smoothed ratio). Inside that width, the pixels below the

@@ -355,6 +355,37 @@ def test_regenerated_margin_beyond_the_reach_is_found_as_a_band(seed: int) -> No
     assert _iou(grown, truth) > _iou(without, truth) + 0.3
 
 
+def _with_stray(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The regenerated crack, and its coarse find plus a stray false piece across the frame."""
+    photo, evidence, crack, truth = _crack_with_regenerated_margin(seed)
+    stray = crack.copy()
+    stray[20:26, 20:26] = True  # in a corner, far from the crack
+    return photo, evidence, crack, stray, truth
+
+
+def test_pieces_of_one_crack_are_one_edit_and_a_stray_piece_another() -> None:
+    import trueclaim.forensics.localize as localize
+
+    _, _, crack, stray, _ = _with_stray(0)
+    assert ndimage.label(crack)[1] > 1  # the crack is found in pieces
+    edits = localize._edits(stray)
+    assert len(edits) == 2
+    assert (edits[0] == crack).all()
+    assert edits[1].sum() == 36
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_false_change_far_away_does_not_stretch_the_band(seed: int) -> None:
+    """Counted as part of the crack, a stray piece would set the crack's radius to the frame's."""
+    import trueclaim.forensics.localize as localize
+
+    photo, evidence, crack, stray, truth = _with_stray(seed)
+    valid = np.ones(crack.shape, bool)
+    alone = localize._fine_resynthesis(photo, evidence, np.eye(3), crack, valid)
+    grown = localize._fine_resynthesis(photo, evidence, np.eye(3), stray, valid)
+    assert abs(_iou(grown, truth) - _iou(alone, truth)) < 0.02
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_a_large_window_is_profiled_on_every_second_pixel_with_the_same_band(seed: int) -> None:
     import trueclaim.forensics.localize as localize
