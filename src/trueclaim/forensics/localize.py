@@ -855,9 +855,11 @@ def _fine_resynthesis(
     ).astype(bool)
     out = _fill_holes(_touching(zone | seed, seed))
     # The band keeps to FINE_AROUND radii of the edit itself (_resynthesis_band).
+    grey = cv2.cvtColor(warped, cv2.COLOR_RGB2GRAY).astype(np.float32)
     if ev_detail.size <= BAND_FULL_PX:
         coarse, level = log_ratio(ev_detail, ref_detail, BAND_SIGMA)
-        out[win] |= _resynthesis_band(coarse, level, in_seed, in_valid, keep > 0)
+        tone = cv2.GaussianBlur(grey, (0, 0), BAND_SIGMA)
+        out[win] |= _resynthesis_band(coarse, level, tone, in_seed, in_valid, keep > 0)
         return out
     # A large window: the band's ratio is smooth at BAND_SIGMA, so it is measured on 2 x 2
     # blocks (the detail energies averaged, as the blur would). A block holds the change if
@@ -871,9 +873,10 @@ def _fine_resynthesis(
 
     kept = pool(keep)
     coarse, level = log_ratio(pool(ev_detail), pool(ref_detail), BAND_SIGMA / 2, kept)
+    tone = cv2.GaussianBlur(pool(grey), (0, 0), BAND_SIGMA / 2)
     seed_blocks = pool(in_seed.astype(np.float32)) > 0
     valid_blocks = pool(in_valid.astype(np.float32)) > 0.99
-    band = _resynthesis_band(coarse, level, seed_blocks, valid_blocks, kept > 0.99, step=2)
+    band = _resynthesis_band(coarse, level, tone, seed_blocks, valid_blocks, kept > 0.99, step=2)
     full = cv2.resize(band.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
     out[win] |= full & in_valid
     return out
@@ -939,17 +942,29 @@ def _edits(seed: Mask) -> list[Mask]:
 
 
 def _resynthesis_band(
-    ratio: FloatImage, level: FloatImage, seed: Mask, valid: Mask, measured: Mask, step: int = 1
+    ratio: FloatImage,
+    level: FloatImage,
+    tone: FloatImage,
+    seed: Mask,
+    valid: Mask,
+    measured: Mask,
+    step: int = 1,
 ) -> Mask:
     """The re-synthesised zone around each edit (:func:`_edits`), found from its profile."""
     out = np.zeros(seed.shape, bool)
     for edit in _edits(seed):
-        out |= _band_of_edit(ratio, level, edit, valid, measured, step)
+        out |= _band_of_edit(ratio, level, tone, edit, valid, measured, step)
     return out
 
 
 def _band_of_edit(
-    ratio: FloatImage, level: FloatImage, seed: Mask, valid: Mask, measured: Mask, step: int = 1
+    ratio: FloatImage,
+    level: FloatImage,
+    tone: FloatImage,
+    seed: Mask,
+    valid: Mask,
+    measured: Mask,
+    step: int = 1,
 ) -> Mask:
     """The re-synthesised zone as one band around the edit ``seed``, found from its profile.
 
@@ -967,6 +982,8 @@ def _band_of_edit(
     also depends on how much detail the reference has (``level``, its log detail energy).
     That dependence is measured beyond the widest band (median ratio per level bin) and
     taken out first: a smooth surface that lost its grain to JPEG everywhere is no band.
+    A tone curve (gamma, a filter) scales local contrast by brightness, so the dependence on
+    ``tone`` (the reference's smoothed grey level) is taken out next, the same way.
     The profile is read on ``measured`` pixels (away from the change's own edges); the band
     may cover any ``valid`` pixel. ``step`` is the maps' sampling step in evidence pixels.
     """
@@ -979,6 +996,7 @@ def _band_of_edit(
     far = use & (dist > BAND_WIDTHS[1] * radius)
     if far.sum() >= 200:
         ratio = ratio - _by_level(ratio[far], level[far], level)
+        ratio = ratio - _by_level(ratio[far], tone[far], tone)
     d = dist[use]
     r = ratio[use].astype(np.float64)
     if d.size < 200:

@@ -423,10 +423,33 @@ def test_a_trend_in_lost_detail_is_not_a_band() -> None:
     level = np.full(seed.shape, 2.0, np.float32)
     everywhere = np.ones(seed.shape, bool)
     plateau = np.where(dist < 30, -0.4, 0.0).astype(np.float32) + noise
-    band = _resynthesis_band(plateau, level, seed, everywhere, everywhere)
+    tone = np.full(seed.shape, 128.0, np.float32)
+    band = _resynthesis_band(plateau, level, tone, seed, everywhere, everywhere)
     assert _iou(band, seed | (dist < 30)) > 0.8
     trend = (-0.1 + 0.1 * np.clip(dist / 60, 0, 1)).astype(np.float32) + noise
-    assert not (_resynthesis_band(trend, level, seed, everywhere, everywhere) & ~seed).any()
+    assert not (_resynthesis_band(trend, level, tone, seed, everywhere, everywhere) & ~seed).any()
+
+
+def test_detail_lost_with_brightness_is_a_tone_curve_not_a_band() -> None:
+    """Gamma scales local contrast by brightness: a change on a dark object sees a loss that
+    follows the grey level everywhere, not a plateau around the change."""
+    import trueclaim.forensics.localize as localize
+
+    seed = np.zeros((300, 300), bool)
+    seed[140:160, 110:190] = True
+    rng = np.random.default_rng(1)
+    noise = cv2.GaussianBlur(rng.normal(0, 0.3, seed.shape).astype(np.float32), (0, 0), 3.0)
+    level = np.full(seed.shape, 2.0, np.float32)
+    everywhere = np.ones(seed.shape, bool)
+    dist = cv2.distanceTransform((~seed).astype(np.uint8), cv2.DIST_L2, 5)
+    tone = np.where(dist < 30, 40.0, 200.0).astype(np.float32)  # a dark object around it
+    tone = cv2.GaussianBlur(tone, (0, 0), 3.0) + rng.normal(0, 20, seed.shape).astype(np.float32)
+    ratio = (-0.6 * (1.0 - tone / 255.0)).astype(np.float32) + noise
+    band = localize._resynthesis_band(ratio, level, tone, seed, everywhere, everywhere)
+    assert (band & ~seed).sum() < 0.1 * seed.sum()
+    flat = np.full(seed.shape, 128.0, np.float32)  # the tone left in: a false band
+    false_band = localize._resynthesis_band(ratio, level, flat, seed, everywhere, everywhere)
+    assert (false_band & ~seed).sum() > seed.sum()
 
 
 def test_a_large_burn_on_a_smooth_backdrop_is_not_taken_for_noise() -> None:
