@@ -32,6 +32,7 @@ the edit; a genuine photo of the same product from another viewpoint is not.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -783,7 +784,11 @@ def _fine_resynthesis(
     reference's. The log ratio of the two energies is judged against its spread on a ring
     just beyond the reach (global recompression, blur, noise or clipped highlights shift a
     whole neighbourhood, not one zone) and kept only where it touches a found change and
-    stays within its reach. A loss counts from ``FINE_Z`` robust sigmas, a rise only from
+    stays within its reach. The ratio's dependence on the reference's detail and grey levels,
+    measured on that ring, is taken out first (:func:`_level_free`): JPEG takes more of faint
+    grain than of strong texture, and a tone curve more in the shadows, so a ring of other
+    texture or brightness would set the wrong baseline. A loss counts from ``FINE_Z`` robust
+    sigmas, a rise only from
     ``FINE_Z_GAIN``: recompression rings around the sharp edges of painted damage and raises
     the detail there too, which grew halos around unregenerated cracks. Only
     the window holding that ring is warped and filtered. :func:`_resynthesis_band` then
@@ -835,13 +840,18 @@ def _fine_resynthesis(
 
     ev_detail = detail(np.ascontiguousarray(evidence[win]))
     ref_detail = detail(warped)
-    ratio, _level = log_ratio(ev_detail, ref_detail, FINE_SIGMA)
+    ratio, level = log_ratio(ev_detail, ref_detail, FINE_SIGMA)
     where = in_valid & ~in_seed
     if where.sum() < 256:
         return seed
     ring = where & around[win] & ~in_reach
     if ring.sum() >= 256:
         where = ring
+    # As for the band: the ratio's dependence on the reference's detail and grey levels,
+    # measured on the ring, is taken out first (JPEG and tone curves, not the editor).
+    grey = cv2.cvtColor(warped, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    if where.sum() >= 400:
+        ratio = _level_free(ratio, where, (level, cv2.GaussianBlur(grey, (0, 0), FINE_SIGMA)))
     values = ratio[where]
     values = values[:: max(1, values.size // FINE_SAMPLES)]  # a strided sample pins both
     med = float(np.median(values))
@@ -855,7 +865,6 @@ def _fine_resynthesis(
     ).astype(bool)
     out = _fill_holes(_touching(zone | seed, seed))
     # The band keeps to FINE_AROUND radii of the edit itself (_resynthesis_band).
-    grey = cv2.cvtColor(warped, cv2.COLOR_RGB2GRAY).astype(np.float32)
     if ev_detail.size <= BAND_FULL_PX:
         coarse, level = log_ratio(ev_detail, ref_detail, BAND_SIGMA)
         tone = cv2.GaussianBlur(grey, (0, 0), BAND_SIGMA)
@@ -900,6 +909,14 @@ def _by_level(values: FloatImage, levels: FloatImage, at: FloatImage) -> FloatIm
     medians = [float(np.median(c)) for c in np.array_split(vv, chunks)]
     out: FloatImage = np.interp(at, centres, medians).astype(np.float32)
     return out
+
+
+def _level_free(ratio: FloatImage, where: Mask, levels: Sequence[FloatImage]) -> FloatImage:
+    """``ratio`` less its median per bin of each map in ``levels`` (in turn), measured on
+    ``where``: what recompression and tone curves do everywhere, by detail or grey level."""
+    for lv in levels:
+        ratio = ratio - _by_level(ratio[where], lv[where], lv)
+    return ratio
 
 
 BAND_SIGMA = 3.0  # px of the evidence: the detail-energy average the band profile is read from
@@ -995,8 +1012,7 @@ def _band_of_edit(
     use = valid & measured & (dist <= FINE_AROUND * radius)
     far = use & (dist > BAND_WIDTHS[1] * radius)
     if far.sum() >= 200:
-        ratio = ratio - _by_level(ratio[far], level[far], level)
-        ratio = ratio - _by_level(ratio[far], tone[far], tone)
+        ratio = _level_free(ratio, far, (level, tone))
     d = dist[use]
     r = ratio[use].astype(np.float64)
     if d.size < 200:
