@@ -74,7 +74,7 @@ __all__ = [
 ]
 
 DETECTOR = "screen"
-ALGORITHM_VERSION = "screen-6"
+ALGORITHM_VERSION = "screen-7"
 # Grey-level standard deviation under which a frame is blank (a placeholder, a lens cap, an
 # underexposed shot): its exact-flat areas come from emptiness or clipped blacks, not from UI.
 # Screenshots of apps and pages sit above 18 on the development images (text on a background).
@@ -96,7 +96,8 @@ PAGE_AREA = 0.3
 
 # Common screen sizes in physical pixels (portrait width x height; both orientations match).
 # Sizes that cameras also produce (640x480, 800x600, 1024x768, 1600x1200, 2048x1536 ...)
-# are deliberately absent.
+# are deliberately absent, and so are 720x1280 and 800x1280: chat apps send photos at a long
+# side of 1280, so an honest 16:9 or 16:10 photo arrives at exactly that size.
 DEVICE_SIZES: frozenset[tuple[int, int]] = frozenset(
     {
         # phones
@@ -113,7 +114,6 @@ DEVICE_SIZES: frozenset[tuple[int, int]] = frozenset(
         (1290, 2796),
         (1206, 2622),
         (1320, 2868),
-        (720, 1280),
         (720, 1520),
         (720, 1600),
         (1080, 1920),
@@ -156,11 +156,8 @@ DEVICE_SIZES: frozenset[tuple[int, int]] = frozenset(
         (2048, 2732),
         (1800, 2880),
         (1840, 2944),
-        (800, 1280),
         # desktops and laptops
-        (720, 1280),
         (768, 1366),
-        (800, 1280),
         (900, 1440),
         (864, 1536),
         (900, 1600),

@@ -310,6 +310,8 @@ def test_device_sizes_both_orientations() -> None:
     assert screen.is_device_size(1080, 2400) and screen.is_device_size(2400, 1080)
     assert not screen.is_device_size(4032, 3024)
     assert not screen.is_device_size(1024, 768)  # a camera size too
+    # A 16:9 or 16:10 photo sent through a chat app (long side 1280) is no screenshot.
+    assert not screen.is_device_size(1280, 720) and not screen.is_device_size(800, 1280)
 
 
 def test_camera_exif_is_recognised(photo: np.ndarray) -> None:
