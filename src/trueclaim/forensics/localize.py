@@ -788,11 +788,10 @@ def _fine_resynthesis(
     measured on that ring, is taken out first (:func:`_level_free`): JPEG takes more of faint
     grain than of strong texture, and a tone curve more in the shadows, so a ring of other
     texture or brightness would set the wrong baseline. A loss counts from ``FINE_Z`` robust
-    sigmas, a rise only from
-    ``FINE_Z_GAIN``: recompression rings around the sharp edges of painted damage and raises
-    the detail there too, which grew halos around unregenerated cracks. Only
-    the window holding that ring is warped and filtered. :func:`_resynthesis_band` then
-    looks for the zone as a whole: a band around the change, of one width, that lost detail.
+    sigmas, a rise only from ``FINE_Z_GAIN``: recompression rings around the sharp edges of
+    painted damage and raises the detail there too, which grew halos around unregenerated
+    cracks. Only the window holding that ring is warped and filtered. :func:`_resynthesis_band`
+    then looks for the zone as a whole: a band around each edit, of one width, that lost detail.
     """
     reach, around = _reaches(seed, (REACH_FACTOR, FINE_AROUND))
     box, seed_box = _bounding_box(around), _bounding_box(seed)
@@ -924,8 +923,6 @@ BAND_WIDTHS = (0.1, 1.2)  # the band widths tried, in radii of the change
 BAND_T = 3.0  # how far (t statistic) the band must fall below what lies beyond it
 BAND_STEP = 0.1  # and by at least this much (log detail energy): a plateau, not a trend
 BAND_K = 1.0  # robust sigmas below the outside's median that mark a pixel of the band
-
-
 BAND_JOIN = 3.0  # pieces within this many radii of the largest piece of each other are one edit
 BAND_EDITS = 4  # the largest edits profiled, at most
 
