@@ -867,7 +867,8 @@ def _fine_resynthesis(
     if ev_detail.size <= BAND_FULL_PX:
         coarse, level = log_ratio(ev_detail, ref_detail, BAND_SIGMA)
         tone = cv2.GaussianBlur(grey, (0, 0), BAND_SIGMA)
-        out[win] |= _resynthesis_band(coarse, level, tone, in_seed, in_valid, keep > 0)
+        for edit in _edits(in_seed):
+            out[win] |= _resynthesis_band(coarse, level, tone, edit, in_valid, keep > 0)
         return out
     # A large window: the band's ratio is smooth at BAND_SIGMA, so it is measured on 2 x 2
     # blocks (the detail energies averaged, as the blur would). A block holds the change if
@@ -884,7 +885,9 @@ def _fine_resynthesis(
     tone = cv2.GaussianBlur(pool(grey), (0, 0), BAND_SIGMA / 2)
     seed_blocks = pool(in_seed.astype(np.float32)) > 0
     valid_blocks = pool(in_valid.astype(np.float32)) > 0.99
-    band = _resynthesis_band(coarse, level, tone, seed_blocks, valid_blocks, kept > 0.99, step=2)
+    band = np.zeros(seed_blocks.shape, bool)
+    for edit in _edits(seed_blocks):
+        band |= _resynthesis_band(coarse, level, tone, edit, valid_blocks, kept > 0.99, step=2)
     full = cv2.resize(band.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
     out[win] |= full & in_valid
     return out
@@ -964,23 +967,9 @@ def _resynthesis_band(
     measured: Mask,
     step: int = 1,
 ) -> Mask:
-    """The re-synthesised zone around each edit (:func:`_edits`), found from its profile."""
-    out = np.zeros(seed.shape, bool)
-    for edit in _edits(seed):
-        out |= _band_of_edit(ratio, level, tone, edit, valid, measured, step)
-    return out
-
-
-def _band_of_edit(
-    ratio: FloatImage,
-    level: FloatImage,
-    tone: FloatImage,
-    seed: Mask,
-    valid: Mask,
-    measured: Mask,
-    step: int = 1,
-) -> Mask:
     """The re-synthesised zone as one band around the edit ``seed``, found from its profile.
+
+    Called once per edit (:func:`_edits`): pieces of one change far apart are separate edits.
 
     An editor regenerates everything within some distance of its brush, so the detail lost
     (``ratio``, the log detail-energy ratio of evidence to reference) forms a plateau that
