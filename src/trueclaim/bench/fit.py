@@ -15,12 +15,11 @@ with box constraints, so that it stays transparent and cannot learn nonsense fro
   development set holds too few labelled files for the fit to judge them (shrinkage would
   otherwise pull a generator's own metadata below the review threshold);
 * screen codes (``SCREEN_CODES``: a screenshot, a screenshot of a photo, a photo of a
-  screen) keep at least
-  ``SCREEN_FLOOR``: a finding at the screen detector's flag score (0.5) then adds 1.5 to the
-  log-odds, which with the usual intercept (about -2) routes the claim to review (0.35). A
-  screen is never a photo of the goods, and a development set holds too few real photos of
-  screens (23) for the fit to weigh them against the honest photos that show a regular
-  texture: the fit alone gave a recapture flagged at medium a risk of 0.26 (approve), and a
+  screen) keep at least ``SCREEN_FLOOR``: a finding at the screen detector's flag score (0.5)
+  then adds 1.5 to the log-odds, which with the usual intercept (about -2) routes the claim to
+  review (0.35). A screen is never a photo of the goods, and a development set holds too few
+  real photos of screens (23) for the fit to weigh them against the honest photos that show a
+  regular texture: the fit alone gave a recapture flagged at medium a risk of 0.26 (approve), and a
   screenshot of a photo a weight of 1.0 (its derived forgeries carry the derivation codes, so
   the fit had no need of it; a real screenshot of a photo on its own then scored 0.23);
 * codes absent from the fitting data keep the severity prior, so a rare strong label (say a
