@@ -578,6 +578,10 @@ def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Fi
             for g in edits
         )
         top = edits[0]
+        # "The reference with a local edit" is never surer than "the reference": a strong
+        # change in a weakly derived match (a second shot of the same shelf, moved by parallax)
+        # must not outweigh the doubt about the derivation itself.
+        edit_score = min(score, 0.5 * score + 0.5 * top.score + 0.2)
         more_en = f" and {len(edits) - 1} more change(s)" if len(edits) > 1 else ""
         more_zh = f",另有 {len(edits) - 1} 处改动" if len(edits) > 1 else ""
         out.append(
@@ -585,7 +589,7 @@ def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Fi
                 detector=DETECTOR,
                 code="derived-with-local-edit",
                 severity=Severity.CRITICAL,
-                score=float(np.clip(0.5 * score + 0.5 * top.score + 0.2, 0.0, 1.0)),
+                score=float(np.clip(edit_score, 0.0, 1.0)),
                 message_en=f"Evidence photo {ev_no} is reference photo {ref_no} "
                 f"with local changes: "
                 f"{top.description_en}{more_en}. Everything else matches the reference, so the "

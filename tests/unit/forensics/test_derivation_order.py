@@ -84,3 +84,35 @@ def test_the_other_references_are_matched_when_the_decisive_one_fails(
     assert result.derived and len(calls) >= 2
     assert {f.reference_index for f in findings} <= {0, 5}
     assert {f.code for f in findings} >= {"derived-from-reference", "derived-with-local-edit"}
+
+
+def test_a_local_edit_is_never_surer_than_the_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A strong change in a doubtful match (content still moving, as in a second shot of the
+    same shelf) scores no higher than the match itself; a clean copy keeps its edit score."""
+    listing = _listing()
+    refs = [encode(listing, "JPEG", quality=92)]
+    clean = {f.code: f.score for f in verify([_forgery(listing)], refs, params=ONLY).findings}
+    assert clean["derived-from-reference"] > 0.9
+    assert clean["derived-with-local-edit"] > 0.9
+
+    real = D.localize_changes
+
+    def moving(ref: np.ndarray, ev: np.ndarray, H: np.ndarray, **kw: Any) -> ChangeMap:
+        out = real(ref, ev, H, **kw)
+        return ChangeMap(
+            out.mask,
+            out.regions,
+            out.explained_fraction,
+            out.compared_fraction,
+            out.changed_fraction,
+            out.noise_floor,
+            0.8,  # residual motion: parallax that a copy would not show
+            out.work_side,
+        )
+
+    monkeypatch.setattr(D, "localize_changes", moving)
+    D.clear_reference_cache()
+    doubtful = {f.code: f.score for f in verify([_forgery(listing)], refs, params=ONLY).findings}
+    assert doubtful["derived-from-reference"] < 0.65
+    assert "derived-with-local-edit" in doubtful
+    assert doubtful["derived-with-local-edit"] <= doubtful["derived-from-reference"]
