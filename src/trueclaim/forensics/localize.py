@@ -18,8 +18,9 @@ Steps (all at a working size, longest side ``work_side``):
    described in words.
 6. At the evidence's own size, inside and just around what was found: the change is traced
    again (a thin crack is one working pixel wide, several evidence pixels), and the soft
-   margin an AI editor re-synthesises around its brush is looked for in the fine detail,
-   with the found change's own edges left out of that measure: pixel by pixel within a
+   margin an AI editor re-synthesises around its brush is looked for in the fine detail
+   (its energy, and its correlation with the reference's), with the found change's own
+   edges left out of that measure: pixel by pixel within a
    reach of the change, then as one band around each edit (the detail lost, profiled against
    the distance from the change, must fall to a plateau and end at one width; pieces of a
    change close together are one edit, a piece far away another).
@@ -768,6 +769,13 @@ FINE_Z_GAIN = 4.0  # and of a gain (fresh noise): painted edges and highlights r
 FINE_AROUND = 1.8  # the baseline ring: from the reach out to this many radii of a change
 FINE_SAMPLES = 20000  # ring pixels that set the detail ratio's median and spread, at most
 FINE_EXCLUDE_PX = 3  # a found change's edges light the detail energy this far around it
+# A re-synthesised pixel's fine detail no longer follows the reference's (resampled, fresh
+# noise), even where its energy is unchanged: a fall in their local correlation by this many
+# robust sigmas below the ring's marks it, when the copy kept the reference's fine detail at all
+# (the ring's correlation at least FINE_CORR_KEPT; heavy blur or recompression leave none).
+FINE_CORR_Z = 3.5
+FINE_CORR_KEPT = 0.2
+FINE_CORR_FLOOR = 0.05
 
 
 def _fine_resynthesis(
@@ -790,7 +798,11 @@ def _fine_resynthesis(
     texture or brightness would set the wrong baseline. A loss counts from ``FINE_Z`` robust
     sigmas, a rise only from ``FINE_Z_GAIN``: recompression rings around the sharp edges of
     painted damage and raises the detail there too, which grew halos around unregenerated
-    cracks. Only the window holding that ring is warped and filtered. :func:`_resynthesis_band`
+    cracks. Fresh noise can restore the energy but not the pattern, so a fall in the local
+    correlation of the two fine details (``FINE_CORR_Z`` robust sigmas below the ring's,
+    freed of the same levels) marks a lost pixel too, when the ring shows that the copy kept
+    the reference's fine detail at all. Only the window holding that ring is warped and
+    filtered. :func:`_resynthesis_band`
     then looks for the zone as a whole: a band around each edit, of one width, that lost detail.
     """
     reach, around = _reaches(seed, (REACH_FACTOR, FINE_AROUND))
@@ -814,54 +826,83 @@ def _fine_resynthesis(
     edges = cv2.dilate(in_seed.astype(np.uint8), np.ones((side, side), np.uint8))
     keep = 1.0 - edges.astype(np.float32)
 
-    def detail(rgb: npt.NDArray[Any]) -> FloatImage:
-        # In place: full-size temporaries cost more in fresh memory than in arithmetic.
+    def fine(rgb: npt.NDArray[Any]) -> FloatImage:
+        """The finest detail: grey minus its blur at 1 px, signed."""
         g = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
-        e: FloatImage = cv2.GaussianBlur(g, (0, 0), 1.0)
-        np.subtract(g, e, out=g)
-        np.multiply(g, g, out=g)
-        np.multiply(g, keep, out=g)
+        np.subtract(g, cv2.GaussianBlur(g, (0, 0), 1.0), out=g)
         return g
+
+    def energy(hp: FloatImage) -> FloatImage:
+        # In place: full-size temporaries cost more in fresh memory than in arithmetic.
+        e: FloatImage = np.multiply(hp, hp)
+        np.multiply(e, keep, out=e)
+        return e
+
+    def averaged(x: FloatImage, weight: FloatImage, sigma: float) -> FloatImage:
+        out_: FloatImage = cv2.GaussianBlur(x, (0, 0), sigma)
+        np.divide(out_, weight, out=out_)
+        return out_
 
     def log_ratio(
         ev_detail: FloatImage, ref_detail: FloatImage, sigma: float, kept: FloatImage = keep
     ) -> tuple[FloatImage, FloatImage]:
         """log((evidence detail + 1) / (reference detail + 1)), and log(reference detail + 1)."""
         weight = cv2.GaussianBlur(kept, (0, 0), sigma) + 1e-3
-        num = cv2.GaussianBlur(ev_detail, (0, 0), sigma)
-        np.divide(num, weight, out=num)
-        np.log1p(num, out=num)
-        den = cv2.GaussianBlur(ref_detail, (0, 0), sigma)
-        np.divide(den, weight, out=den)
-        np.log1p(den, out=den)
+        num = np.log1p(averaged(ev_detail, weight, sigma))
+        den = np.log1p(averaged(ref_detail, weight, sigma))
         np.subtract(num, den, out=num)
         return num, den
 
-    ev_detail = detail(np.ascontiguousarray(evidence[win]))
-    ref_detail = detail(warped)
-    ratio, level = log_ratio(ev_detail, ref_detail, FINE_SIGMA)
+    ev_fine, ref_fine = fine(np.ascontiguousarray(evidence[win])), fine(warped)
+    ev_detail, ref_detail = energy(ev_fine), energy(ref_fine)
+    weight = cv2.GaussianBlur(keep, (0, 0), FINE_SIGMA) + 1e-3
+    ev_energy = averaged(ev_detail, weight, FINE_SIGMA)
+    ref_energy = averaged(ref_detail, weight, FINE_SIGMA)
+    level = np.log1p(ref_energy)
+    ratio = np.log1p(ev_energy) - level  # as log_ratio at FINE_SIGMA; the energies serve below
     where = in_valid & ~in_seed
     if where.sum() < 256:
         return seed
     ring = where & around[win] & ~in_reach
     if ring.sum() >= 256:
         where = ring
-    # As for the band: the ratio's dependence on the reference's detail and grey levels,
-    # measured on the ring, is taken out first (JPEG and tone curves, not the editor).
+    # Both tests are judged only where they can add a pixel (within the reach), against a
+    # sample of the ring: freeing the whole window of its levels would cost more than both.
+    ring_at = np.flatnonzero(where.ravel())
+    ring_at = ring_at[:: max(1, ring_at.size // FINE_SAMPLES)]  # a strided sample pins both
+    open_at = np.flatnonzero((in_reach & in_valid).ravel())
+    at = np.concatenate([ring_at, open_at])
+    on_ring = np.arange(at.size) < ring_at.size
+    # As for the band: the dependence on the reference's detail and grey levels, measured on
+    # the ring, is taken out first (JPEG and tone curves, not the editor).
     grey = cv2.cvtColor(warped, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    if where.sum() >= 400:
-        ratio = _level_free(ratio, where, (level, cv2.GaussianBlur(grey, (0, 0), FINE_SIGMA)))
-    values = ratio[where]
-    values = values[:: max(1, values.size // FINE_SAMPLES)]  # a strided sample pins both
-    med = float(np.median(values))
-    mad = float(np.median(np.abs(values - med))) * 1.4826 + 0.05
-    lost, gained = (med - ratio) > FINE_Z * mad, (ratio - med) > FINE_Z_GAIN * mad
+    levels = (level, cv2.GaussianBlur(grey, (0, 0), FINE_SIGMA))
+    levels_at = tuple(lv.ravel()[at] for lv in levels)
+
+    def judged(x: FloatImage, floor: float) -> tuple[FloatImage, float, float]:
+        """``x`` at the open pixels, freed of the levels, with the ring's median and spread."""
+        v: FloatImage = x.ravel()[at]
+        if where.sum() >= 400:
+            v = _level_free(v, on_ring, levels_at)
+        med, mad = _robust_centre(v[on_ring], floor)
+        return v[~on_ring], med, mad
+
+    detail, med, mad = judged(ratio, 0.05)
+    picked = ((med - detail) > FINE_Z * mad) | ((detail - med) > FINE_Z_GAIN * mad)
+    # The same detail, decorrelated: fresh noise can restore the energy, not the pattern.
+    np.multiply(ev_fine, ref_fine, out=ev_fine)
+    np.multiply(ev_fine, keep, out=ev_fine)
+    corr = averaged(ev_fine, weight, FINE_SIGMA)
+    np.multiply(ev_energy, ref_energy, out=ev_energy)
+    np.add(ev_energy, 1.0, out=ev_energy)
+    np.divide(corr, np.sqrt(ev_energy, out=ev_energy), out=corr)
+    if float(np.median(corr.ravel()[ring_at])) >= FINE_CORR_KEPT:
+        c, cmed, cmad = judged(corr, FINE_CORR_FLOOR)
+        picked |= (cmed - c) > FINE_CORR_Z * cmad
+    found = np.zeros(in_seed.shape, np.uint8)
+    found.ravel()[open_at[picked]] = 1
     zone = np.zeros(seed.shape, bool)
-    zone[win] = cv2.morphologyEx(
-        ((lost | gained) & in_valid & in_reach).astype(np.uint8),
-        cv2.MORPH_CLOSE,
-        np.ones((5, 5), np.uint8),
-    ).astype(bool)
+    zone[win] = cv2.morphologyEx(found, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)).astype(bool)
     out = _fill_holes(_touching(zone | seed, seed))
     # The band keeps to FINE_AROUND radii of the edit itself (_resynthesis_band).
     if ev_detail.size <= BAND_FULL_PX:
@@ -913,11 +954,22 @@ def _by_level(values: FloatImage, levels: FloatImage, at: FloatImage) -> FloatIm
     return out
 
 
+def _robust_centre(values: FloatImage, floor: float) -> tuple[float, float]:
+    """Median and robust sigma (1.4826 MAD, plus ``floor``) of a strided sample of ``values``."""
+    values = values[:: max(1, values.size // FINE_SAMPLES)]  # a strided sample pins both
+    med = float(np.median(values))
+    return med, float(np.median(np.abs(values - med))) * 1.4826 + floor
+
+
 def _level_free(ratio: FloatImage, where: Mask, levels: Sequence[FloatImage]) -> FloatImage:
     """``ratio`` less its median per bin of each map in ``levels`` (in turn), measured on
     ``where``: what recompression and tone curves do everywhere, by detail or grey level."""
+    # The pixels that set the medians, sampled once (what _by_level would stride to anyway):
+    # indexing a few thousand costs far less than copying every pixel of ``where``.
+    idx = np.flatnonzero(where)
+    idx = idx[:: max(1, idx.size // BAND_SAMPLES)]
     for lv in levels:
-        ratio = ratio - _by_level(ratio[where], lv[where], lv)
+        ratio = ratio - _by_level(ratio.ravel()[idx], lv.ravel()[idx], lv)
     return ratio
 
 

@@ -493,3 +493,50 @@ def test_a_large_burn_on_a_smooth_backdrop_is_not_taken_for_noise() -> None:
         mp.setattr(localize, "FLOOR_CAP", float("inf"))
         hidden = localize.localize_changes(photo, evidence, np.eye(3))
     assert _iou(hidden.mask, truth) < 0.1
+
+
+def _regrained(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A grainy photo with a dark blob whose surroundings got fresh grain of the same strength."""
+    rng = np.random.default_rng(seed)
+    base = cv2.resize(data.astronaut(), (768, 768), interpolation=cv2.INTER_CUBIC).astype(float)
+    photo = np.clip(base + rng.normal(0, 4.0, (768, 768, 1)), 0, 255).astype(np.uint8)
+    regrained = np.clip(base + rng.normal(0, 4.0, (768, 768, 1)), 0, 255).astype(np.uint8)
+    distance = np.hypot(*np.mgrid[-380:388, -400:368])
+    zone = distance < 60
+    ev = photo.copy()
+    ev[zone] = regrained[zone]
+    ev[distance < 36] = 25
+    # Both went through JPEG, as listing photos and uploads do: the ring is not identical.
+    reference = decode_image(encode(photo, "JPEG", quality=92)).pixels
+    evidence = decode_image(encode(ev, "JPEG", quality=90)).pixels
+    return reference, evidence, zone, distance < 38
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_fresh_grain_of_the_same_strength_is_a_resynthesised_margin(seed: int) -> None:
+    """The margin's detail energy is unchanged, its pattern is not: the correlation finds it."""
+    import trueclaim.forensics.localize as localize
+
+    photo, ev, zone, found = _regrained(seed)
+    valid = np.ones(zone.shape, bool)
+    grown = localize._fine_resynthesis(photo, ev, np.eye(3), found, valid)
+    assert _iou(grown, zone) > _iou(found, zone) + 0.15
+    assert not (grown & ~cv2.dilate(zone.astype(np.uint8), np.ones((15, 15))).astype(bool)).any()
+    with pytest.MonkeyPatch.context() as mp:  # energy alone sees little of the fresh grain
+        mp.setattr(localize, "FINE_CORR_Z", np.inf)
+        blind = localize._fine_resynthesis(photo, ev, np.eye(3), found, valid)
+    assert _iou(grown, zone) > _iou(blind, zone) + 0.1
+
+
+def test_grain_renewed_everywhere_is_no_margin() -> None:
+    """A copy re-noised as a whole (the noise evasion) decorrelates everywhere alike."""
+    import trueclaim.forensics.localize as localize
+
+    photo, ev, _zone, found = _regrained(0)
+    rng = np.random.default_rng(9)
+    plain = photo.copy()
+    plain[found] = ev[found]  # the blob, and no margin
+    renewed = np.clip(plain + rng.normal(0, 4.0, (*ev.shape[:2], 1)), 0, 255).astype(np.uint8)
+    valid = np.ones(found.shape, bool)
+    grown = localize._fine_resynthesis(photo, renewed, np.eye(3), found, valid)
+    assert grown.sum() < 1.2 * found.sum()
