@@ -74,7 +74,7 @@ __all__ = [
 ]
 
 DETECTOR = "screen"
-ALGORITHM_VERSION = "screen-7"
+ALGORITHM_VERSION = "screen-8"
 # Grey-level standard deviation under which a frame is blank (a placeholder, a lens cap, an
 # underexposed shot): its exact-flat areas come from emptiness or clipped blacks, not from UI.
 # Screenshots of apps and pages sit above 18 on the development images (text on a background).
@@ -93,6 +93,12 @@ STRIP_MAX_PX = 160
 # lines over 13-20 % of the frame.
 PAGE_LINES = 12
 PAGE_AREA = 0.3
+# A PNG without camera data and with almost no flat UI colour is a screenshot only when it
+# holds this many long pixel-aligned edges (panels, rules, window borders). A downscaled photo
+# of an interior or a shelf holds a few too (door frames, pillars, shelf fronts): 6 of the 84
+# such camera photos of the development images hold 3 to 5, and an honest photo marked up in
+# an editor is saved as PNG without camera data. No screenshot there needed fewer than 6.
+PNG_UI_LINES = 6
 
 # Common screen sizes in physical pixels (portrait width x height; both orientations match).
 # Sizes that cameras also produce (640x480, 800x600, 1024x768, 1600x1200, 2048x1536 ...)
@@ -378,7 +384,7 @@ def screenshot_score(f: ScreenFeatures, *, area_px: int = 1_000_000) -> float:
             + (0.25 if flat >= 0.15 or f.straight_lines >= 6 else 0.0)
             + (0.15 if f.device_size else 0.0),
         )
-    if f.png and not f.camera_exif and (flat >= 0.1 or f.straight_lines >= 3):
+    if f.png and not f.camera_exif and (flat >= 0.1 or f.straight_lines >= PNG_UI_LINES):
         score = max(score, 0.6)  # rendered pixels kept losslessly, with some UI structure
     if f.device_size and not f.camera_exif:
         score = max(score, 0.55) + (0.1 if flat >= 0.15 else 0.0)

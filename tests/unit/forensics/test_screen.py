@@ -414,3 +414,17 @@ def test_no_ocr_options_keep_the_text_cue_off() -> None:
     assert all(f.data.get("text_lines") == 0 for f in shots)
     with_ocr = verify([page], [])
     assert any(f.data.get("level_text") for f in with_ocr.findings if f.detector == "screen")
+
+
+def test_a_few_straight_edges_in_a_png_photo_are_not_ui() -> None:
+    """A PNG without camera data: a handful of long straight edges is a photo of a room or a
+    shelf (saved by a markup tool), many of them or flat UI colour is rendered UI."""
+    flag = screen.ScreenParams().flag_score
+
+    def score(**kw: object) -> float:
+        return screen.screenshot_score(_features(png=True, contrast=50.0, **kw))
+
+    assert score(straight_lines=4) < flag
+    assert score(straight_lines=screen.PNG_UI_LINES) >= flag
+    assert score(ui_flat_fraction=0.1) >= flag
+    assert screen.screenshot_score(_features(contrast=50.0, straight_lines=6)) < flag  # JPEG
