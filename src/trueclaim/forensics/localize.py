@@ -802,8 +802,8 @@ def _fine_resynthesis(
     correlation of the two fine details (``FINE_CORR_Z`` robust sigmas below the ring's,
     freed of the same levels) marks a lost pixel too, when the ring shows that the copy kept
     the reference's fine detail at all. Only the window holding that ring is warped and
-    filtered. :func:`_resynthesis_band`
-    then looks for the zone as a whole: a band around each edit, of one width, that lost detail.
+    filtered. :func:`_resynthesis_band` then looks for the zone as a whole: a band around
+    each edit, of one width, that lost detail.
     """
     reach, around = _reaches(seed, (REACH_FACTOR, FINE_AROUND))
     box, seed_box = _bounding_box(around), _bounding_box(seed)
@@ -887,8 +887,8 @@ def _fine_resynthesis(
         med, mad = _robust_centre(v[on_ring], floor)
         return v[~on_ring], med, mad
 
-    detail, med, mad = judged(ratio, 0.05)
-    picked = ((med - detail) > FINE_Z * mad) | ((detail - med) > FINE_Z_GAIN * mad)
+    ratio_open, med, mad = judged(ratio, 0.05)
+    picked = ((med - ratio_open) > FINE_Z * mad) | ((ratio_open - med) > FINE_Z_GAIN * mad)
     # The same detail, decorrelated: fresh noise can restore the energy, not the pattern.
     np.multiply(ev_fine, ref_fine, out=ev_fine)
     np.multiply(ev_fine, keep, out=ev_fine)
@@ -897,8 +897,8 @@ def _fine_resynthesis(
     np.add(ev_energy, 1.0, out=ev_energy)
     np.divide(corr, np.sqrt(ev_energy, out=ev_energy), out=corr)
     if float(np.median(corr.ravel()[ring_at])) >= FINE_CORR_KEPT:
-        c, cmed, cmad = judged(corr, FINE_CORR_FLOOR)
-        picked |= (cmed - c) > FINE_CORR_Z * cmad
+        corr_open, cmed, cmad = judged(corr, FINE_CORR_FLOOR)
+        picked |= (cmed - corr_open) > FINE_CORR_Z * cmad
     found = np.zeros(in_seed.shape, np.uint8)
     found.ravel()[open_at[picked]] = 1
     zone = np.zeros(seed.shape, bool)
