@@ -507,6 +507,14 @@ def _rank(m: GeometricMatch) -> float:
     return m.n_inliers * (0.25 + m.coverage) if m.found else -1.0
 
 
+# The score of a derivation that passed its tests with nothing to spare (strength 0: content
+# still moving by parallax, or little explained beyond the minimum). Such a match is as often
+# a second shot of the same shelf as a copy (on the mixed sets 5 forged and 4 genuine scored
+# there), so it scores low and the risk model weighs it accordingly; the claim is still held
+# for review by the routing policy, which blocks every derivation.
+DOUBTFUL_SCORE = 0.3
+
+
 def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Finding]:
     if not r.derived or r.best_reference is None or r.change_map is None or r.transform is None:
         return []
@@ -522,7 +530,7 @@ def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Fi
         * min(1.0, (cmap.explained_fraction - 0.4) / 0.4)
         * min(1.0, max(0.0, (0.7 - cmap.residual_motion_px) / 0.4))
     )
-    score = float(np.clip(0.6 + 0.4 * strength, 0.0, 1.0))
+    score = float(np.clip(DOUBTFUL_SCORE + (1.0 - DOUBTFUL_SCORE) * strength, 0.0, 1.0))
     data = {
         "version": VERSION,
         "params": {f.name: getattr(p, f.name) for f in fields(p)},
