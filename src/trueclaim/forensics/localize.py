@@ -20,10 +20,10 @@ Steps (all at a working size, longest side ``work_side``):
    again (a thin crack is one working pixel wide, several evidence pixels), and the soft
    margin an AI editor re-synthesises around its brush is looked for in the fine detail
    (its energy, and its correlation with the reference's), with the found change's own
-   edges left out of that measure: pixel by pixel within a
-   reach of the change, then as one band around each edit (the detail lost, profiled against
-   the distance from the change, must fall to a plateau and end at one width; pieces of a
-   change close together are one edit, a piece far away another).
+   edges left out of that measure: pixel by pixel within a reach of the change, then as one
+   band around each edit (the detail lost, profiled against the distance from the change,
+   must fall to a plateau and end at one width; pieces of a change close together are one
+   edit, a piece far away another).
 
 Besides the mask, :func:`localize_changes` measures how much of the evidence the reference
 explains: the share of 15-pixel windows whose structure correlates with the reference (or that
@@ -843,23 +843,22 @@ def _fine_resynthesis(
         np.divide(out_, weight, out=out_)
         return out_
 
-    def log_ratio(
+    def energies(
         ev_detail: FloatImage, ref_detail: FloatImage, sigma: float, kept: FloatImage = keep
-    ) -> tuple[FloatImage, FloatImage]:
-        """log((evidence detail + 1) / (reference detail + 1)), and log(reference detail + 1)."""
+    ) -> tuple[FloatImage, FloatImage, FloatImage]:
+        """Both detail energies averaged over the kept pixels at ``sigma``, and the weight."""
         weight = cv2.GaussianBlur(kept, (0, 0), sigma) + 1e-3
-        num = np.log1p(averaged(ev_detail, weight, sigma))
-        den = np.log1p(averaged(ref_detail, weight, sigma))
-        np.subtract(num, den, out=num)
-        return num, den
+        return averaged(ev_detail, weight, sigma), averaged(ref_detail, weight, sigma), weight
+
+    def log_ratio(ev_energy: FloatImage, ref_energy: FloatImage) -> tuple[FloatImage, FloatImage]:
+        """log((evidence energy + 1) / (reference energy + 1)), and log(reference energy + 1)."""
+        level = np.log1p(ref_energy)
+        return np.log1p(ev_energy) - level, level
 
     ev_fine, ref_fine = fine(np.ascontiguousarray(evidence[win])), fine(warped)
     ev_detail, ref_detail = energy(ev_fine), energy(ref_fine)
-    weight = cv2.GaussianBlur(keep, (0, 0), FINE_SIGMA) + 1e-3
-    ev_energy = averaged(ev_detail, weight, FINE_SIGMA)
-    ref_energy = averaged(ref_detail, weight, FINE_SIGMA)
-    level = np.log1p(ref_energy)
-    ratio = np.log1p(ev_energy) - level  # as log_ratio at FINE_SIGMA; the energies serve below
+    ev_energy, ref_energy, weight = energies(ev_detail, ref_detail, FINE_SIGMA)
+    ratio, level = log_ratio(ev_energy, ref_energy)  # the energies serve the correlation too
     where = in_valid & ~in_seed
     if where.sum() < 256:
         return seed
@@ -878,11 +877,12 @@ def _fine_resynthesis(
     grey = cv2.cvtColor(warped, cv2.COLOR_RGB2GRAY).astype(np.float32)
     levels = (level, cv2.GaussianBlur(grey, (0, 0), FINE_SIGMA))
     levels_at = tuple(lv.ravel()[at] for lv in levels)
+    free = where.sum() >= 400  # enough ring to measure the levels' medians on
 
     def judged(x: FloatImage, floor: float) -> tuple[FloatImage, float, float]:
         """``x`` at the open pixels, freed of the levels, with the ring's median and spread."""
         v: FloatImage = x.ravel()[at]
-        if where.sum() >= 400:
+        if free:
             v = _level_free(v, on_ring, levels_at)
         med, mad = _robust_centre(v[on_ring], floor)
         return v[~on_ring], med, mad
@@ -906,7 +906,7 @@ def _fine_resynthesis(
     out = _fill_holes(_touching(zone | seed, seed))
     # The band keeps to FINE_AROUND radii of the edit itself (_resynthesis_band).
     if ev_detail.size <= BAND_FULL_PX:
-        coarse, level = log_ratio(ev_detail, ref_detail, BAND_SIGMA)
+        coarse, level = log_ratio(*energies(ev_detail, ref_detail, BAND_SIGMA)[:2])
         tone = cv2.GaussianBlur(grey, (0, 0), BAND_SIGMA)
         for edit in _edits(in_seed):
             out[win] |= _resynthesis_band(coarse, level, tone, edit, in_valid, keep > 0)
@@ -922,7 +922,9 @@ def _fine_resynthesis(
         return out_
 
     kept = pool(keep)
-    coarse, level = log_ratio(pool(ev_detail), pool(ref_detail), BAND_SIGMA / 2, kept)
+    coarse, level = log_ratio(
+        *energies(pool(ev_detail), pool(ref_detail), BAND_SIGMA / 2, kept)[:2]
+    )
     tone = cv2.GaussianBlur(pool(grey), (0, 0), BAND_SIGMA / 2)
     seed_blocks = pool(in_seed.astype(np.float32)) > 0
     valid_blocks = pool(in_valid.astype(np.float32)) > 0.99

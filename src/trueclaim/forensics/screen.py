@@ -93,12 +93,12 @@ STRIP_MAX_PX = 160
 # lines over 13-20 % of the frame.
 PAGE_LINES = 12
 PAGE_AREA = 0.3
-# A PNG without camera data and with almost no flat UI colour is a screenshot only when it
-# holds this many long pixel-aligned edges (panels, rules, window borders). A downscaled photo
-# of an interior or a shelf holds a few too (door frames, pillars, shelf fronts): 6 of the 84
-# such camera photos of the development images hold 3 to 5, and an honest photo marked up in
-# an editor is saved as PNG without camera data. No screenshot there needed fewer than 6.
-PNG_UI_LINES = 6
+# Long pixel-aligned edges (panels, rules, window borders) that count as UI structure. A
+# downscaled photo of an interior or a shelf holds a few too (door frames, pillars, shelf
+# fronts): 6 of the 84 camera photos of the development images with little flat colour hold 3
+# to 5, and an honest photo marked up in an editor is saved as PNG without camera data, so
+# even a PNG needs this many. No screenshot there needed fewer.
+UI_LINES = 6
 
 # Common screen sizes in physical pixels (portrait width x height; both orientations match).
 # Sizes that cameras also produce (640x480, 800x600, 1024x768, 1600x1200, 2048x1536 ...)
@@ -373,7 +373,7 @@ def screenshot_score(f: ScreenFeatures, *, area_px: int = 1_000_000) -> float:
     elif flat >= 0.30:  # camera photos stay under ~0.2 (JPEG skies and clipped highlights)
         score = 0.55 + 0.4 * s_flat
     elif flat >= 0.18:
-        score = 0.55 if f.straight_lines >= 6 else 0.3
+        score = 0.55 if f.straight_lines >= UI_LINES else 0.3
     bars = int(f.status_bar) + int(f.navigation_bar)
     if bars == 2:
         score = max(score, 0.92)
@@ -381,10 +381,10 @@ def screenshot_score(f: ScreenFeatures, *, area_px: int = 1_000_000) -> float:
         score = max(
             score,
             0.4
-            + (0.25 if flat >= 0.15 or f.straight_lines >= 6 else 0.0)
+            + (0.25 if flat >= 0.15 or f.straight_lines >= UI_LINES else 0.0)
             + (0.15 if f.device_size else 0.0),
         )
-    if f.png and not f.camera_exif and (flat >= 0.1 or f.straight_lines >= PNG_UI_LINES):
+    if f.png and not f.camera_exif and (flat >= 0.1 or f.straight_lines >= UI_LINES):
         score = max(score, 0.6)  # rendered pixels kept losslessly, with some UI structure
     if f.device_size and not f.camera_exif:
         score = max(score, 0.55) + (0.1 if flat >= 0.15 else 0.0)
@@ -578,7 +578,7 @@ def _cue_words(f: ScreenFeatures) -> tuple[str, str]:
         pct = round(100 * f.ui_flat_fraction)
         en.append(f"{pct}% of it is exactly flat colour, as in app or web pages")
         zh.append(f"画面 {pct}% 为完全均匀的纯色区域(应用或网页界面特征)")
-    if f.straight_lines >= 6:
+    if f.straight_lines >= UI_LINES:
         en.append(
             f"{f.straight_lines} perfectly straight pixel-aligned edges (UI dividers and borders)"
         )

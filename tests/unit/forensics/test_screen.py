@@ -425,6 +425,6 @@ def test_a_few_straight_edges_in_a_png_photo_are_not_ui() -> None:
         return screen.screenshot_score(_features(png=True, contrast=50.0, **kw))
 
     assert score(straight_lines=4) < flag
-    assert score(straight_lines=screen.PNG_UI_LINES) >= flag
+    assert score(straight_lines=screen.UI_LINES) >= flag
     assert score(ui_flat_fraction=0.1) >= flag
     assert screen.screenshot_score(_features(contrast=50.0, straight_lines=6)) < flag  # JPEG
