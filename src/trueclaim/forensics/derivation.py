@@ -547,6 +547,8 @@ def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Fi
         "changed_fraction": round(cmap.changed_fraction, 4),
         "noise_floor": round(cmap.noise_floor, 3),
         "residual_motion_px": round(cmap.residual_motion_px, 3),
+        # text written over the photo, not counted as a change: x, y, width, height (original)
+        "captions": [[round(v / item.analysis.scale) for v in box] for box in cmap.captions],
         "hash": {
             "pdq_distance_bits": r.hashes[ri].pdq_distance_bits,
             "phash_distance_bits": r.hashes[ri].phash_distance_bits,
@@ -555,6 +557,13 @@ def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Fi
     }
     how_en, how_zh = t.describe()
     explained = f"{cmap.explained_fraction * 100:.0f}%"
+    # A caption the buyer wrote over the photo is named, not counted as damage.
+    written_en = (
+        f" Text written over the photo ({len(cmap.captions)} line(s)) is not counted as a change."
+        if cmap.captions
+        else ""
+    )
+    written_zh = f"照片上另写的文字({len(cmap.captions)} 行)不计为改动。" if cmap.captions else ""
     out = [
         Finding(
             detector=DETECTOR,
@@ -601,10 +610,11 @@ def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Fi
                 message_en=f"Evidence photo {ev_no} is reference photo {ref_no} "
                 f"with local changes: "
                 f"{top.description_en}{more_en}. Everything else matches the reference, so the "
-                "damage was most likely painted into the merchant's photo.",
+                f"damage was most likely painted into the merchant's photo.{written_en}",
                 message_zh=f"证据照片 {ev_no} 是参考照片 {ref_no} 经局部修改而成:"
                 f"{top.description_zh}"
-                f"{more_zh}。其余部分与参考照片一致,损坏很可能是在商家照片上后期添加的。",
+                f"{more_zh}。其余部分与参考照片一致,损坏很可能是在商家照片上后期添加的。"
+                f"{written_zh}",
                 evidence_index=item.index,
                 reference_index=ri,
                 regions=regions,
@@ -620,9 +630,10 @@ def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Fi
                 severity=Severity.MEDIUM,
                 score=score,
                 message_en=f"Evidence photo {ev_no} is reference photo {ref_no} itself ({how_en}) "
-                "with nothing changed: it shows the merchant's photo, not the goods received.",
+                f"with nothing changed: it shows the merchant's photo, not the goods received."
+                f"{written_en}",
                 message_zh=f"证据照片 {ev_no} 就是参考照片 {ref_no}({how_zh}),内容未作改动:"
-                "它展示的是商家的照片,而不是收到的商品。",
+                f"它展示的是商家的照片,而不是收到的商品。{written_zh}",
                 evidence_index=item.index,
                 reference_index=ri,
                 data=data,

@@ -15,7 +15,9 @@ Steps (all at a working size, longest side ``work_side``):
    noise, and a smooth bin never far above the textured ones: a large smooth edit is not
    noise).
 5. Hysteresis threshold, closing, small components dropped, holes filled; regions grouped and
-   described in words.
+   described in words. A wide change that the OCR detector reads as a line of text, where the
+   reference shows none, is a caption the buyer wrote over the photo ("damaged", a date, a
+   handle): it is reported apart (``captions``), not as part of the painted change.
 6. At the evidence's own size, inside and just around what was found: the change is traced
    again (a thin crack is one working pixel wide, several evidence pixels), and the soft
    margin an AI editor re-synthesises around its brush is looked for in the fine detail
@@ -82,6 +84,8 @@ class ChangeMap:
     # in pixels of the coarser of the two images
     residual_motion_px: float
     work_side: int
+    # text written over the photo, left out of ``mask``: (x, y, width, height), analysis pixels
+    captions: tuple[tuple[int, int, int, int], ...] = ()
 
 
 def localize_changes(
@@ -236,6 +240,7 @@ def _localize_in_frame(
     small &= valid
     small = _drop_small(small, max(6, int(min_region_fraction * valid.sum())))
     small = _fill_holes(small)
+    small, caption_boxes = _drop_captions(small, ev, reff)
     core = small
     if small.any():
         small = _grow_into_resynthesis(small, d_col, bins, product, valid)
@@ -276,7 +281,13 @@ def _localize_in_frame(
     # by two working pixels where it moved by one of its own.
     near = cv2.dilate((small | warp).astype(np.uint8), _NEAR_CHANGE).astype(bool)
     motion = _residual_motion(flow_points, flow_residuals, agree & ~near) / unit
-    return ChangeMap(mask, regions, explained, compared, changed, floor, motion, work_side)
+    captions = tuple(
+        (round(x / s), round(y / s), max(1, round(w / s)), max(1, round(h / s)))
+        for x, y, w, h in caption_boxes
+    )
+    return ChangeMap(
+        mask, regions, explained, compared, changed, floor, motion, work_side, captions
+    )
 
 
 def _refine(
@@ -585,6 +596,62 @@ def _min_shift_distance(ev: FloatImage, ref: FloatImage) -> FloatImage:
         np.minimum(best, acc, out=best)
     out: FloatImage = np.sqrt(best)
     return out
+
+
+CAPTION_ASPECT = 1.8  # a line of text is this many times wider than tall, at least
+CAPTION_COVER = 0.6  # share of the change inside the text lines found in the evidence
+CAPTION_IN_REFERENCE = 0.3  # ... and at most this share inside text lines of the reference
+CAPTION_TEXT_PX = 40  # the crop is scaled so the change stands this tall for the detector
+
+
+def _drop_captions(
+    mask: Mask, ev: FloatImage, ref: FloatImage
+) -> tuple[Mask, list[tuple[int, int, int, int]]]:
+    """Take out of ``mask`` the changes that are text written over the photo.
+
+    A buyer captions the photo ("damaged", "refund pls", a date): the caption differs from
+    the reference as much as painted damage does, but it is not a change to the goods, and a
+    mask that covers it points the reviewer to the wrong place. A change counts as a caption
+    when it is wide like a line of text, the OCR text detector (run on a crop around it,
+    scaled so the change stands ``CAPTION_TEXT_PX`` tall) puts most of it inside text lines,
+    and the same crop of the aligned reference holds no text there (a change to printed
+    packaging text stays a change). Returns the mask and the captions' boxes.
+    """
+    if not mask.any():
+        return mask, []
+    grouped = cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
+    wide = [i for i in range(1, n) if stats[i, 2] >= CAPTION_ASPECT * stats[i, 3] >= 8]
+    if not wide:
+        return mask, []
+    from trueclaim.forensics.visible_marks import text_line_mask
+
+    def text_at(img: FloatImage, box: tuple[int, int, int, int], f: float) -> Mask:
+        x0, y0, x1, y1 = box
+        crop: RGBImage = np.clip(img[y0:y1, x0:x1], 0, 255).astype(np.uint8)
+        size = (max(8, round((x1 - x0) * f)), max(8, round((y1 - y0) * f)))
+        lines = text_line_mask(np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_CUBIC)))
+        back = cv2.resize(
+            lines.astype(np.uint8), (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST
+        )
+        return back > 0
+
+    out, captions = mask.copy(), []
+    h_img, w_img = mask.shape
+    for i in wide:
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        pad = max(4, h // 2)
+        box = (max(0, x - pad), max(0, y - pad), min(w_img, x + w + pad), min(h_img, y + h + pad))
+        part = ((labels == i) & mask)[box[1] : box[3], box[0] : box[2]]
+        area = max(1, int(part.sum()))
+        f = CAPTION_TEXT_PX / h
+        if (text_at(ev, box, f) & part).sum() < CAPTION_COVER * area:
+            continue
+        if (text_at(ref, box, f) & part).sum() > CAPTION_IN_REFERENCE * area:
+            continue
+        out[labels == i] = False
+        captions.append((x, y, w, h))
+    return out, captions
 
 
 REFINE_PASSES = 2

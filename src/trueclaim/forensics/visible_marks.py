@@ -117,3 +117,16 @@ def read_edge_marks(
                 )
             )
     return hits, lines
+
+
+def text_line_mask(rgb: RGBImage) -> npt.NDArray[np.bool_]:
+    """Pixels of ``rgb`` inside the text lines the OCR detector finds (detection only).
+
+    The detector sees ``rgb`` as given (reduced only when its longest side exceeds the
+    engine's 640 px): callers scale a crop so its text stands a few dozen pixels tall.
+    """
+    boxes, _ = ocr_engine().text_det(np.ascontiguousarray(rgb[:, :, ::-1]))
+    out = np.zeros(rgb.shape[:2], np.uint8)
+    for box in boxes if boxes is not None else ():
+        cv2.fillPoly(out, [np.asarray(box, dtype=np.int32)], 1)
+    return out.astype(bool)

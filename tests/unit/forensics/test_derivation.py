@@ -106,6 +106,32 @@ def test_reference_itself_resubmitted_is_derived_unedited() -> None:
     assert derived.data["transform"]["cropped"]
 
 
+def test_a_captioned_copy_names_the_caption_and_keeps_it_out_of_the_edit() -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    listing = _listing()
+    damaged, truth = _paint_damage(listing)
+    canvas = Image.fromarray(damaged)
+    ImageDraw.Draw(canvas).text(
+        (560, 480),
+        "damaged",
+        fill=(250, 220, 0),
+        font=ImageFont.load_default(size=44),
+        stroke_width=3,
+        stroke_fill=(0, 0, 0),
+    )
+    evidence = encode(np.asarray(canvas), "JPEG", quality=90)
+    report = verify([evidence], [encode(listing, "JPEG", quality=92)], params=ONLY)
+    edit = next(f for f in report.findings if f.code == "derived-with-local-edit")
+    ((x, y, w, h),) = edit.data["captions"]  # original pixels
+    assert 540 <= x <= 570 and 470 <= y <= 500 and 150 <= w <= 260 and h <= 70
+    assert "Text written over the photo (1 line(s))" in edit.message_en
+    assert "照片上另写的文字" in edit.message_zh
+    mask = report.localization(0)
+    assert not mask[480:540, 560:760].any(), "the caption is marked as damage"
+    assert _iou(truth, mask) >= 0.6
+
+
 def test_unrelated_photo_gives_no_finding() -> None:
     report = verify(
         [encode(np.ascontiguousarray(data.rocket()))],

@@ -540,3 +540,61 @@ def test_grain_renewed_everywhere_is_no_margin() -> None:
     valid = np.ones(found.shape, bool)
     grown = localize._fine_resynthesis(photo, renewed, np.eye(3), found, valid)
     assert grown.sum() < 1.2 * found.sum()
+
+
+def _captioned(text: str, rng_seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The coffee photo with a dark blob painted in and ``text`` written over its top left,
+    as a buyer captions a photo (a flat fill with a stroke, as phone editors draw it)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    photo = np.ascontiguousarray(data.coffee())
+    edited, truth = _paste(photo, np.random.default_rng(rng_seed))
+    canvas = Image.fromarray(edited)
+    draw = ImageDraw.Draw(canvas)
+    font = ImageFont.load_default(size=30)
+    draw.text(
+        (20, 20), text, fill=(255, 255, 255), font=font, stroke_width=2, stroke_fill=(0, 0, 0)
+    )
+    return photo, np.asarray(canvas), truth
+
+
+def test_a_caption_written_over_the_photo_is_not_part_of_the_change() -> None:
+    photo, captioned, truth = _captioned("refund pls")
+    evidence = decode_image(encode(captioned, "JPEG", quality=90)).pixels
+    change = localize_changes(photo, evidence, np.eye(3))
+    assert len(change.captions) == 1
+    x, y, w, h = change.captions[0]
+    assert x <= 24 and y <= 28 and x + w >= 150 and h < 60  # the caption's line, boxed
+    assert not change.mask[20:55, 20:170].any(), "the caption is marked as a change"
+    assert _iou(change.mask, truth) >= 0.5, "the painted patch is lost"
+
+
+def test_a_wide_scratch_is_not_taken_for_a_caption() -> None:
+    photo = np.ascontiguousarray(data.coffee())
+    edited = photo.copy()
+    cv2.line(edited, (40, 60), (260, 72), (245, 245, 240), 5)  # wide and flat, but no text
+    evidence = decode_image(encode(edited, "JPEG", quality=90)).pixels
+    change = localize_changes(photo, evidence, np.eye(3))
+    assert change.captions == ()
+    assert change.mask[58:76, 60:240].mean() > 0.3
+
+
+def test_text_already_printed_in_the_reference_stays_a_change() -> None:
+    """Only text that the reference lacks is a caption: a changed line of printed text (a
+    label retouched) is an edit of the goods' photo."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    photo, _captioned_img, _truth = _captioned("refund pls")
+    canvas = Image.fromarray(photo)
+    ImageDraw.Draw(canvas).text(
+        (20, 20), "best before", fill=(255, 255, 255), font=ImageFont.load_default(size=30)
+    )
+    printed = np.asarray(canvas)
+    edited = Image.fromarray(printed.copy())
+    ImageDraw.Draw(edited).text(
+        (20, 20), "refund pls", fill=(255, 255, 255), font=ImageFont.load_default(size=30)
+    )
+    evidence = decode_image(encode(np.asarray(edited), "PNG")).pixels
+    change = localize_changes(printed, evidence, np.eye(3))
+    assert change.captions == ()
+    assert change.mask[15:60, 15:200].any()
