@@ -642,14 +642,15 @@ def _drop_captions(
         x, y, w, h = (int(v) for v in stats[i, :4])
         pad = max(4, h // 2)
         box = (max(0, x - pad), max(0, y - pad), min(w_img, x + w + pad), min(h_img, y + h + pad))
-        part = ((labels == i) & mask)[box[1] : box[3], box[0] : box[2]]
+        inside = (slice(box[1], box[3]), slice(box[0], box[2]))  # holds the whole component
+        part = (labels[inside] == i) & mask[inside]
         area = max(1, int(part.sum()))
         f = CAPTION_TEXT_PX / h
         if (text_at(ev, box, f) & part).sum() < CAPTION_COVER * area:
             continue
         if (text_at(ref, box, f) & part).sum() > CAPTION_IN_REFERENCE * area:
             continue
-        out[labels == i] = False
+        out[inside][part] = False
         captions.append((x, y, w, h))
     return out, captions
 

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from trueclaim.forensics.types import RGBImage
-from trueclaim.forensics.visible_marks import ocr_engine
+from trueclaim.forensics.visible_marks import text_line_boxes
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +44,12 @@ def text_layout(
     if scale < 1.0:
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         small = np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
-    boxes, _ = ocr_engine().text_det(np.ascontiguousarray(small[:, :, ::-1]))
-    if boxes is None or len(boxes) == 0:
+    boxes = text_line_boxes(small)
+    if not boxes:
         return TextLayout(0, 0.0, 0.0)
     area = 0.0
     lefts = []
-    for box in boxes:
-        pts = np.asarray(box, dtype=np.float32)
+    for pts in boxes:
         area += float(cv2.contourArea(pts))
         angle = float(cv2.minAreaRect(pts)[2])
         if abs(((angle + 45.0) % 90.0) - 45.0) < level_deg:

@@ -119,14 +119,23 @@ def read_edge_marks(
     return hits, lines
 
 
-def text_line_mask(rgb: RGBImage) -> npt.NDArray[np.bool_]:
-    """Pixels of ``rgb`` inside the text lines the OCR detector finds (detection only).
+def text_line_boxes(rgb: RGBImage) -> list[npt.NDArray[np.float32]]:
+    """The text lines the OCR detector finds in ``rgb`` (detection only), each a (4, 2) array
+    of corner points in ``rgb``'s pixels.
 
     The detector sees ``rgb`` as given (reduced only when its longest side exceeds the
-    engine's 640 px): callers scale a crop so its text stands a few dozen pixels tall.
+    engine's 640 px).
     """
     boxes, _ = ocr_engine().text_det(np.ascontiguousarray(rgb[:, :, ::-1]))
+    if boxes is None:
+        return []
+    return [np.asarray(box, dtype=np.float32) for box in boxes]
+
+
+def text_line_mask(rgb: RGBImage) -> npt.NDArray[np.bool_]:
+    """Pixels of ``rgb`` inside the text lines of :func:`text_line_boxes`: callers scale a
+    crop so its text stands a few dozen pixels tall."""
     out = np.zeros(rgb.shape[:2], np.uint8)
-    for box in boxes if boxes is not None else ():
-        cv2.fillPoly(out, [np.asarray(box, dtype=np.int32)], 1)
+    for box in text_line_boxes(rgb):
+        cv2.fillPoly(out, [box.astype(np.int32)], 1)
     return out.astype(bool)
