@@ -149,7 +149,8 @@ def localize_changes(
             mask = np.zeros(evidence.shape[:2], bool)
             mask[cy : cy + ch, cx : cx + cw] = inner.mask
             regions = tuple(replace(r, x=r.x + cx, y=r.y + cy) for r in inner.regions)
-            return replace(inner, mask=mask, regions=regions)
+            captions = tuple((x + cx, y + cy, w, h) for x, y, w, h in inner.captions)
+            return replace(inner, mask=mask, regions=regions, captions=captions)
     return _localize_in_frame(
         reference,
         evidence,

@@ -598,3 +598,19 @@ def test_text_already_printed_in_the_reference_stays_a_change() -> None:
     change = localize_changes(printed, evidence, np.eye(3))
     assert change.captions == ()
     assert change.mask[15:60, 15:200].any()
+
+
+def test_a_caption_inside_a_content_box_is_boxed_in_the_evidence_pixels() -> None:
+    """Screenshot framing: the comparison runs inside the content box, and the caption's box
+    is given in the whole evidence's pixels, as the mask and regions are."""
+    photo, captioned, _truth = _captioned("refund pls")
+    h, w = captioned.shape[:2]
+    framed = np.full((h + 120, w), 245, np.uint8)[..., None].repeat(3, axis=2)
+    framed[80 : 80 + h] = captioned  # app chrome above and below the photo
+    evidence = decode_image(encode(framed, "PNG")).pixels
+    shift = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 80.0], [0.0, 0.0, 1.0]])
+    change = localize_changes(photo, evidence, shift, content=(0, 80, w, h))
+    assert len(change.captions) == 1
+    x, y, cw, _ch = change.captions[0]
+    assert x <= 24 and 80 <= y <= 80 + 28 and x + cw >= 150
+    assert not change.mask[100:135, 20:170].any()
