@@ -14,7 +14,7 @@ mean mask IoU and, per kind, the share flagged and the IoU. The full-engine figu
 module constant of ``trueclaim.forensics.localize`` for the run, e.g. ``--set CORE_LOW_Z=2.0``
 (``module:NAME=VALUE`` for another module of ``trueclaim.forensics``); the value is read as a
 Python literal. That is how the constants' neighbourhoods in ``docs/benchmark.md`` were
-measured: a 300-case set takes about 10 s with two jobs.
+measured: a 300-case set takes about 15 s with two jobs (30 s with one).
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ from trueclaim.bench.metrics import mask_iou, roc_auc, tpr_at_fpr
 from trueclaim.forensics import EngineParams, verify
 
 
-def _override(settings: list[str]) -> None:
-    """Apply ``[module:]NAME=VALUE`` settings to ``trueclaim.forensics`` module constants."""
+def _prepare_process(settings: list[str]) -> None:
+    """Once per process: one OpenCV thread, and each ``[module:]NAME=VALUE`` setting applied
+    to a ``trueclaim.forensics`` module constant."""
     cv2.setNumThreads(1)
     for setting in settings:
         target, _, text = setting.partition("=")
@@ -90,10 +91,10 @@ def main() -> int:
         help="override a constant of trueclaim.forensics.localize (or MODULE) for this run",
     )
     args = parser.parse_args()
-    _override(args.settings)
+    _prepare_process(args.settings)
     cases = load_manifest(args.manifest)
     if args.jobs > 1:
-        with Pool(args.jobs, initializer=_override, initargs=(args.settings,)) as pool:
+        with Pool(args.jobs, initializer=_prepare_process, initargs=(args.settings,)) as pool:
             rows = pool.map(_run, cases, chunksize=4)
     else:
         rows = [_run(case) for case in cases]
