@@ -25,7 +25,9 @@ Steps (all at a working size, longest side ``work_side``):
    edges left out of that measure: pixel by pixel within a reach of the change, then as one
    band around each edit (the detail lost, profiled against the distance from the change,
    must fall to a plateau and end at one width; pieces of a change close together are one
-   edit, a piece far away another).
+   edit, a piece far away another). Such a margin is kept only when it closes around the
+   change (it covers at least ``MARGIN_MIN_COVER`` of the thin ring hugging it): patches on
+   one side are what recompression and ringing light beside a sharp painted edge.
 
 Besides the mask, :func:`localize_changes` measures how much of the evidence the reference
 explains: the share of 15-pixel windows whose structure correlates with the reference (or that
@@ -243,8 +245,10 @@ def _localize_in_frame(
     small = _fill_holes(small)
     small, caption_boxes = _drop_captions(small, ev, reff)
     core = small
+    grown_margin = np.zeros(small.shape, bool)
     if small.any():
         small = _grow_into_resynthesis(small, d_col, bins, product, valid)
+        grown_margin = small & ~core
     unit = max(1.0, ref_scale)
     warp = np.zeros(small.shape, bool)
     if flow_dense is not None:
@@ -268,12 +272,17 @@ def _localize_in_frame(
         # trace the change again at the evidence's own size, inside what was found.
         core_full = cv2.resize(core.astype(np.float32), (ew, eh)) >= 0.5
         grown = mask & ~core_full
-        mask = _fine_core(reference, evidence, to_ev, core_full, valid_full, 1 / s)
-        mask |= grown
+        traced = _fine_core(reference, evidence, to_ev, core_full, valid_full, 1 / s)
+        mask = traced | grown
         # The working copy's colour differences miss most of a re-synthesised margin
         # (resampled, re-noised): look for it in the fine detail at the evidence's own size,
         # around what was found.
-        mask = _fine_resynthesis(reference, evidence, to_ev, mask, valid_full)
+        found = _fine_resynthesis(reference, evidence, to_ev, mask, valid_full)
+        margin = (found & ~mask) | (
+            cv2.resize(grown_margin.astype(np.float32), (ew, eh), interpolation=cv2.INTER_LINEAR)
+            >= 0.5
+        )
+        mask = _kept_margin(found, margin & ~traced, traced)
     regions = _regions(small, core, z, ev, reff, product, (cx * s, cy * s, cw * s, ch * s), 1.0 / s)
     changed = float((small & product).sum()) / max(1.0, float(product.sum()))
     floor = float(np.median(floor_c[product]))
@@ -685,6 +694,35 @@ def _grow_into_resynthesis(
     ratio = num / np.maximum(cv2.GaussianBlur(outside, (0, 0), GROW_SIGMA), 1e-3)
     zone = (ratio > GROW_RATIO) & valid
     return _fill_holes(_touching((zone & _reach(seed)) | seed, seed))
+
+
+# A re-synthesised margin surrounds the whole brush stroke: where the pixels added around a
+# traced change (by _grow_into_resynthesis and _fine_resynthesis) cover less than this share
+# of the thin ring just outside it (MARGIN_RING of its radius, at least 2 px), they are the
+# patches that recompression, resampling and ringing light beside a sharp painted edge, not
+# an editor's margin, and are left out of the mask.
+MARGIN_RING = 0.05
+MARGIN_MIN_COVER = 0.4
+
+
+def _kept_margin(found: Mask, margin: Mask, traced: Mask) -> Mask:
+    """``found``, less ``margin`` unless the margin closes around ``traced`` (see
+    ``MARGIN_MIN_COVER``). The margin's share is measured on the ring that hugs the change."""
+    box = _bounding_box(traced)
+    if box is None or not margin.any():
+        return found
+    height, width = box[0].stop - box[0].start, box[1].stop - box[1].start
+    radius = _stroke_radius(int(traced[box].sum()), width, height)
+    ring_px = max(2.0, MARGIN_RING * radius)
+    pad = int(np.ceil(ring_px)) + 1
+    rows = slice(max(0, box[0].start - pad), min(traced.shape[0], box[0].stop + pad))
+    cols = slice(max(0, box[1].start - pad), min(traced.shape[1], box[1].stop + pad))
+    outside = (~traced[rows, cols]).astype(np.uint8)
+    dist = cv2.distanceTransform(outside, cv2.DIST_L2, 5)
+    ring = (dist > 0) & (dist <= ring_px)
+    if not ring.any() or margin[rows, cols][ring].mean() >= MARGIN_MIN_COVER:
+        return found
+    return found & ~margin
 
 
 def _reach(seed: Mask, factor: float = REACH_FACTOR) -> Mask:

@@ -185,6 +185,47 @@ def test_resynthesised_margin_is_found_at_full_size() -> None:
     assert _iou(untouched, seed) > 0.9
 
 
+def test_a_margin_is_kept_only_where_it_closes_around_the_change() -> None:
+    from trueclaim.forensics.localize import _kept_margin
+
+    d = np.hypot(*np.mgrid[-100:100, -100:100])
+    traced = d < 30
+    annulus = (d >= 30) & (d < 45)  # an editor's margin: all the way round
+    assert (_kept_margin(traced | annulus, annulus, traced) == (traced | annulus)).all()
+    patch = annulus & (np.mgrid[-100:100, -100:100][1] > 20)  # one patch on one side
+    kept = _kept_margin(traced | patch, patch, traced)
+    assert (kept == traced).all()
+    assert (_kept_margin(traced, np.zeros_like(traced), traced) == traced).all()
+
+
+def test_a_resynthesised_margin_round_the_change_stays_in_the_full_comparison() -> None:
+    import trueclaim.forensics.localize as localize
+
+    photo, ev, zone = _resynthesised(np.random.default_rng(5))
+    kept = localize.localize_changes(photo, ev, np.eye(3)).mask
+    assert _iou(kept, zone) > 0.9
+    with pytest.MonkeyPatch.context() as mp:  # every margin dropped: the blob alone
+        mp.setattr(localize, "MARGIN_MIN_COVER", 1.01)
+        dropped = localize.localize_changes(photo, ev, np.eye(3)).mask
+    assert _iou(dropped, zone) < 0.5
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_recompression_patches_beside_a_crack_are_not_a_margin(seed: int) -> None:
+    """A crack recompressed at quality 60: what lights up beside it is not an editor's margin."""
+    import trueclaim.forensics.localize as localize
+
+    photo, edited, truth = _thin_crack(seed)
+    reference = decode_image(encode(photo, "JPEG", quality=90)).pixels
+    evidence = decode_image(encode(edited, "JPEG", quality=60)).pixels
+    gated = localize.localize_changes(reference, evidence, np.eye(3)).mask
+    with pytest.MonkeyPatch.context() as mp:  # every margin kept, as before the gate
+        mp.setattr(localize, "MARGIN_MIN_COVER", 0.0)
+        ungated = localize.localize_changes(reference, evidence, np.eye(3)).mask
+    assert _iou(gated, truth) > _iou(ungated, truth) + 0.02
+    assert gated.sum() < ungated.sum()
+
+
 def _blobs(seed: int, shape: tuple[int, int] = (90, 130)) -> np.ndarray:
     """Random blobs with holes, some touching the border."""
     rng = np.random.default_rng(seed)
