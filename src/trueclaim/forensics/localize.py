@@ -27,7 +27,10 @@ Steps (all at a working size, longest side ``work_side``):
    must fall to a plateau and end at one width; pieces of a change close together are one
    edit, a piece far away another). Such a margin is kept only when it closes around the
    change (it covers at least ``MARGIN_MIN_COVER`` of the thin ring hugging it): patches on
-   one side are what recompression and ringing light beside a sharp painted edge.
+   one side are what recompression and ringing light beside a sharp painted edge. In a copy
+   that kept little of the reference's fine detail (blurred, resampled, re-noised), a kept
+   margin is pushed out by ``MARGIN_OUTSET_PX``: its faint outer edge, where the editor's
+   brush was feathered, no longer stands out of the degraded surroundings.
 
 Besides the mask, :func:`localize_changes` measures how much of the evidence the reference
 explains: the share of 15-pixel windows whose structure correlates with the reference (or that
@@ -277,12 +280,13 @@ def _localize_in_frame(
         # The working copy's colour differences miss most of a re-synthesised margin
         # (resampled, re-noised): look for it in the fine detail at the evidence's own size,
         # around what was found.
-        found = _fine_resynthesis(reference, evidence, to_ev, mask, valid_full)
+        found, kept_detail = _fine_resynthesis(reference, evidence, to_ev, mask, valid_full)
         margin = (found & ~mask) | (
             cv2.resize(grown_margin.astype(np.float32), (ew, eh), interpolation=cv2.INTER_LINEAR)
             >= 0.5
         )
-        mask = _kept_margin(found, margin & ~traced, traced)
+        outset = MARGIN_OUTSET_PX if kept_detail < MARGIN_SHARP_CORR else 0
+        mask = _kept_margin(found, margin & ~traced, traced, valid_full, outset)
     regions = _regions(small, core, z, ev, reff, product, (cx * s, cy * s, cw * s, ch * s), 1.0 / s)
     changed = float((small & product).sum()) / max(1.0, float(product.sum()))
     floor = float(np.median(floor_c[product]))
@@ -703,11 +707,21 @@ def _grow_into_resynthesis(
 # an editor's margin, and are left out of the mask.
 MARGIN_RING = 0.05
 MARGIN_MIN_COVER = 0.4
+# A kept margin is found where the detail lost, averaged over a few pixels (FINE_SIGMA,
+# BAND_SIGMA), stands clear of its surroundings. In a copy that kept the reference's fine
+# detail (its fine detail still correlates with the reference's by MARGIN_SHARP_CORR on the
+# ring around the change) that holds out to the feathered edge of the editor's brush; in a
+# blurred, resampled or re-noised copy the surroundings lost detail too, the feathered edge
+# no longer stands out, and the margin found stops short of the zone by about the
+# averaging's width. There it is pushed out by MARGIN_OUTSET_PX evidence pixels.
+MARGIN_OUTSET_PX = 2
+MARGIN_SHARP_CORR = 0.9
 
 
-def _kept_margin(found: Mask, margin: Mask, traced: Mask) -> Mask:
+def _kept_margin(found: Mask, margin: Mask, traced: Mask, valid: Mask, outset: int = 0) -> Mask:
     """``found``, less ``margin`` unless the margin closes around ``traced`` (see
-    ``MARGIN_MIN_COVER``). The margin's share is measured on the ring that hugs the change."""
+    ``MARGIN_MIN_COVER``). The margin's share is measured on the ring that hugs the change;
+    a kept margin is pushed out by ``outset`` pixels (within ``valid``)."""
     box = _bounding_box(traced)
     if box is None or not margin.any():
         return found
@@ -720,9 +734,14 @@ def _kept_margin(found: Mask, margin: Mask, traced: Mask) -> Mask:
     outside = (~traced[rows, cols]).astype(np.uint8)
     dist = cv2.distanceTransform(outside, cv2.DIST_L2, 5)
     ring = (dist > 0) & (dist <= ring_px)
-    if not ring.any() or margin[rows, cols][ring].mean() >= MARGIN_MIN_COVER:
+    if ring.any() and margin[rows, cols][ring].mean() < MARGIN_MIN_COVER:
+        return found & ~margin
+    kept = found & ~traced
+    if outset < 1 or not kept.any():
         return found
-    return found & ~margin
+    side = 2 * outset + 1
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+    return found | (cv2.dilate(kept.astype(np.uint8), disc).astype(bool) & valid)
 
 
 def _reach(seed: Mask, factor: float = REACH_FACTOR) -> Mask:
@@ -891,8 +910,12 @@ def _fine_resynthesis(
     to_evidence: npt.NDArray[np.float64],
     seed: Mask,
     valid: Mask,
-) -> Mask:
+) -> tuple[Mask, float]:
     """Add the re-synthesised margin around found changes, measured at the evidence's size.
+
+    Returns the grown mask and how much of the reference's fine detail the copy kept around
+    the change (the median correlation of the two fine details on the ring; 1.0 when there
+    was no ring to measure).
 
     An AI editor regenerates a soft zone around its brush: fine detail is resampled away and
     fresh noise added, so the local energy of the finest detail departs from the aligned
@@ -915,7 +938,7 @@ def _fine_resynthesis(
     reach, around = _reaches(seed, (REACH_FACTOR, FINE_AROUND))
     box, seed_box = _bounding_box(around), _bounding_box(seed)
     if box is None or seed_box is None:
-        return seed
+        return seed, 1.0
     # The window reaches FINE_AROUND radii of all the changes as one edit: it holds every band.
     r = int(np.ceil(FINE_AROUND * _edit_radius(seed, seed_box)))
     (y0, y1), (x0, x1) = ((s.start - r, s.stop + r) for s in seed_box)
@@ -968,7 +991,7 @@ def _fine_resynthesis(
     ratio, level = log_ratio(ev_energy, ref_energy)  # the energies serve the correlation too
     where = in_valid & ~in_seed
     if where.sum() < 256:
-        return seed
+        return seed, 1.0
     ring = where & around[win] & ~in_reach
     if ring.sum() >= 256:
         where = ring
@@ -1003,7 +1026,8 @@ def _fine_resynthesis(
     np.multiply(ev_energy, ref_energy, out=ev_energy)
     np.add(ev_energy, 1.0, out=ev_energy)
     np.divide(corr, np.sqrt(ev_energy, out=ev_energy), out=corr)
-    if float(np.median(corr.ravel()[ring_at])) >= FINE_CORR_KEPT:
+    kept_detail = float(np.median(corr.ravel()[ring_at]))
+    if kept_detail >= FINE_CORR_KEPT:
         corr_open, cmed, cmad = judged(corr, FINE_CORR_FLOOR)
         picked |= (cmed - corr_open) > FINE_CORR_Z * cmad
     found = np.zeros(in_seed.shape, np.uint8)
@@ -1017,7 +1041,7 @@ def _fine_resynthesis(
         tone = cv2.GaussianBlur(grey, (0, 0), BAND_SIGMA)
         for edit in _edits(in_seed):
             out[win] |= _resynthesis_band(coarse, level, tone, edit, in_valid, keep > 0)
-        return out
+        return out, kept_detail
     # A large window: the band's ratio is smooth at BAND_SIGMA, so it is measured on 2 x 2
     # blocks (the detail energies averaged, as the blur would). A block holds the change if
     # any of its pixels does (thin cracks survive), and is measured if none is near it.
@@ -1040,7 +1064,7 @@ def _fine_resynthesis(
         band |= _resynthesis_band(coarse, level, tone, edit, valid_blocks, kept > 0.99, step=2)
     full = cv2.resize(band.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
     out[win] |= full & in_valid
-    return out
+    return out, kept_detail
 
 
 BAND_LEVEL_BINS = 8

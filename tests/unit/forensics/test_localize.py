@@ -178,10 +178,10 @@ def test_resynthesised_margin_is_found_at_full_size() -> None:
     photo, ev, zone = _resynthesised(np.random.default_rng(5))
     seed = np.hypot(*np.mgrid[-420:604, -640:384]) < 32  # what the coarse pass found
     valid = np.ones(seed.shape, bool)
-    grown = _fine_resynthesis(photo, ev, np.eye(3), seed, valid)
+    grown = _fine_resynthesis(photo, ev, np.eye(3), seed, valid)[0]
     assert _iou(grown, zone) > _iou(seed, zone) + 0.2
     assert not (grown & ~cv2.dilate(zone.astype(np.uint8), np.ones((25, 25))).astype(bool)).any()
-    untouched = _fine_resynthesis(photo, photo, np.eye(3), seed, valid)  # nothing resampled
+    untouched = _fine_resynthesis(photo, photo, np.eye(3), seed, valid)[0]  # nothing resampled
     assert _iou(untouched, seed) > 0.9
 
 
@@ -189,13 +189,62 @@ def test_a_margin_is_kept_only_where_it_closes_around_the_change() -> None:
     from trueclaim.forensics.localize import _kept_margin
 
     d = np.hypot(*np.mgrid[-100:100, -100:100])
+    valid = np.ones(d.shape, bool)
     traced = d < 30
     annulus = (d >= 30) & (d < 45)  # an editor's margin: all the way round
-    assert (_kept_margin(traced | annulus, annulus, traced) == (traced | annulus)).all()
+    assert (_kept_margin(traced | annulus, annulus, traced, valid) == (traced | annulus)).all()
     patch = annulus & (np.mgrid[-100:100, -100:100][1] > 20)  # one patch on one side
-    kept = _kept_margin(traced | patch, patch, traced)
+    kept = _kept_margin(traced | patch, patch, traced, valid)
     assert (kept == traced).all()
-    assert (_kept_margin(traced, np.zeros_like(traced), traced) == traced).all()
+    assert (_kept_margin(traced, np.zeros_like(traced), traced, valid) == traced).all()
+    # Pushed out: a kept margin grows by the outset, inside the valid area only; a dropped
+    # patch does not come back.
+    right = np.mgrid[-100:100, -100:100][1] > 0
+    pushed = _kept_margin(traced | annulus, annulus, traced, valid & ~right, 2)
+    assert pushed[~right & (d < 46)].all() and not pushed[~right & (d >= 48)].any()
+    assert (pushed[right] == (traced | annulus)[right]).all()
+    assert (_kept_margin(traced | patch, patch, traced, valid, 2) == traced).all()
+
+
+def _feathered(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A dark blob whose surroundings were resampled and re-noised through a feathered brush,
+    as the bench's forgeries are: the truth is where the brush's weight reaches one half."""
+    photo = cv2.resize(data.astronaut(), (512, 512), interpolation=cv2.INTER_AREA)
+    yy, xx = np.mgrid[:512, :512]
+    cy, cx = rng.uniform(0.35, 0.65, 2) * 512
+    d = np.hypot(yy - cy, xx - cx)
+    weight = cv2.GaussianBlur((d < 36).astype(np.float32), (0, 0), 2.2)[..., None]
+    small = cv2.resize(photo, (358, 358), interpolation=cv2.INTER_AREA)
+    redone = cv2.resize(small, (512, 512), interpolation=cv2.INTER_CUBIC).astype(np.float32)
+    redone += rng.normal(0, 1.5, (512, 512, 1)).astype(np.float32)
+    ev = photo * (1 - weight) + redone * weight
+    ev[d < 22] = 25.0
+    return photo, np.clip(ev, 0, 255).astype(np.uint8), weight[..., 0] > 0.5
+
+
+@pytest.mark.parametrize("seed", [0, 2, 4])
+def test_a_kept_margin_is_pushed_out_only_in_a_copy_that_lost_its_fine_detail(seed: int) -> None:
+    """A softened copy shows a re-synthesised margin only where most of the zone was redone,
+    short of its feathered edge: the kept margin is pushed out and meets the zone better. A
+    sharp copy shows the margin to its edge, and nothing is pushed."""
+    import trueclaim.forensics.localize as localize
+
+    photo, sharp, zone = _feathered(np.random.default_rng(seed))
+    soft = cv2.GaussianBlur(sharp, (0, 0), 0.8)
+    valid = np.ones(zone.shape, bool)
+    seed_mask = cv2.erode(zone.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    assert localize._fine_resynthesis(photo, sharp, np.eye(3), seed_mask, valid)[1] >= 0.9
+    assert localize._fine_resynthesis(photo, soft, np.eye(3), seed_mask, valid)[1] < 0.9
+    masks, pushed = {}, localize.MARGIN_OUTSET_PX
+    for outset in (0, pushed):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(localize, "MARGIN_OUTSET_PX", outset)
+            masks[outset] = tuple(
+                localize.localize_changes(photo, ev, np.eye(3)).mask for ev in (sharp, soft)
+            )
+    assert (masks[0][0] == masks[pushed][0]).all()  # sharp: untouched
+    assert masks[pushed][1].sum() > masks[0][1].sum()
+    assert _iou(masks[pushed][1], zone) > _iou(masks[0][1], zone) + 0.01
 
 
 def test_a_resynthesised_margin_round_the_change_stays_in_the_full_comparison() -> None:
@@ -312,11 +361,11 @@ def test_edges_of_a_found_change_do_not_grow_a_resynthesised_margin(seed: int) -
 
     photo, edited, truth = _thin_crack(seed)
     valid = np.ones(truth.shape, bool)
-    grown = localize._fine_resynthesis(photo, edited, np.eye(3), truth, valid)
+    grown = localize._fine_resynthesis(photo, edited, np.eye(3), truth, valid)[0]
     assert grown.sum() < 1.1 * truth.sum()
     with pytest.MonkeyPatch.context() as mp:  # averaging over the edges: a wide false margin
         mp.setattr(localize, "FINE_EXCLUDE_PX", 0)
-        smeared = localize._fine_resynthesis(photo, edited, np.eye(3), truth, valid)
+        smeared = localize._fine_resynthesis(photo, edited, np.eye(3), truth, valid)[0]
     assert smeared.sum() > 2.0 * truth.sum()
 
 
@@ -329,10 +378,10 @@ def test_jpeg_ringing_around_a_crack_is_not_a_resynthesised_margin(seed: int) ->
     reference = decode_image(encode(photo, "JPEG", quality=90)).pixels
     evidence = decode_image(encode(edited, "JPEG", quality=60)).pixels
     valid = np.ones(truth.shape, bool)
-    grown = localize._fine_resynthesis(reference, evidence, np.eye(3), truth, valid)
+    grown = localize._fine_resynthesis(reference, evidence, np.eye(3), truth, valid)[0]
     with pytest.MonkeyPatch.context() as mp:  # a rise counted as readily as a loss
         mp.setattr(localize, "FINE_Z_GAIN", localize.FINE_Z)
-        ringing = localize._fine_resynthesis(reference, evidence, np.eye(3), truth, valid)
+        ringing = localize._fine_resynthesis(reference, evidence, np.eye(3), truth, valid)[0]
     assert _iou(grown, truth) > _iou(ringing, truth) + 0.07
     assert grown.sum() < 0.8 * ringing.sum()
 
@@ -388,10 +437,10 @@ def test_regenerated_margin_beyond_the_reach_is_found_as_a_band(seed: int) -> No
 
     photo, evidence, crack, truth = _crack_with_regenerated_margin(seed)
     valid = np.ones(crack.shape, bool)
-    grown = localize._fine_resynthesis(photo, evidence, np.eye(3), crack, valid)
+    grown = localize._fine_resynthesis(photo, evidence, np.eye(3), crack, valid)[0]
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(localize, "BAND_T", float("inf"))
-        without = localize._fine_resynthesis(photo, evidence, np.eye(3), crack, valid)
+        without = localize._fine_resynthesis(photo, evidence, np.eye(3), crack, valid)[0]
     assert _iou(grown, truth) > 0.6
     assert _iou(grown, truth) > _iou(without, truth) + 0.3
 
@@ -422,8 +471,8 @@ def test_a_false_change_far_away_does_not_stretch_the_band(seed: int) -> None:
 
     photo, evidence, crack, stray, truth = _with_stray(seed)
     valid = np.ones(crack.shape, bool)
-    alone = localize._fine_resynthesis(photo, evidence, np.eye(3), crack, valid)
-    grown = localize._fine_resynthesis(photo, evidence, np.eye(3), stray, valid)
+    alone = localize._fine_resynthesis(photo, evidence, np.eye(3), crack, valid)[0]
+    grown = localize._fine_resynthesis(photo, evidence, np.eye(3), stray, valid)[0]
     assert abs(_iou(grown, truth) - _iou(alone, truth)) < 0.02
 
 
@@ -444,9 +493,9 @@ def test_a_large_window_is_profiled_on_every_second_pixel_with_the_same_band(see
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(localize, "_resynthesis_band", spy)
         mp.setattr(localize, "BAND_FULL_PX", 10_000)
-        halved = localize._fine_resynthesis(photo, evidence, np.eye(3), crack, valid)
+        halved = localize._fine_resynthesis(photo, evidence, np.eye(3), crack, valid)[0]
         mp.setattr(localize, "BAND_FULL_PX", 10**9)
-        full = localize._fine_resynthesis(photo, evidence, np.eye(3), crack, valid)
+        full = localize._fine_resynthesis(photo, evidence, np.eye(3), crack, valid)[0]
     assert steps == [2, 1]
     assert _iou(halved, full) > 0.9
     assert _iou(halved, truth) > 0.6
@@ -560,12 +609,12 @@ def test_fresh_grain_of_the_same_strength_is_a_resynthesised_margin(seed: int) -
 
     photo, ev, zone, found = _regrained(seed)
     valid = np.ones(zone.shape, bool)
-    grown = localize._fine_resynthesis(photo, ev, np.eye(3), found, valid)
+    grown = localize._fine_resynthesis(photo, ev, np.eye(3), found, valid)[0]
     assert _iou(grown, zone) > _iou(found, zone) + 0.15
     assert not (grown & ~cv2.dilate(zone.astype(np.uint8), np.ones((15, 15))).astype(bool)).any()
     with pytest.MonkeyPatch.context() as mp:  # energy alone sees little of the fresh grain
         mp.setattr(localize, "FINE_CORR_Z", np.inf)
-        blind = localize._fine_resynthesis(photo, ev, np.eye(3), found, valid)
+        blind = localize._fine_resynthesis(photo, ev, np.eye(3), found, valid)[0]
     assert _iou(grown, zone) > _iou(blind, zone) + 0.1
 
 
@@ -579,7 +628,7 @@ def test_grain_renewed_everywhere_is_no_margin() -> None:
     plain[found] = ev[found]  # the blob, and no margin
     renewed = np.clip(plain + rng.normal(0, 4.0, (*ev.shape[:2], 1)), 0, 255).astype(np.uint8)
     valid = np.ones(found.shape, bool)
-    grown = localize._fine_resynthesis(photo, renewed, np.eye(3), found, valid)
+    grown = localize._fine_resynthesis(photo, renewed, np.eye(3), found, valid)[0]
     assert grown.sum() < 1.2 * found.sum()
 
 
