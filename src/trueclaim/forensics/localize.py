@@ -25,12 +25,14 @@ Steps (all at a working size, longest side ``work_side``):
    edges left out of that measure: pixel by pixel within a reach of the change, then as one
    band around each edit (the detail lost, profiled against the distance from the change,
    must fall to a plateau and end at one width; pieces of a change close together are one
-   edit, a piece far away another). Such a margin is kept only when it closes around the
-   change (it covers at least ``MARGIN_MIN_COVER`` of the thin ring hugging it): patches on
-   one side are what recompression and ringing light beside a sharp painted edge. In a copy
-   that kept little of the reference's fine detail (blurred, resampled, re-noised), a kept
-   margin is pushed out by ``MARGIN_OUTSET_PX``: its faint outer edge, where the editor's
-   brush was feathered, no longer stands out of the degraded surroundings.
+   edit, a piece far away another; in a copy that lost most of the reference's fine detail,
+   the fall of the two details' correlation is profiled the same way, unless the detail
+   energy rose there: that is recompression ringing). Such a margin is kept only when it
+   closes around the change (it covers at least ``MARGIN_MIN_COVER`` of the thin ring hugging
+   it): patches on one side are what recompression and ringing light beside a sharp painted
+   edge. In a copy that kept little of the reference's fine detail (blurred, resampled,
+   re-noised), a kept margin is pushed out by ``MARGIN_OUTSET_PX``: its faint outer edge,
+   where the editor's brush was feathered, no longer stands out of the degraded surroundings.
 
 Besides the mask, :func:`localize_changes` measures how much of the evidence the reference
 explains: the share of 15-pixel windows whose structure correlates with the reference (or that
@@ -933,7 +935,9 @@ def _fine_resynthesis(
     freed of the same levels) marks a lost pixel too, when the ring shows that the copy kept
     the reference's fine detail at all. Only the window holding that ring is warped and
     filtered. :func:`_resynthesis_band` then looks for the zone as a whole: a band around
-    each edit, of one width, that lost detail.
+    each edit, of one width, that lost detail, and in a copy that kept some but not most of
+    the reference's fine detail (ring correlation from ``FINE_CORR_KEPT`` up to
+    ``BAND_CORR_KEPT``) also a band whose fine detail stopped following the reference.
     """
     reach, around = _reaches(seed, (REACH_FACTOR, FINE_AROUND))
     box, seed_box = _bounding_box(around), _bounding_box(seed)
@@ -1020,9 +1024,9 @@ def _fine_resynthesis(
     ratio_open, med, mad = judged(ratio, 0.05)
     picked = ((med - ratio_open) > FINE_Z * mad) | ((ratio_open - med) > FINE_Z_GAIN * mad)
     # The same detail, decorrelated: fresh noise can restore the energy, not the pattern.
-    np.multiply(ev_fine, ref_fine, out=ev_fine)
-    np.multiply(ev_fine, keep, out=ev_fine)
-    corr = averaged(ev_fine, weight, FINE_SIGMA)
+    cross = np.multiply(ev_fine, ref_fine, out=ev_fine)
+    np.multiply(cross, keep, out=cross)
+    corr = averaged(cross, weight, FINE_SIGMA)
     np.multiply(ev_energy, ref_energy, out=ev_energy)
     np.add(ev_energy, 1.0, out=ev_energy)
     np.divide(corr, np.sqrt(ev_energy, out=ev_energy), out=corr)
@@ -1035,12 +1039,37 @@ def _fine_resynthesis(
     zone = np.zeros(seed.shape, bool)
     zone[win] = cv2.morphologyEx(found, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)).astype(bool)
     out = _fill_holes(_touching(zone | seed, seed))
-    # The band keeps to FINE_AROUND radii of the edit itself (_resynthesis_band).
+    # The band keeps to FINE_AROUND radii of the edit itself (_resynthesis_band). In a copy
+    # that kept some but not most of the reference's fine detail (blurred, resampled,
+    # re-noised as a whole), the editor's zone is often as rich in detail as the rest (fresh
+    # noise) but no longer follows the reference: there the band is also looked for in the
+    # local correlation of the two fine details, read at the band's scale.
+    by_corr = FINE_CORR_KEPT <= kept_detail < BAND_CORR_KEPT
+
+    def correlation(cross_avg: FloatImage, e_ev: FloatImage, e_ref: FloatImage) -> FloatImage:
+        out_: FloatImage = cross_avg / np.sqrt(e_ev * e_ref + 1.0)
+        return out_
+
     if ev_detail.size <= BAND_FULL_PX:
-        coarse, level = log_ratio(*energies(ev_detail, ref_detail, BAND_SIGMA)[:2])
+        e_ev, e_ref, weight = energies(ev_detail, ref_detail, BAND_SIGMA)
+        coarse, level = log_ratio(e_ev, e_ref)
         tone = cv2.GaussianBlur(grey, (0, 0), BAND_SIGMA)
+        maps: list[tuple[FloatImage, float, FloatImage | None]] = [(coarse, BAND_STEP, None)]
+        if by_corr:
+            cross_avg = averaged(cross, weight, BAND_SIGMA)
+            maps.append((correlation(cross_avg, e_ev, e_ref), BAND_CORR_STEP, coarse))
         for edit in _edits(in_seed):
-            out[win] |= _resynthesis_band(coarse, level, tone, edit, in_valid, keep > 0)
+            for lost, min_step, energy_ratio in maps:
+                out[win] |= _resynthesis_band(
+                    lost,
+                    level,
+                    tone,
+                    edit,
+                    in_valid,
+                    keep > 0,
+                    min_step=min_step,
+                    energy_ratio=energy_ratio,
+                )
         return out, kept_detail
     # A large window: the band's ratio is smooth at BAND_SIGMA, so it is measured on 2 x 2
     # blocks (the detail energies averaged, as the blur would). A block holds the change if
@@ -1053,20 +1082,39 @@ def _fine_resynthesis(
         return out_
 
     kept = pool(keep)
-    coarse, level = log_ratio(
-        *energies(pool(ev_detail), pool(ref_detail), BAND_SIGMA / 2, kept)[:2]
-    )
+    e_ev, e_ref, weight = energies(pool(ev_detail), pool(ref_detail), BAND_SIGMA / 2, kept)
+    coarse, level = log_ratio(e_ev, e_ref)
     tone = cv2.GaussianBlur(pool(grey), (0, 0), BAND_SIGMA / 2)
+    maps = [(coarse, BAND_STEP, None)]
+    if by_corr:
+        cross_avg = averaged(pool(cross), weight, BAND_SIGMA / 2)
+        maps.append((correlation(cross_avg, e_ev, e_ref), BAND_CORR_STEP, coarse))
     seed_blocks = pool(in_seed.astype(np.float32)) > 0
     valid_blocks = pool(in_valid.astype(np.float32)) > 0.99
     band = np.zeros(seed_blocks.shape, bool)
     for edit in _edits(seed_blocks):
-        band |= _resynthesis_band(coarse, level, tone, edit, valid_blocks, kept > 0.99, step=2)
+        for lost, min_step, energy_ratio in maps:
+            band |= _resynthesis_band(
+                lost,
+                level,
+                tone,
+                edit,
+                valid_blocks,
+                kept > 0.99,
+                step=2,
+                min_step=min_step,
+                energy_ratio=energy_ratio,
+            )
     full = cv2.resize(band.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
     out[win] |= full & in_valid
     return out, kept_detail
 
 
+# A copy whose fine detail correlates with the reference's on the ring by less than this
+# lost most of it: its band is also looked for in that correlation, which must fall inside
+# the band by BAND_CORR_STEP (and by BAND_T in the t statistic).
+BAND_CORR_KEPT = 0.6
+BAND_CORR_STEP = 0.02
 BAND_LEVEL_BINS = 8
 BAND_SAMPLES = 8000
 BAND_FULL_PX = 250_000  # a larger window is profiled on every second pixel
@@ -1151,6 +1199,8 @@ def _resynthesis_band(
     valid: Mask,
     measured: Mask,
     step: int = 1,
+    min_step: float = BAND_STEP,
+    energy_ratio: FloatImage | None = None,
 ) -> Mask:
     """The re-synthesised zone as one band around the edit ``seed``, found from its profile.
 
@@ -1160,7 +1210,7 @@ def _resynthesis_band(
     (``ratio``, the log detail-energy ratio of evidence to reference) forms a plateau that
     ends at one width. The profile of ``ratio`` against the distance from the change is cut
     at every width in ``BAND_WIDTHS`` (radii of the edit, all its pieces together). The
-    cut where the inside stands furthest below the outside must do so by ``BAND_STEP`` and
+    cut where the inside stands furthest below the outside must do so by ``min_step`` and
     by ``BAND_T`` in a t statistic over effectively independent samples (one per
     ``4 pi sigma^2`` pixels of the smoothed ratio). Inside that width, the pixels below the
     outside's median by ``BAND_K`` robust sigmas that touch the change are the band. Nothing
@@ -1174,6 +1224,10 @@ def _resynthesis_band(
     ``tone`` (the reference's smoothed grey level) is taken out next, the same way.
     The profile is read on ``measured`` pixels (away from the change's own edges); the band
     may cover any ``valid`` pixel. ``step`` is the maps' sampling step in evidence pixels.
+
+    ``ratio`` may also be the local correlation of the two fine details (a regenerated zone
+    lowers it even where fresh noise restored the energy); ``min_step`` is then
+    ``BAND_CORR_STEP`` instead of ``BAND_STEP``, and the same levels are taken out.
     """
     box = _bounding_box(seed)
     if box is None:
@@ -1205,10 +1259,14 @@ def _resynthesis_band(
         v_out = max((s2[-1] - s2[k]) / n_out - m_out**2, 0.0)
         se = np.sqrt(v_in / max(1.0, n_in / per_sample) + v_out / max(1.0, n_out / per_sample))
         t = (m_out - m_in) / (se + 1e-9)
-        if t > best_t and m_out - m_in >= BAND_STEP:
+        if t > best_t and m_out - m_in >= min_step:
             best_t, best_w = t, k
     if best_t < BAND_T:
         return np.zeros(seed.shape, bool)
+    if energy_ratio is not None:
+        e = energy_ratio[use]
+        if e[b <= best_w].mean() > e[b > best_w].mean():
+            return np.zeros(seed.shape, bool)
     outside = r[b > best_w]
     outside = outside[:: max(1, outside.size // BAND_SAMPLES)]
     med = float(np.median(outside))

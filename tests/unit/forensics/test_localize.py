@@ -252,7 +252,10 @@ def test_a_resynthesised_margin_round_the_change_stays_in_the_full_comparison() 
 
     photo, ev, zone = _resynthesised(np.random.default_rng(5))
     kept = localize.localize_changes(photo, ev, np.eye(3)).mask
-    assert _iou(kept, zone) > 0.9
+    # The upscaled photo has little fine detail, so the ring's correlation is low and the
+    # band is also read from the correlation, averaged over BAND_SIGMA: this hard-edged zone
+    # comes out about 3 px wider (an editor's brush is feathered there).
+    assert _iou(kept, zone) > 0.85
     with pytest.MonkeyPatch.context() as mp:  # every margin dropped: the blob alone
         mp.setattr(localize, "MARGIN_MIN_COVER", 1.01)
         dropped = localize.localize_changes(photo, ev, np.eye(3)).mask
@@ -445,6 +448,65 @@ def test_regenerated_margin_beyond_the_reach_is_found_as_a_band(seed: int) -> No
     assert _iou(grown, truth) > _iou(without, truth) + 0.3
 
 
+def _degraded(rgb: np.ndarray, seed: int) -> np.ndarray:
+    """The whole copy blurred (sigma 0.7), re-noised (sigma 4) and saved as JPEG 90: it keeps
+    some but not most of the reference's fine detail, as a copy through the blur, noise or
+    rescale evasions does."""
+    rng = np.random.default_rng(100 + seed)
+    soft = cv2.GaussianBlur(rgb.astype(np.float32), (0, 0), 0.7)
+    noisy = np.clip(soft + rng.normal(0, 4.0, (*rgb.shape[:2], 1)), 0, 255).astype(np.uint8)
+    return decode_image(encode(noisy, "JPEG", quality=90)).pixels
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_in_a_degraded_copy_the_band_is_found_by_the_fall_of_correlation(seed: int) -> None:
+    """Blur and noise over the whole copy hide the margin's lost energy; its fine detail still
+    stopped following the reference's, and profiled as a band that shows."""
+    import trueclaim.forensics.localize as localize
+
+    photo, evidence, crack, truth = _crack_with_regenerated_margin(seed)
+    copy = _degraded(evidence, seed)
+    valid = np.ones(crack.shape, bool)
+    grown, kept = localize._fine_resynthesis(photo, copy, np.eye(3), crack, valid)
+    assert localize.FINE_CORR_KEPT <= kept < localize.BAND_CORR_KEPT
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(localize, "BAND_CORR_KEPT", 0.0)
+        by_energy = localize._fine_resynthesis(photo, copy, np.eye(3), crack, valid)[0]
+    assert _iou(grown, truth) > _iou(by_energy, truth) + 0.15
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_a_degraded_copy_without_a_margin_gets_no_band_from_correlation(seed: int) -> None:
+    import trueclaim.forensics.localize as localize
+
+    photo, evidence, crack, _ = _crack_with_regenerated_margin(seed)
+    plain = photo.copy()
+    plain[crack] = evidence[crack]  # the crack, and nothing regenerated around it
+    copy = _degraded(plain, seed)
+    valid = np.ones(crack.shape, bool)
+    grown, kept = localize._fine_resynthesis(photo, copy, np.eye(3), crack, valid)
+    assert localize.FINE_CORR_KEPT <= kept < localize.BAND_CORR_KEPT  # the test ran
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(localize, "BAND_CORR_KEPT", 0.0)
+        by_energy = localize._fine_resynthesis(photo, copy, np.eye(3), crack, valid)[0]
+    assert (grown == by_energy).all()
+    assert grown.sum() < 1.5 * crack.sum()
+
+
+def test_a_sharp_copy_is_left_to_the_energy_band() -> None:
+    """A copy that kept most of the reference's fine detail shows its margin's lost energy."""
+    import trueclaim.forensics.localize as localize
+
+    photo, evidence, crack, _ = _crack_with_regenerated_margin(0)
+    valid = np.ones(crack.shape, bool)
+    grown, kept = localize._fine_resynthesis(photo, evidence, np.eye(3), crack, valid)
+    assert kept >= localize.BAND_CORR_KEPT
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(localize, "BAND_CORR_STEP", -1.0)  # any fall of correlation would be a band
+        loose = localize._fine_resynthesis(photo, evidence, np.eye(3), crack, valid)[0]
+    assert (grown == loose).all()
+
+
 def _with_stray(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The regenerated crack, and its coarse find plus a stray false piece across the frame."""
     photo, evidence, crack, truth = _crack_with_regenerated_margin(seed)
@@ -486,9 +548,9 @@ def test_a_large_window_is_profiled_on_every_second_pixel_with_the_same_band(see
     steps: list[int] = []
     band = localize._resynthesis_band
 
-    def spy(*args: Any, step: int = 1) -> np.ndarray:
+    def spy(*args: Any, step: int = 1, **kwargs: Any) -> np.ndarray:
         steps.append(step)
-        return band(*args, step=step)
+        return band(*args, step=step, **kwargs)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(localize, "_resynthesis_band", spy)
