@@ -1046,30 +1046,42 @@ def _fine_resynthesis(
     # local correlation of the two fine details, read at the band's scale.
     by_corr = FINE_CORR_KEPT <= kept_detail < BAND_CORR_KEPT
 
-    def correlation(cross_avg: FloatImage, e_ev: FloatImage, e_ref: FloatImage) -> FloatImage:
-        out_: FloatImage = cross_avg / np.sqrt(e_ev * e_ref + 1.0)
-        return out_
-
-    if ev_detail.size <= BAND_FULL_PX:
-        e_ev, e_ref, weight = energies(ev_detail, ref_detail, BAND_SIGMA)
+    def bands(
+        e_ev: FloatImage,
+        e_ref: FloatImage,
+        cross_avg: FloatImage | None,
+        tone: FloatImage,
+        seed_map: Mask,
+        valid_map: Mask,
+        measured: Mask,
+        step: int,
+    ) -> Mask:
+        """Every edit's band in the energy ratio and, given ``cross_avg``, in the correlation."""
         coarse, level = log_ratio(e_ev, e_ref)
-        tone = cv2.GaussianBlur(grey, (0, 0), BAND_SIGMA)
         maps: list[tuple[FloatImage, float, FloatImage | None]] = [(coarse, BAND_STEP, None)]
-        if by_corr:
-            cross_avg = averaged(cross, weight, BAND_SIGMA)
-            maps.append((correlation(cross_avg, e_ev, e_ref), BAND_CORR_STEP, coarse))
-        for edit in _edits(in_seed):
+        if cross_avg is not None:
+            maps.append((cross_avg / np.sqrt(e_ev * e_ref + 1.0), BAND_CORR_STEP, coarse))
+        found_bands = np.zeros(seed_map.shape, bool)
+        for edit in _edits(seed_map):
             for lost, min_step, energy_ratio in maps:
-                out[win] |= _resynthesis_band(
+                found_bands |= _resynthesis_band(
                     lost,
                     level,
                     tone,
                     edit,
-                    in_valid,
-                    keep > 0,
+                    valid_map,
+                    measured,
+                    step=step,
                     min_step=min_step,
                     energy_ratio=energy_ratio,
                 )
+        return found_bands
+
+    if ev_detail.size <= BAND_FULL_PX:
+        e_ev, e_ref, weight = energies(ev_detail, ref_detail, BAND_SIGMA)
+        cross_avg = averaged(cross, weight, BAND_SIGMA) if by_corr else None
+        tone = cv2.GaussianBlur(grey, (0, 0), BAND_SIGMA)
+        out[win] |= bands(e_ev, e_ref, cross_avg, tone, in_seed, in_valid, keep > 0, 1)
         return out, kept_detail
     # A large window: the band's ratio is smooth at BAND_SIGMA, so it is measured on 2 x 2
     # blocks (the detail energies averaged, as the blur would). A block holds the change if
@@ -1083,28 +1095,11 @@ def _fine_resynthesis(
 
     kept = pool(keep)
     e_ev, e_ref, weight = energies(pool(ev_detail), pool(ref_detail), BAND_SIGMA / 2, kept)
-    coarse, level = log_ratio(e_ev, e_ref)
+    cross_avg = averaged(pool(cross), weight, BAND_SIGMA / 2) if by_corr else None
     tone = cv2.GaussianBlur(pool(grey), (0, 0), BAND_SIGMA / 2)
-    maps = [(coarse, BAND_STEP, None)]
-    if by_corr:
-        cross_avg = averaged(pool(cross), weight, BAND_SIGMA / 2)
-        maps.append((correlation(cross_avg, e_ev, e_ref), BAND_CORR_STEP, coarse))
     seed_blocks = pool(in_seed.astype(np.float32)) > 0
     valid_blocks = pool(in_valid.astype(np.float32)) > 0.99
-    band = np.zeros(seed_blocks.shape, bool)
-    for edit in _edits(seed_blocks):
-        for lost, min_step, energy_ratio in maps:
-            band |= _resynthesis_band(
-                lost,
-                level,
-                tone,
-                edit,
-                valid_blocks,
-                kept > 0.99,
-                step=2,
-                min_step=min_step,
-                energy_ratio=energy_ratio,
-            )
+    band = bands(e_ev, e_ref, cross_avg, tone, seed_blocks, valid_blocks, kept > 0.99, 2)
     full = cv2.resize(band.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
     out[win] |= full & in_valid
     return out, kept_detail
@@ -1227,7 +1222,10 @@ def _resynthesis_band(
 
     ``ratio`` may also be the local correlation of the two fine details (a regenerated zone
     lowers it even where fresh noise restored the energy); ``min_step`` is then
-    ``BAND_CORR_STEP`` instead of ``BAND_STEP``, and the same levels are taken out.
+    ``BAND_CORR_STEP`` instead of ``BAND_STEP``, and the same levels are taken out. Given
+    ``energy_ratio`` (the log detail-energy ratio), a band inside which that ratio rose on
+    average is refused: recompression rings around a sharp painted edge and decorrelates the
+    detail there while adding to it.
     """
     box = _bounding_box(seed)
     if box is None:
