@@ -249,6 +249,13 @@ def _localize_in_frame(
     small = _drop_small(small, max(6, int(min_region_fraction * valid.sum())))
     small = _fill_holes(small)
     small, caption_boxes = _drop_captions(small, ev, reff)
+    # A dent's shading: a change of its own where it lies apart from the found changes (it is
+    # traced and grown like them), only added to the mask where it lies over them.
+    shade, shade_z = _shading(evf, reff, product, small, valid, caption_boxes)
+    apart = _apart(shade, small)
+    small |= apart
+    shade &= ~apart
+    core = small
     core = small
     grown_margin = np.zeros(small.shape, bool)
     if small.any():
@@ -289,7 +296,16 @@ def _localize_in_frame(
         )
         outset = MARGIN_OUTSET_PX if kept_detail < MARGIN_SHARP_CORR else 0
         mask = _kept_margin(found, margin & ~traced, traced, valid_full, outset)
-    regions = _regions(small, core, z, ev, reff, product, (cx * s, cy * s, cw * s, ch * s), 1.0 / s)
+    if shade.any():
+        small |= shade
+        mask |= (
+            cv2.resize(shade.astype(np.float32), (ew, eh), interpolation=cv2.INTER_LINEAR) >= 0.5
+        )
+    # A shading change is scored by its own statistic, in the hysteresis' units.
+    strength = np.maximum(z, shade_z * (high_z / SHADE_Z))
+    regions = _regions(
+        small, core, strength, ev, reff, product, (cx * s, cy * s, cw * s, ch * s), 1.0 / s
+    )
     changed = float((small & product).sum()) / max(1.0, float(product.sum()))
     floor = float(np.median(floor_c[product]))
     # Flow near a change follows the change (DIS patches straddle it): leave a margin. Motion
@@ -304,6 +320,116 @@ def _localize_in_frame(
     return ChangeMap(
         mask, regions, explained, compared, changed, floor, motion, work_side, captions
     )
+
+
+# A dent (a pushed-in surface) changes no pixel by much: its shading brightens one side and
+# darkens the other, smoothly, over the whole dent. Averaged at SHADE_SIGMA of the product's
+# size (the square root of its area), the signed grey difference shows it as two lobes of
+# opposite sign; a lobe reaches SHADE_Z robust sigmas of that average over the product (plus
+# SHADE_FLOOR grey levels) and extends to SHADE_LOW.
+SHADE_SIGMA = 0.02
+SHADE_Z = 4.0
+SHADE_LOW = 2.0
+SHADE_FLOOR = 1.0
+SHADE_EXCLUDE = 2.0  # found changes, and this many sigmas round them, are left out of the average
+SHADE_BALANCE = 3.0  # the two lobes' peaks within this factor of each other
+SHADE_THICK = 1.5  # each lobe holds a disc of this many sigmas: a shifted edge gives thin pairs
+SHADE_MAX_AREA = 0.5  # of the product: a tone or light change over the whole frame is no dent
+# A shading change that overlaps found changes by less than this share of its pixels is a change
+# of its own (traced and grown like them); otherwise it only adds its pixels to the mask.
+SHADE_OVERLAP = 0.3
+
+
+def _shading(
+    ev: FloatImage,
+    ref: FloatImage,
+    product: Mask,
+    found: Mask,
+    valid: Mask,
+    captions: Sequence[tuple[float, float, float, float]] = (),
+) -> tuple[Mask, FloatImage]:
+    """Smooth shading changes (a dent) that no single pixel shows, as pairs of opposite lobes.
+
+    The signed grey difference of the colour-matched copies is averaged at ``SHADE_SIGMA``
+    of the product's size over the product, away from the found changes (their own edges and
+    margins would spread into the average) and from ``captions``. A positive and a negative
+    lobe that lie within three sigmas of each other, of comparable strength
+    (``SHADE_BALANCE``) and each at least ``SHADE_THICK`` sigmas thick, are joined (closed
+    over the gap between them) into one change. One-signed differences are not taken: a tone
+    curve or a filter's residue brightens or darkens a whole object, and an edge shifted by a
+    fraction of a pixel gives a thin pair along it.
+
+    Returns the joined pairs and the absolute statistic, in robust sigmas, inside them (0
+    elsewhere).
+    """
+    area = int(product.sum())
+    out = np.zeros(found.shape, bool)
+    if area < 256:
+        return out, np.zeros(found.shape, np.float32)
+    sigma = max(2.0, SHADE_SIGMA * float(np.sqrt(area)))
+    grey = cv2.cvtColor(ref, cv2.COLOR_RGB2GRAY)
+    diff = cv2.cvtColor(ev, cv2.COLOR_RGB2GRAY) - grey
+    side = 2 * max(2, round(SHADE_EXCLUDE * sigma)) + 1
+    near = cv2.dilate(found.astype(np.uint8), np.ones((side, side), np.uint8)).astype(bool)
+    usable = product & ~near
+    for x, y, w, h in captions:
+        usable[int(y) : int(np.ceil(y + h)), int(x) : int(np.ceil(x + w))] = False
+    weight = usable.astype(np.float32)
+    cover = cv2.GaussianBlur(weight, (0, 0), sigma)
+    smooth = cv2.GaussianBlur(diff * weight, (0, 0), sigma) / np.maximum(cover, 1e-3)
+    sample = smooth[product][:: max(1, area // 20000)]
+    med = float(np.median(sample))
+    spread = 1.4826 * float(np.median(np.abs(sample - med))) + SHADE_FLOOR
+    z = (smooth - med) / spread
+    z[~product | (cover < 0.3)] = 0.0
+    min_px = max(6, int(0.002 * area))
+    pos = _drop_small(_hysteresis(z, z, SHADE_Z, SHADE_LOW) & valid, min_px)
+    neg = _drop_small(_hysteresis(-z, -z, SHADE_Z, SHADE_LOW) & valid, min_px)
+    if not pos.any() or not neg.any():
+        return out, np.zeros(found.shape, np.float32)
+    n_pos, pos_labels = cv2.connectedComponents(pos.astype(np.uint8), connectivity=8)
+    n_neg, neg_labels = cv2.connectedComponents(neg.astype(np.uint8), connectivity=8)
+    reach = int(np.ceil(3 * sigma))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    negatives = {k: neg_labels == k for k in range(1, n_neg)}
+    strong = {k: float(-z[q].min()) for k, q in negatives.items()}
+    thick = {k: _thickness(q) >= SHADE_THICK * sigma for k, q in negatives.items()}
+    for i in range(1, n_pos):
+        p = pos_labels == i
+        if _thickness(p) < SHADE_THICK * sigma:
+            continue
+        zp = float(z[p].max())
+        grown = cv2.dilate(p.astype(np.uint8), disc).astype(bool)
+        for k in np.unique(neg_labels[grown]):
+            if k == 0 or not thick[k] or max(zp, strong[k]) > SHADE_BALANCE * min(zp, strong[k]):
+                continue
+            pair = cv2.morphologyEx((p | negatives[k]).astype(np.uint8), cv2.MORPH_CLOSE, disc)
+            if pair.sum() <= SHADE_MAX_AREA * area:
+                out |= _fill_holes(pair.astype(bool)) & valid
+    strength: FloatImage = np.where(out, np.abs(z), 0.0).astype(np.float32)
+    return out, strength
+
+
+def _apart(zone: Mask, found: Mask) -> Mask:
+    """The parts of ``zone`` overlapping ``found`` by under ``SHADE_OVERLAP`` of their pixels."""
+    if not zone.any():
+        return zone.copy()
+    n, labels = cv2.connectedComponents(zone.astype(np.uint8), connectivity=8)
+    total = np.bincount(labels.ravel(), minlength=n)
+    inside = np.bincount(labels[found], minlength=n)
+    keep = inside < SHADE_OVERLAP * total
+    keep[0] = False
+    out: Mask = keep[labels]
+    return out
+
+
+def _thickness(part: Mask) -> float:
+    """The radius of the largest disc inside ``part`` (half its thickness)."""
+    box = _bounding_box(part)
+    if box is None:
+        return 0.0
+    inner = np.pad(part[box], 1).astype(np.uint8)
+    return float(cv2.distanceTransform(inner, cv2.DIST_L2, cv2.DIST_MASK_5).max())
 
 
 def _refine(

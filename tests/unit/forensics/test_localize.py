@@ -766,3 +766,81 @@ def test_a_caption_inside_a_content_box_is_boxed_in_the_evidence_pixels() -> Non
     x, y, cw, _ch = change.captions[0]
     assert x <= 24 and 80 <= y <= 80 + 28 and x + cw >= 150
     assert not change.mask[100:135, 20:170].any()
+
+
+def _fruit(seed: int, size: int = 320) -> tuple[np.ndarray, np.ndarray]:
+    """A grainy, round product on white (a listing shot of a fruit), and its area."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    c, radius = size / 2, 0.42 * size
+    disc = (xx - c) ** 2 + (yy - c) ** 2 < radius**2
+    grain = cv2.GaussianBlur(rng.normal(0, 1, (size, size)).astype(np.float32), (0, 0), 1.0)
+    colour = np.array([200, 140, 40], np.float32) * (1 + 0.12 * grain[..., None] / grain.std())
+    rounded = 1 - 0.25 * ((xx - c) ** 2 + (yy - c) ** 2) / radius**2
+    photo = np.where(disc[..., None], colour * rounded[..., None], 255.0)
+    return np.clip(photo, 0, 255).astype(np.uint8), disc
+
+
+def _shaded(photo: np.ndarray, glare: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """A dent's shading only (no warp): one side up to 13% brighter, the other as much darker,
+    smoothly; a ``glare`` brightens both sides. The dent's zone is where it reaches 20%."""
+    h, w = photo.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    dx, dy = xx - 180.0, yy - 150.0
+    g = np.exp(-((dx / 45.0) ** 2 + (dy / 45.0) ** 2))
+    side = (dx * np.cos(0.7) + dy * np.sin(0.7)) / 45.0
+    side = np.abs(side) if glare else side
+    shade = 1 + 0.3 * np.clip(side, -1.5, 1.5) * g
+    return np.clip(photo * shade[..., None], 0, 255).astype(np.uint8), g > 0.2
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_dents_shading_is_found_where_no_pixel_shows_it(seed: int) -> None:
+    """A dent's shading moves no pixel of a grainy surface beyond its noise floor, but its two
+    opposite lobes stand out of the averaged grey difference: the dent is marked, and the
+    region scored by that statistic. Without the shading stage nothing is."""
+    import trueclaim.forensics.localize as localize
+
+    photo, _ = _fruit(seed)
+    dented, zone = _shaded(photo)
+    evidence = decode_image(encode(dented, "JPEG", quality=90)).pixels
+    found = localize.localize_changes(photo, evidence, np.eye(3))
+    assert _iou(found.mask, zone) > 0.5
+    assert len(found.regions) == 1 and found.regions[0].score > 0.4
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(localize, "SHADE_Z", float("inf"))
+        unseen = localize.localize_changes(photo, evidence, np.eye(3))
+    assert unseen.mask.sum() < 0.05 * zone.sum()
+
+
+def test_a_one_signed_brightening_is_no_dent() -> None:
+    """A glare or a tone change brightens without the darker side a dent has: the shading
+    stage, which takes pairs of opposite lobes only, leaves it to the other tests."""
+    import trueclaim.forensics.localize as localize
+
+    photo, disc = _fruit(0)
+    nothing = np.zeros(disc.shape, bool)
+    ref = photo.astype(np.float32)
+    dent, _ = localize._shading(_shaded(photo)[0].astype(np.float32), ref, disc, nothing, disc)
+    glare, _ = localize._shading(
+        _shaded(photo, glare=True)[0].astype(np.float32), ref, disc, nothing, disc
+    )
+    assert dent.sum() > 2000
+    assert not glare.any()
+
+
+def test_a_bar_shifted_by_a_pixel_is_no_dent() -> None:
+    """A dark bar one pixel off leaves a thin bright and a thin dark line along it: a pair of
+    opposite lobes, but too thin for a dent's."""
+    import trueclaim.forensics.localize as localize
+
+    photo, disc = _fruit(0)
+    ref, moved = photo.copy(), photo.copy()
+    ref[:, 150:162] //= 2
+    moved[:, 151:163] //= 2
+    nothing = np.zeros(disc.shape, bool)
+    args = (moved.astype(np.float32), ref.astype(np.float32), disc, nothing, disc)
+    assert not localize._shading(*args)[0].any()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(localize, "SHADE_THICK", 0.0)
+        assert localize._shading(*args)[0].sum() > 2000
