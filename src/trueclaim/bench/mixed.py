@@ -92,6 +92,7 @@ def make_mixed(
                 case["mask"] = f"{part}/{case['mask']}"
             lines.append(case)
             summary.by_kind[str(case.get("kind", "unspecified"))] += 1
+    taken_ids: set[str] = set()
     for folder, label, kind, recurse in TAKEN_AS_IS:
         source = shared_dir / folder
         if not source.is_dir():
@@ -103,7 +104,7 @@ def make_mixed(
             target = out_dir / "taken" / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
-            case_id = "taken-" + "-".join(rel.with_suffix("").parts).replace(" ", "_")
+            case_id = _taken_id(rel, taken_ids)
             lines.append(
                 {
                     "id": case_id,
@@ -121,6 +122,17 @@ def make_mixed(
         for line in lines:
             fh.write(json.dumps(line, ensure_ascii=False) + "\n")
     return summary
+
+
+def _taken_id(rel: Path, used: set[str]) -> str:
+    """The case id of a file taken as it is: its path without the suffix, unless another file
+    of the same stem (``Bush-dog.jpg`` and ``Bush-dog.tif``) took that already; then the suffix
+    is kept too. Ids stay as they were for every set without such pairs."""
+    case_id = "taken-" + "-".join(rel.with_suffix("").parts).replace(" ", "_")
+    if case_id in used:
+        case_id = "taken-" + "-".join(rel.parts).replace(" ", "_")
+    used.add(case_id)
+    return case_id
 
 
 def _image_files(folder: Path, recurse: bool) -> list[Path]:
