@@ -137,26 +137,53 @@ def match_features(
     empty = np.zeros((0, 2), np.float32)
     if len(reference) < 2 or len(evidence) < 2:
         return empty, empty
-    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
-    forward = matcher.knnMatch(evidence.descriptors, reference.descriptors, k=2)
-    passed = [
-        pair[0]
-        for pair in forward
-        if len(pair) == 2 and pair[0].distance < ratio * pair[1].distance
-    ]
-    if not passed:
+    # Both searches read one distance matrix: OpenCV's brute-force matcher computes every
+    # distance again for the backward search, and pays a call per descriptor pair.
+    distances = _hamming_distances(evidence.descriptors, reference.descriptors)
+    rows = np.arange(len(distances))
+    # The two nearest, ties to the lower index (as BFMatcher.knnMatch keeps them).
+    nearest = distances.argmin(axis=1)
+    best = distances[rows, nearest]
+    others = distances.copy()
+    others[rows, nearest] = np.iinfo(others.dtype).max  # above any distance of 256 bits
+    second = others.min(axis=1)
+    passed = np.flatnonzero(best < ratio * second)
+    if not passed.size:
         return empty, empty
-    # Mutual check: the backward search runs only for the reference points that were chosen.
-    chosen = np.unique([m.trainIdx for m in passed])
-    backward = matcher.match(reference.descriptors[chosen], evidence.descriptors)
-    back_of = np.full(len(reference), -1, dtype=np.int64)
-    for m in backward:
-        back_of[chosen[m.queryIdx]] = m.trainIdx
-    ev_idx = [m.queryIdx for m in passed if back_of[m.trainIdx] == m.queryIdx]
-    ref_idx = [m.trainIdx for m in passed if back_of[m.trainIdx] == m.queryIdx]
-    if not ev_idx:
+    # Mutual check: each chosen reference point's nearest evidence point, ties to the lower.
+    chosen = nearest[passed]
+    mutual = passed[distances[:, chosen].argmin(axis=0) == passed]
+    if not mutual.size:
         return empty, empty
-    return reference.points[ref_idx], evidence.points[ev_idx]
+    return reference.points[nearest[mutual]], evidence.points[mutual]
+
+
+_HAMMING_BLOCK = 256  # query rows per pass: the block's temporaries stay in cache
+
+
+def _hamming_distances(query: npt.NDArray[np.uint8], train: npt.NDArray[np.uint8]) -> np.ndarray:
+    """(len(query), len(train)) Hamming distances between binary descriptors, as uint16.
+
+    Descriptors are compared a 64-bit word at a time (XOR, then a population count), all
+    train descriptors at once, a block of query rows per pass.
+    """
+    word = np.uint64 if query.shape[1] % 8 == 0 else np.uint8
+    q = np.ascontiguousarray(query).view(word)
+    t = np.ascontiguousarray(np.ascontiguousarray(train).view(word).T)  # one row per word
+    out = np.empty((len(q), t.shape[1]), np.uint16)
+    diff = np.empty((min(_HAMMING_BLOCK, len(q)), t.shape[1]), word)
+    bits = np.empty(diff.shape, np.uint8)
+    for start in range(0, len(q), _HAMMING_BLOCK):
+        block = q[start : start + _HAMMING_BLOCK]
+        acc, n = out[start : start + len(block)], len(block)
+        for w in range(t.shape[0]):
+            np.bitwise_xor(block[:, w, None], t[w], out=diff[:n])
+            np.bitwise_count(diff[:n], out=bits[:n])
+            if w == 0:
+                acc[...] = bits[:n]
+            else:
+                acc += bits[:n]
+    return out
 
 
 def fit_homography(
