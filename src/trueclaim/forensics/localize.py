@@ -1247,13 +1247,34 @@ def _by_level(values: FloatImage, levels: FloatImage, at: FloatImage) -> FloatIm
     At most ``BAND_SAMPLES`` pixels (evenly strided) set the medians: they pin them as well.
     """
     step = max(1, values.size // BAND_SAMPLES)
-    order = np.argsort(levels[::step], kind="stable")
+    order = _stable_argsort(levels[::step])
     lv, vv = levels[::step][order], values[::step][order]
     chunks = max(1, min(BAND_LEVEL_BINS, lv.size // 20))
-    centres = [float(c[c.size // 2]) for c in np.array_split(lv, chunks)]  # sorted already
-    medians = [float(np.median(c)) for c in np.array_split(vv, chunks)]
+    # The bins are np.array_split's: the first ``longer`` hold one value more than the rest.
+    size, longer = divmod(lv.size, chunks)
+    lengths = np.full(chunks, size)
+    lengths[:longer] += 1
+    centres = lv[np.cumsum(lengths) - lengths + lengths // 2]  # each bin's middle level
+    # Bins of one length are the rows of one array: one np.median call per length, not per bin.
+    cut = longer * (size + 1)
+    rows = (vv[:cut].reshape(longer, size + 1), vv[cut:].reshape(chunks - longer, size))
+    medians = np.concatenate([np.median(r, axis=1) for r in rows if r.size])
     out: FloatImage = np.interp(at, centres, medians).astype(np.float32)
     return out
+
+
+def _stable_argsort(x: FloatImage) -> np.ndarray:
+    """``np.argsort(x, kind="stable")`` of a float32 array, in about half the time.
+
+    Each value's bits are mapped to an unsigned key that sorts as the value does (negative
+    zero as zero, every NaN last) and packed above its index into one 64-bit integer: the
+    keys are then distinct, so numpy's (vectorised, unstable) sort gives the stable order.
+    """
+    x = np.where(np.isnan(x), np.float32(np.nan), x + np.float32(0.0))  # one NaN, one zero
+    bits = x.view(np.uint32)
+    key = np.where(bits >> 31 == 1, ~bits, bits | np.uint32(0x80000000)).astype(np.uint64)
+    packed = (key << np.uint64(32)) | np.arange(x.size, dtype=np.uint64)
+    return (np.sort(packed) & np.uint64(0xFFFFFFFF)).astype(np.intp)
 
 
 def _robust_centre(values: FloatImage, floor: float) -> tuple[float, float]:
