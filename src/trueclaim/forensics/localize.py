@@ -594,12 +594,14 @@ def _match_blur(ref: FloatImage, ev: FloatImage, valid: Mask) -> FloatImage:
     applied to the colours once.
     """
     best, best_err = 0.0, np.inf
-    lap_e = _lap(cv2.cvtColor(ev, cv2.COLOR_RGB2GRAY))[valid][::4]
+    # Every fourth valid pixel, found once: the six Laplacians are read at the same pixels.
+    at = np.flatnonzero(valid.ravel())[::4]
+    lap_e = _lap(cv2.cvtColor(ev, cv2.COLOR_RGB2GRAY)).ravel()[at]
     grey = cv2.cvtColor(ref, cv2.COLOR_RGB2GRAY)
     for sigma in (0.0, 0.7, 1.4, 2.1, 3.0):
         cand = cv2.GaussianBlur(grey, (0, 0), sigma) if sigma else grey
         # Gradient agreement is what blur changes; colours are matched afterwards.
-        err = _median(np.abs(lap_e - _lap(cand)[valid][::4]))
+        err = _median(np.abs(lap_e - _lap(cand).ravel()[at]))
         if err < best_err:
             best, best_err = sigma, err
     return cv2.GaussianBlur(ref, (0, 0), best) if best else ref
@@ -1484,7 +1486,8 @@ def _texture_bins(texture: FloatImage, where: Mask, bins: int = 8) -> _TextureBi
         frac = np.zeros(texture.shape)
     else:
         lo = np.clip(np.searchsorted(c, x, side="right") - 1, 0, c.size - 2)
-        frac = np.clip((x - c[lo]) / np.maximum(c[lo + 1] - c[lo], 1e-12), 0.0, 1.0)
+        width = np.maximum(c[1:] - c[:-1], 1e-12)  # per bin, looked up per pixel
+        frac = np.clip((x - c[lo]) / width[lo], 0.0, 1.0)
     return _TextureBins(sample, tuple(groups), c, lo, frac)
 
 
@@ -1517,9 +1520,9 @@ def _noise_floor(
     rising = _monotone_floors(np.asarray(floors))
     if rising.size == 1:
         return np.full(d.shape, rising[0], np.float32)
-    out: FloatImage = (
-        rising[bins.lo] + (rising[bins.lo + 1] - rising[bins.lo]) * bins.frac
-    ).astype(np.float32)
+    # Each bin's rise to the next is taken from a table of a few steps, not per pixel.
+    rise = rising[1:] - rising[:-1]
+    out: FloatImage = (rising[bins.lo] + rise[bins.lo] * bins.frac).astype(np.float32)
     return out
 
 
