@@ -467,7 +467,7 @@ def _refine(
     proj = cv2.perspectiveTransform(src.reshape(-1, 1, 2), H).reshape(-1, 2)
     residual = np.linalg.norm(proj - dst, axis=1).astype(np.float32)
     h, w = gr.shape
-    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+    gy, gx = np.indices((h, w), dtype=np.float32)  # as np.mgrid, without its int64 copy
     grid = np.dstack([gx, gy])
     moved = cv2.perspectiveTransform(grid.reshape(-1, 1, 2), H).reshape(h, w, 2) - grid
     dense: FloatImage = flow - moved
@@ -550,7 +550,7 @@ def _explained_by_flow(
     if not zones:
         return out
     h, w = ev.shape[:2]
-    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+    gy, gx = np.indices((h, w), dtype=np.float32)  # as np.mgrid, without its int64 copy
     moved = cv2.remap(
         ref, gx - flow[..., 0], gy - flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
