@@ -716,7 +716,10 @@ def _gradients(img: FloatImage) -> FloatImage:
 
 def _texture(grads: FloatImage) -> FloatImage:
     """Gradient magnitude, spread over a 3 x 3 neighbourhood: what the noise floors bin by."""
-    out: FloatImage = cv2.dilate(np.sqrt((grads**2).sum(axis=2)), np.ones((3, 3), np.uint8))
+    # The two squares added plane to plane: the same sums as numpy's sum over a last axis of
+    # length two, at a tenth of its cost.
+    sq = grads**2
+    out: FloatImage = cv2.dilate(np.sqrt(sq[..., 0] + sq[..., 1]), np.ones((3, 3), np.uint8))
     return out
 
 
