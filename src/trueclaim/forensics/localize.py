@@ -654,9 +654,14 @@ def _background(warped: FloatImage, valid: Mask) -> Mask:
     """Pixels of the reference's plain background (its border colour), as in listing shots."""
     border = np.concatenate([warped[0], warped[-1], warped[:, 0], warped[:, -1]]).astype(np.int16)
     colour = np.median(border, axis=0)
-    d = np.abs(warped.astype(np.int16) - colour)
-    near: Mask = (d[..., 0] <= 10) & (d[..., 1] <= 10) & (d[..., 2] <= 10)  # all(axis=2), faster
-    return near & valid
+    # Within 10 levels of the border colour in every channel, as two bounds per channel: the
+    # same test as |pixel - colour| <= 10 on the uint8 warped reference (exact on its whole
+    # levels and the medians' halves), without a three-channel float64 difference image.
+    near: Mask = valid.copy()
+    for c in range(3):
+        plane = warped[..., c]
+        near &= (plane >= colour[c] - 10) & (plane <= colour[c] + 10)
+    return near
 
 
 def _agreement(ref: FloatImage, ev: FloatImage, k: int = 15, min_correlation: float = 0.8) -> Mask:
