@@ -273,7 +273,7 @@ def _localize_in_frame(
             # on what is around it; where the pushed reference reproduces it, it is an edit.
             small = small | _explained_by_flow(pushed, flow_dense, reff, evf)
             explained = _explained_fraction(agree, valid & ~warp)
-    mask = cv2.resize(small.astype(np.float32), (ew, eh), interpolation=cv2.INTER_LINEAR) >= 0.5
+    mask = _upsized(small, (ew, eh))
     if small.any():
         reduce = np.diag([ref.shape[1] / reference.shape[1], ref.shape[0] / reference.shape[0], 1])
         to_ev = np.diag([ew / wsize[0], eh / wsize[1], 1.0]) @ Hw @ reduce
@@ -282,7 +282,8 @@ def _localize_in_frame(
         )
         # The working copy's hysteresis draws a thin crack a few pixels wider than it is:
         # trace the change again at the evidence's own size, inside what was found.
-        core_full = cv2.resize(core.astype(np.float32), (ew, eh)) >= 0.5
+        # Nothing grown or pushed: the core is the mask, drawn the same way.
+        core_full = mask if np.array_equal(core, small) else _upsized(core, (ew, eh))
         grown = mask & ~core_full
         traced = _fine_core(reference, evidence, to_ev, core_full, valid_full, 1 / s)
         mask = traced | grown
@@ -290,17 +291,12 @@ def _localize_in_frame(
         # (resampled, re-noised): look for it in the fine detail at the evidence's own size,
         # around what was found.
         found, kept_detail = _fine_resynthesis(reference, evidence, to_ev, mask, valid_full)
-        margin = (found & ~mask) | (
-            cv2.resize(grown_margin.astype(np.float32), (ew, eh), interpolation=cv2.INTER_LINEAR)
-            >= 0.5
-        )
+        margin = (found & ~mask) | _upsized(grown_margin, (ew, eh))
         outset = MARGIN_OUTSET_PX if kept_detail < MARGIN_SHARP_CORR else 0
         mask = _kept_margin(found, margin & ~traced, traced, valid_full, outset)
     if shade.any():
         small |= shade
-        mask |= (
-            cv2.resize(shade.astype(np.float32), (ew, eh), interpolation=cv2.INTER_LINEAR) >= 0.5
-        )
+        mask |= _upsized(shade, (ew, eh))
     # A shading change is scored by its own statistic, in the hysteresis' units.
     strength = np.maximum(z, shade_z * (high_z / SHADE_Z))
     regions = _regions(
@@ -320,6 +316,17 @@ def _localize_in_frame(
     return ChangeMap(
         mask, regions, explained, compared, changed, floor, motion, work_side, captions
     )
+
+
+def _upsized(mask: Mask, size: tuple[int, int]) -> Mask:
+    """A working-size mask at the evidence's ``size`` (width, height): bilinear, cut at half.
+
+    An empty mask stays empty without the resize (a blend of zeros is zero).
+    """
+    if not mask.any():
+        return np.zeros((size[1], size[0]), bool)
+    out: Mask = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_LINEAR) >= 0.5
+    return out
 
 
 # A dent (a pushed-in surface) changes no pixel by much: its shading brightens one side and
