@@ -29,41 +29,37 @@ features, matching + homography fits, and localisation (warp, flow, colour match
 differences, the full-size margin); "reference prep" is the part of hashing and features
 spent on references, i.e. what the reference cache saves.
 
-Results (``python benchmarks/bench_derivation.py --runs 20``; each cell is the median over 3
-repeats, run interleaved with the "before" code so both saw the same machine load; x86_64,
-2 shared cores with another engineer's jobs on the other one, one thread, 2026-11-24).
-"Before" is commit db70377 (the reference decode cache, hash-ordered matching with an early
-stop, and the full-size margin of 874c942, which added about 34 ms to localisation); "after"
-hashes each reference from a 256 px preview decode (1/4 DCT scale) and decodes it at
-analysis size only when it is matched, hashes the evidence's eight dihedral variants once
-instead of each reference's eight, and finds the same masks with less work (mask helpers
-label only the mask's bounding box; the full-size margin works in place).
+Results (``python benchmarks/bench_derivation.py --runs 10``; each cell is the mean of two
+repeats, run interleaved with the "before" code so both saw the same machine load; AMD EPYC,
+2 shared cores with another engineer's jobs on the other one, one thread, 2026-12-07).
+"Before" is commit e906ef6; "after" computes the same numbers with less work (every mask,
+region, score and finding bit-identical on 200 bench cases): ORB matching reads one Hamming
+distance matrix (64-bit XOR and popcount in numpy) for the ratio test and the mutual check
+instead of two BFMatcher searches; the localisation's 1-D medians take one two-point
+partition without np.median's generic path; the level bins sort once by a packed 64-bit key
+and take their medians per bin length; the noise floors interpolate from per-bin tables;
+texture, the background test and the flow grid skip temporaries (a sum over an axis of two,
+a float64 difference image, an int64 grid); empty masks are not resized.
 
 | step (p50 / p95 ms) | before cold | before warm | after cold | after warm |
 |---|---|---|---|---|
-| whole verify (everything counted) | 286 / 303 | 168 / 171 | 207 / 215 | 158 / 163 |
-| decode (evidence + 5 refs) | 94 / 97 | 24 / 25 | 40 / 41 | 24 / 27 |
-| derivation detector | 191 / 208 | 142 / 144 | 165 / 173 | 131 / 137 |
-| hashing (content box + hashes) | 48 / 54 | 8 / 8 | 22 / 22 | 10 / 10 |
-| ORB features | 17 / 20 | 8 / 8 | 17 / 18 | 8 / 8 |
-| matching + fit | 25 / 27 | 25 / 27 | 25 / 28 | 25 / 27 |
-| localisation | 100 / 109 | 100 / 103 | 86 / 90 | 87 / 93 |
-| reference prep | 49 / 56 | 0 / 0 | 20 / 23 | 0 / 0 |
+| whole verify (everything counted) | 253 / 266 | 196 / 217 | 225 / 246 | 168 / 192 |
+| decode (evidence + 5 refs) | 41 / 45 | 25 / 33 | 41 / 44 | 24 / 28 |
+| derivation detector | 210 / 220 | 167 / 185 | 182 / 203 | 142 / 164 |
+| hashing (content box + hashes) | 23 / 27 | 10 / 13 | 22 / 26 | 10 / 15 |
+| ORB features | 18 / 22 | 8 / 11 | 17 / 19 | 8 / 12 |
+| matching + fit | 26 / 31 | 25 / 33 | 14 / 17 | 13 / 15 |
+| localisation | 125 / 132 | 122 / 129 | 112 / 128 | 108 / 127 |
+| reference prep | 21 / 25 | 0 / 0 | 21 / 24 | 0 / 0 |
 
-Then the reach around a found change was drawn with a distance transform instead of a disc
-dilation (same masks; its cost no longer grows with the change's size). On an otherwise idle
-machine the whole verify takes 192 / 211 ms cold and 140 / 144 ms warm (localisation 73 and
-71 ms p50): the target is met warm, not cold.
-
-The localisation change alone (commit bb74f98) gave 278 / 290 cold and 155 / 160 warm; the
-evidence's eight hash variants cost about 3 ms warm. Before the distance-transform reach the
-issue's target (p50 <= 150 ms) was met neither cold nor warm. Cold, beyond the warm run, remain
-the five preview decodes (about 3 ms each, nearly all of it entropy decoding), their content
-boxes and hashes (about 2.5 ms each), and the matched reference's analysis decode (about 14 ms,
-8.5 of it the area resize from 1200 to 1024 px) and features (about 8.5 ms). Warm, the
-evidence's decode (about 20 ms at 1/4 DCT scale), its content box and hashes (10 ms), one
-brute-force ORB match (about 16 ms of the 25) and one localisation (86 ms, of which the full-
-size margin about 25 ms) make up nearly all of it.
+The machine was loaded: earlier the same "before" code gave 188 ms warm and 239 ms cold. The
+issue's target (p50 <= 150 ms) is met neither cold nor warm on it. Warm, what remains is
+mostly compiled code: the evidence's decode (about 21 ms, entropy decoding at 1/4 DCT scale),
+area resizes (about 15 ms: the evidence to 128, 256, 384 and 640 px, the reference to the
+working size), the Hamming matrix (about 9 ms), Gaussian blurs (9 ms), four homography fits
+(8 ms, two of them the flow refinement's), ORB detection (7 ms), dense flow (5 ms), connected
+components (6 ms), the text detector on a wide change (3 ms) and about 10 ms of medians
+(introselect on strongly tied values).
 """
 
 from __future__ import annotations
