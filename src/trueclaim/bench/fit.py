@@ -24,6 +24,8 @@ with box constraints, so that it stays transparent and cannot learn nonsense fro
   the fit had no need of it; a real screenshot of a photo on its own then scored 0.23);
 * codes absent from the fitting data keep the severity prior, so a rare strong label (say a
   signed C2PA manifest) still counts;
+* codes that say a check could not be made (``forensics.codes.UNCHECKED_CODES``: an
+  unreadable file, a failed detector) are left out: they carry no weight at scoring time;
 * interactions (a weight on the product of two codes' scores) are fitted for pairs of
   suspicious codes (neither an AI label nor genuine-leaning) found together in at least
   ``interaction_min_count`` cases, with weights in ``[0, max_interaction]`` and a stronger
@@ -43,10 +45,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import minimize
 
-from trueclaim.forensics.codes import AI_LABEL_CODES
+from trueclaim.forensics.codes import AI_LABEL_CODES, UNCHECKED_CODES
 
 GENUINE_LEANING = frozenset({"camera-origin", "matches-ordered-product"})
-NEVER_WEIGHTED = frozenset({"detector-failed"})
+NEVER_WEIGHTED = UNCHECKED_CODES  # nothing was measured: never fitted, never weighted
 SCREEN_CODES = frozenset({"screen-recapture", "screenshot", "screenshot-of-photo"})
 SCREEN_FLOOR = 3.0
 SEVERITY_PRIOR = {"info": 0.0, "low": 1.0, "medium": 2.5, "high": 5.0, "critical": 8.0}

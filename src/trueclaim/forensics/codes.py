@@ -4,6 +4,10 @@
 AI-edited" (implicit metadata labels, signed manifests, generator traces, watermarks, visible
 marks). The routing policy never auto-approves a claim with one of them; the bench and docs list
 them the same way.
+
+``UNCHECKED_CODES`` say that a check could not be made (a file that does not decode, a detector
+that failed), not that anything is wrong: the risk model gives them no weight and the fit
+leaves them out.
 """
 
 from __future__ import annotations
@@ -21,6 +25,10 @@ AI_LABEL_CODES: frozenset[str] = frozenset(
         "invisible-watermark",
         "visible-ai-mark",
     }
+)
+
+UNCHECKED_CODES: frozenset[str] = frozenset(
+    {"evidence-unreadable", "reference-unreadable", "detector-failed"}
 )
 
 DERIVED_PREFIX = "derived-"

@@ -7,6 +7,12 @@ found together, say more than the sum of each (``v_ab >= 0``, so adding a findin
 the risk). Coefficients are data (``score_model.json`` beside this module), refitted by
 ``trueclaim bench fit``. Every verdict lists the codes that drove it, strongest first; an
 interaction is listed as ``a + b``.
+
+Codes that say a check could not be made (``codes.UNCHECKED_CODES``: a file that does not
+decode, a detector that failed) carry no weight, whatever the model file says: nothing was
+measured, so nothing moves the risk either way. An unreadable evidence file still never reads
+as genuine: its verdict is at least ``needs-review``, with ``evidence-unreadable`` as its driver
+(and the routing policy sends such a claim to people on its own).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+from trueclaim.forensics.codes import UNCHECKED_CODES
 from trueclaim.forensics.types import Finding, Verdict
 
 
@@ -32,6 +39,8 @@ class ScoreModel:
     interactions: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     def weight(self, finding: Finding) -> float:
+        if finding.code in UNCHECKED_CODES:
+            return 0.0
         if finding.code in self.weights:
             return self.weights[finding.code]
         return self.default_weight_by_severity.get(finding.severity.value, 0.0)
@@ -108,11 +117,14 @@ def score_findings(
             strongest[f"{a} + {b}"] = c
     z = model.intercept + sum(strongest.values())
     risk = 1.0 / (1.0 + math.exp(-z))
+    unread = any(f.code == "evidence-unreadable" for f in findings)
     if risk >= forgery_threshold:
         verdict = Verdict.FORGERY_LIKELY
-    elif risk >= review_threshold:
+    elif risk >= review_threshold or unread:
         verdict = Verdict.NEEDS_REVIEW
     else:
         verdict = Verdict.GENUINE_LIKELY
     drivers = tuple(code for code, c in sorted(strongest.items(), key=lambda kv: -kv[1]) if c > 0)
+    if unread and verdict is Verdict.NEEDS_REVIEW and risk < review_threshold:
+        drivers = ("evidence-unreadable", *drivers)  # what holds it back from genuine
     return Scored(risk=risk, verdict=verdict, drivers=drivers, contributions=strongest)
