@@ -161,7 +161,9 @@ def _camera_and_time(
     exif = meta.exif
     make = (exif.text("Make") or "") if exif else ""
     model = (exif.text("Model") or "") if exif else ""
-    if exif is None and not meta.xmp and not meta.c2pa and not meta.texts:
+    # A file in no image container at all is reported unreadable; "stripped" would mislead.
+    stripped = meta.format is not None and not (exif or meta.xmp or meta.c2pa or meta.texts)
+    if stripped:
         out.append(
             finding(
                 "metadata-absent",

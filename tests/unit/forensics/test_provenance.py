@@ -512,3 +512,8 @@ def test_cli_names_tc260_label_and_producer(shared_data: Path) -> None:
     assert result.exit_code in (10, 20), result.output
     assert "TC260" in result.output and DOUBAO in result.output
     assert "Doubao" in result.output
+
+
+def test_a_file_that_is_no_image_is_not_said_to_have_lost_its_metadata(photo: np.ndarray) -> None:
+    assert "metadata-absent" not in _codes(_run(b"a text file, not a photo"))
+    assert "metadata-absent" in _codes(_run(encode(photo, "PNG")))  # an image without any
