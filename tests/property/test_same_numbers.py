@@ -1,10 +1,10 @@
 """The engine's fast paths give exactly what the library calls they replace give.
 
 ``matching.match_features`` reads one Hamming distance matrix instead of OpenCV's brute-force
-matcher; ``localize._median``, ``_stable_argsort`` and ``_by_level`` replace ``np.median``,
-``np.argsort(kind="stable")`` and a loop over ``np.array_split``. Masks and scores depend on
-them bit for bit, so each is checked against its original on hostile inputs: heavy ties,
-signed zeros, NaN and infinities, odd and even lengths.
+matcher; ``order_stats.median``, ``order_stats.stable_argsort`` and ``localize._by_level``
+replace ``np.median``, ``np.argsort(kind="stable")`` and a loop over ``np.array_split``. Masks
+and scores depend on them bit for bit, so each is checked against its original on hostile
+inputs: heavy ties, signed zeros, NaN and infinities, odd and even lengths.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from trueclaim.forensics import localize
+from trueclaim.forensics import localize, order_stats
 from trueclaim.forensics.matching import Features, _hamming_distances, match_features
 
 FLOATS = st.sampled_from([np.float32, np.float64])
@@ -74,7 +74,7 @@ def test_hamming_distances_are_opencvs(seed: int, n_q: int, n_t: int) -> None:
 @settings(max_examples=200, deadline=None)
 @given(FLOATS.flatmap(lambda dt: hnp.arrays(dt, st.integers(1, 400), elements=TIED)))
 def test_median_is_numpys(values: np.ndarray) -> None:
-    got, expected = localize._median(values), float(np.median(values))
+    got, expected = order_stats.median(values), float(np.median(values))
     assert np.array_equal(np.float64(got), np.float64(expected), equal_nan=True)
     assert np.signbit(got) == np.signbit(expected)
 
@@ -82,7 +82,7 @@ def test_median_is_numpys(values: np.ndarray) -> None:
 @settings(max_examples=200, deadline=None)
 @given(hnp.arrays(np.float32, st.integers(1, 400), elements=st.one_of(TIED, st.just(np.nan))))
 def test_stable_argsort_is_numpys(values: np.ndarray) -> None:
-    assert np.array_equal(localize._stable_argsort(values), np.argsort(values, kind="stable"))
+    assert np.array_equal(order_stats.stable_argsort(values), np.argsort(values, kind="stable"))
 
 
 @settings(max_examples=100, deadline=None)

@@ -50,6 +50,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from trueclaim.forensics.order_stats import median, stable_argsort
 from trueclaim.forensics.types import Mask, RGBImage
 
 # OpenCV's stubs type every result as a generic array, so working images are typed loosely.
@@ -303,7 +304,7 @@ def _localize_in_frame(
         small, core, strength, ev, reff, product, (cx * s, cy * s, cw * s, ch * s), 1.0 / s
     )
     changed = float((small & product).sum()) / max(1.0, float(product.sum()))
-    floor = _median(floor_c[product])
+    floor = median(floor_c[product])
     # Flow near a change follows the change (DIS patches straddle it): leave a margin. Motion
     # is measured in pixels of the coarser image: an upscaled 200-pixel listing photo moves
     # by two working pixels where it moved by one of its own.
@@ -385,8 +386,8 @@ def _shading(
     cover = cv2.GaussianBlur(weight, (0, 0), sigma)
     smooth = cv2.GaussianBlur(diff * weight, (0, 0), sigma) / np.maximum(cover, 1e-3)
     sample = smooth[product][:: max(1, area // 20000)]
-    med = _median(sample)
-    spread = 1.4826 * _median(np.abs(sample - med)) + SHADE_FLOOR
+    med = median(sample)
+    spread = 1.4826 * median(np.abs(sample - med)) + SHADE_FLOOR
     z = (smooth - med) / spread
     z[~product | (cover < 0.3)] = 0.0
     min_px = max(6, int(0.002 * area))
@@ -564,7 +565,7 @@ def _explained_by_flow(
     before = np.abs(ev - ref).sum(axis=2)
     after = np.abs(ev - moved).sum(axis=2)
     for zone in zones:
-        if _median(after[zone]) < WARP_GAIN * _median(before[zone]):
+        if median(after[zone]) < WARP_GAIN * median(before[zone]):
             out |= zone
     return out
 
@@ -608,7 +609,7 @@ def _match_blur(ref: FloatImage, ev: FloatImage, valid: Mask) -> FloatImage:
     for sigma in (0.0, 0.7, 1.4, 2.1, 3.0):
         cand = cv2.GaussianBlur(grey, (0, 0), sigma) if sigma else grey
         # Gradient agreement is what blur changes; colours are matched afterwards.
-        err = _median(np.abs(lap_e - _lap(cand).ravel()[at]))
+        err = median(np.abs(lap_e - _lap(cand).ravel()[at]))
         if err < best_err:
             best, best_err = sigma, err
     return cv2.GaussianBlur(ref, (0, 0), best) if best else ref
@@ -646,7 +647,7 @@ def _match_colours(
             Xk = X * keep[:, None]
             coef, *_ = np.linalg.lstsq(Xk.T @ X, Xk.T @ E[:, c], rcond=None)
             res = np.abs(X @ coef - E[:, c])
-            cut = max(3.0 * 1.4826 * _median(res[keep]), 4.0 / 255.0)
+            cut = max(3.0 * 1.4826 * median(res[keep]), 4.0 / 255.0)
             keep = res < cut
             if keep.sum() < 50:
                 break
@@ -1173,7 +1174,7 @@ def _fine_resynthesis(
     np.multiply(ev_energy, ref_energy, out=ev_energy)
     np.add(ev_energy, 1.0, out=ev_energy)
     np.divide(corr, np.sqrt(ev_energy, out=ev_energy), out=corr)
-    kept_detail = _median(corr.ravel()[ring_at])
+    kept_detail = median(corr.ravel()[ring_at])
     if kept_detail >= FINE_CORR_KEPT:
         corr_open, cmed, cmad = judged(corr, FINE_CORR_FLOOR)
         picked |= (cmed - corr_open) > FINE_CORR_Z * cmad
@@ -1264,7 +1265,7 @@ def _by_level(values: FloatImage, levels: FloatImage, at: FloatImage) -> FloatIm
     At most ``BAND_SAMPLES`` pixels (evenly strided) set the medians: they pin them as well.
     """
     step = max(1, values.size // BAND_SAMPLES)
-    order = _stable_argsort(levels[::step])
+    order = stable_argsort(levels[::step])
     lv, vv = levels[::step][order], values[::step][order]
     chunks = max(1, min(BAND_LEVEL_BINS, lv.size // 20))
     # The bins are np.array_split's: the first ``longer`` hold one value more than the rest.
@@ -1280,48 +1281,11 @@ def _by_level(values: FloatImage, levels: FloatImage, at: FloatImage) -> FloatIm
     return out
 
 
-def _stable_argsort(x: FloatImage) -> np.ndarray:
-    """``np.argsort(x, kind="stable")`` of a float32 array, in about half the time.
-
-    Each value's bits are mapped to an unsigned key that sorts as the value does (negative
-    zero as zero, every NaN last) and packed above its index into one 64-bit integer: the
-    keys are then distinct, so numpy's (vectorised, unstable) sort gives the stable order.
-    """
-    x = np.where(np.isnan(x), np.float32(np.nan), x + np.float32(0.0))  # one NaN, one zero
-    bits = x.view(np.uint32)
-    key = np.where(bits >> 31 == 1, ~bits, bits | np.uint32(0x80000000)).astype(np.uint64)
-    packed = (key << np.uint64(32)) | np.arange(x.size, dtype=np.uint64)
-    return (np.sort(packed) & np.uint64(0xFFFFFFFF)).astype(np.intp)
-
-
-def _median(values: npt.NDArray[Any]) -> float:
-    """``float(np.median(values))`` of a float array, at a fraction of np.median's overhead.
-
-    The same middle value (or the two middle values, averaged in the array's dtype) from one
-    partition, a NaN anywhere giving NaN, as np.median (a zero, whose sign depends on how the
-    partition ordered equal values, is left to np.median). Its generic path (any axis, a third
-    partition point for its NaN check) costs more than the partition itself on the few
-    thousand values most calls here take, and a partition at two points runs about three
-    times faster in numpy than one at a single point.
-    """
-    flat = values.ravel()
-    if flat.size < 2 or flat.dtype.type not in (np.float32, np.float64):
-        return float(np.median(flat))
-    if np.isnan(flat).any():
-        return float("nan")
-    half = flat.size // 2
-    part = np.partition(flat, (half - 1, half))
-    middle = part[half] if flat.size % 2 else (part[half - 1] + part[half]) / 2
-    if middle == 0.0:  # which of -0.0 and 0.0 lands in the middle depends on the partition
-        return float(np.median(flat))
-    return float(middle)
-
-
 def _robust_centre(values: FloatImage, floor: float) -> tuple[float, float]:
     """Median and robust sigma (1.4826 MAD, plus ``floor``) of a strided sample of ``values``."""
     values = values[:: max(1, values.size // FINE_SAMPLES)]  # a strided sample pins both
-    med = _median(values)
-    return med, _median(np.abs(values - med)) * 1.4826 + floor
+    med = median(values)
+    return med, median(np.abs(values - med)) * 1.4826 + floor
 
 
 def _level_free(ratio: FloatImage, where: Mask, levels: Sequence[FloatImage]) -> FloatImage:
@@ -1454,8 +1418,8 @@ def _resynthesis_band(
             return np.zeros(seed.shape, bool)
     outside = r[b > best_w]
     outside = outside[:: max(1, outside.size // BAND_SAMPLES)]
-    med = _median(outside)
-    spread = _median(np.abs(outside - med)) * 1.4826 + 0.02
+    med = median(outside)
+    spread = median(np.abs(outside - med)) * 1.4826 + 0.02
     low = cv2.morphologyEx(
         (ratio < med - BAND_K * spread).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
     ).astype(bool)
@@ -1493,7 +1457,7 @@ def _texture_bins(texture: FloatImage, where: Mask, bins: int = 8) -> _TextureBi
         if members.size < 20:
             continue
         groups.append(members)
-        centres.append(_median(t[members]))
+        centres.append(median(t[members]))
     c = np.asarray(centres)
     x = texture.astype(np.float64)
     if c.size < 2:
@@ -1521,8 +1485,8 @@ def _noise_floor(
     """
     if bins is None:
         v = d[where][::3]
-        med = _median(v)
-        level = max(minimum, med + spread * 1.4826 * _median(np.abs(v - med)))
+        med = median(v)
+        level = max(minimum, med + spread * 1.4826 * median(np.abs(v - med)))
         return np.full(d.shape, level, np.float32)
     if not bins.groups:
         return np.full(d.shape, minimum, np.float32)
@@ -1530,8 +1494,8 @@ def _noise_floor(
     floors = []
     for members in bins.groups:
         vb = v[members]
-        med = _median(vb)
-        floors.append(max(minimum, med + spread * 1.4826 * _median(np.abs(vb - med))))
+        med = median(vb)
+        floors.append(max(minimum, med + spread * 1.4826 * median(np.abs(vb - med))))
     rising = _monotone_floors(np.asarray(floors))
     if rising.size == 1:
         return np.full(d.shape, rising[0], np.float32)
