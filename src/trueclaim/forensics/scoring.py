@@ -39,8 +39,6 @@ class ScoreModel:
     interactions: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     def weight(self, finding: Finding) -> float:
-        if finding.code in UNCHECKED_CODES:
-            return 0.0
         if finding.code in self.weights:
             return self.weights[finding.code]
         return self.default_weight_by_severity.get(finding.severity.value, 0.0)
@@ -106,6 +104,8 @@ def score_findings(
     strongest: dict[str, float] = {}
     scores: dict[str, float] = {}  # strongest score per code, for the interactions
     for f in findings:
+        if f.code in UNCHECKED_CODES:  # nothing was measured: no weight, no interaction
+            continue
         s = max(0.0, min(1.0, float(f.score)))
         scores[f.code] = max(scores.get(f.code, 0.0), s)
         c = model.weight(f) * s
