@@ -70,12 +70,19 @@ from dataclasses import dataclass, field, fields, replace
 from threading import Lock
 from typing import Any
 
+import cv2
 import numpy as np
 
 from trueclaim.forensics.case import PREVIEW_MAX_SIDE, Case, Item
 from trueclaim.forensics.decode import DecodedImage
 from trueclaim.forensics.errors import InvalidParameter, UnreadableImage
-from trueclaim.forensics.framing import ContentBox, find_content_box
+from trueclaim.forensics.framing import (
+    ContentBox,
+    ContentLines,
+    content_lines,
+    find_content_box,
+    plain_border,
+)
 from trueclaim.forensics.hashing import (
     PHASH_MATCH_BITS,
     VARIANTS,
@@ -132,6 +139,7 @@ class ReferencePrep:
     content: ContentBox
     preview_shape: tuple[int, int]
     hashes: ImageHashes
+    border: tuple[int, int, int] | None  # the colour of a plain border (a listing's white)
     features: Features | None = None
     coarse: Features | None = None
 
@@ -151,6 +159,7 @@ class EvidenceDerivation:
 
     content: ContentBox
     features: Features
+    lines: ContentLines  # the evidence's border statistics, for boxes that keep a colour
     hashes: dict[int, HashMatch] = field(default_factory=dict)
     matches: dict[int, GeometricMatch] = field(default_factory=dict)
     best_reference: int | None = None
@@ -186,6 +195,14 @@ def _params(options: Mapping[str, Any]) -> DerivationParams:
         )
     return DerivationParams(**dict(options))
 
+
+# A reference pixel within this of its border colour is plain background; at least this many
+# such grid points must land in the evidence to tell which colour that background has there.
+RENDERED_BORDER_TOLERANCE = 14
+RENDERED_BORDER_MIN_POINTS = 16
+# A frame of another colour counts when it takes at least 3% of the evidence: a sliver (a row of
+# resampling at the edge) is no app chrome.
+KEPT_FRAME_MAX_SHARE = 0.97
 
 _PREP_CACHE_SIZE = 256
 _prep_cache: OrderedDict[tuple[Any, ...], ReferencePrep] = OrderedDict()
@@ -236,6 +253,7 @@ def _prepare_reference(
             content=content,
             preview_shape=(small.shape[0], small.shape[1]),
             hashes=compute_hashes(content.crop(small), variants=False),
+            border=plain_border(small),
         )
         with _prep_lock:
             _prep_cache[key] = prep
@@ -250,11 +268,12 @@ def _analyse(
 ) -> EvidenceDerivation:
     assert item.analysis is not None
     rgb = item.analysis.pixels
-    content = find_content_box(rgb)
+    lines = content_lines(rgb)
+    content = find_content_box(rgb, lines=lines)
     box = (content.x, content.y, content.width, content.height)
     ev_hash = compute_hashes(content.crop(rgb), variants=True)
     features = _content_features(rgb, content, p, mirrored=False)
-    result = EvidenceDerivation(content=content, features=features)
+    result = EvidenceDerivation(content=content, features=features, lines=lines)
     for r in refs:
         result.hashes[r.index] = closest_variant(ev_hash, preps[r.index].hashes)
     # Match the references closest by hash first. Once one fits decisively, the others (a
@@ -288,6 +307,33 @@ def _analyse(
             result.matches[result.best_reference], _analysis(ref_item), item.analysis, content
         )
     return result
+
+
+def _rendered_border(
+    ref_rgb: np.ndarray, rgb: np.ndarray, H: np.ndarray, border: tuple[int, int, int]
+) -> tuple[int, int, int] | None:
+    """The colour the reference's plain background has in the evidence (a filter, gamma or a
+    screen's white point move it), or None when too little of it lands in the evidence.
+
+    Reference pixels of the ``border`` colour, on a grid of about 48 per side, are carried
+    into the evidence by ``H``; the evidence's median colour there is the answer.
+    """
+    h, w = ref_rgb.shape[:2]
+    step = max(1, max(h, w) // 48)
+    ys, xs = np.mgrid[0:h:step, 0:w:step]
+    plain = np.abs(ref_rgb[ys, xs].astype(np.int16) - np.asarray(border, np.int16)).max(axis=2)
+    at = plain <= RENDERED_BORDER_TOLERANCE
+    if at.sum() < RENDERED_BORDER_MIN_POINTS:
+        return None
+    pts = np.column_stack([xs[at], ys[at]]).astype(np.float64).reshape(-1, 1, 2)
+    moved = cv2.perspectiveTransform(pts, H).reshape(-1, 2)
+    x, y = np.round(moved[:, 0]), np.round(moved[:, 1])
+    inside = (x >= 0) & (y >= 0) & (x < rgb.shape[1]) & (y < rgb.shape[0])
+    if inside.sum() < RENDERED_BORDER_MIN_POINTS:
+        return None
+    seen = rgb[y[inside].astype(int), x[inside].astype(int)]
+    r, g, b = (int(v) for v in np.median(seen, axis=0))
+    return r, g, b
 
 
 def _analysis(item: Item) -> DecodedImage:
@@ -349,8 +395,20 @@ def _compare_candidates(
         # The content box keeps screenshot chrome out of the comparison. When the reference
         # itself has plain borders (a listing shot on white), the evidence's plain margins may
         # be the reference's own background, where a chunk "missing" from the product shows:
-        # then the warped reference's footprint alone bounds the comparison.
-        frame = None if preps[i].content.framed else box
+        # then only the evidence's borders of another colour than that background (as the
+        # evidence renders it) are stripped, and the warped reference's footprint bounds the
+        # rest. Left in, a dark app bar meets the footprint's edge wherever the fit is a few
+        # pixels off there or the screenshot cut the photo, and the plain white beside it
+        # (no noise to set a floor) lights up as a band of change.
+        frame: tuple[int, int, int, int] | None = box
+        border = preps[i].border
+        if preps[i].content.framed:
+            frame = None
+            colour = None if border is None else _rendered_border(ref_rgb, rgb, H, border)
+            if colour is not None:
+                kept = find_content_box(rgb, keep_colour=colour, lines=result.lines)
+                if kept.area_fraction(rgb.shape) < KEPT_FRAME_MAX_SHARE:
+                    frame = (kept.x, kept.y, kept.width, kept.height)
         cmap = localize_changes(ref_rgb, rgb, H, content=frame, work_side=p.work_side)
         if not _explains(cmap, p):
             # A large painted dent magnifies part of the image and can win the fit; the

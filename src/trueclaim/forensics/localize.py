@@ -222,7 +222,7 @@ def _localize_in_frame(
     if blur > 0.3:
         evf = cv2.GaussianBlur(evf, (0, 0), blur)
     reff = _match_blur(warped.astype(np.float32), evf, valid)
-    reff = _match_colours(reff, evf, valid)
+    reff = _match_colours(reff, evf, valid, samples=COLOUR_SAMPLES)
 
     product = valid & ~_background(warped, valid)
     if product.sum() < 0.1 * valid.sum():
@@ -521,14 +521,15 @@ def _local_warps(
     # Flow is only measured where there is texture to follow (smooth areas are filled in).
     fast = (speed > WARP_PX) & valid & textured
     moving = cv2.morphologyEx(fast.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(moving, connectivity=8)
+    n, labels = cv2.connectedComponents(moving, connectivity=8)
     if n <= 1:
         return none, []
     zones: list[Mask] = []
     min_area = max(16, int(0.003 * valid.sum()))
+    areas = np.bincount(labels.ravel(), minlength=n)  # see _drop_small
     for i in range(1, n):
         part = labels == i
-        if stats[i, cv2.CC_STAT_AREA] < min_area or speed[part].max() < 2.0 * WARP_PX:
+        if areas[i] < min_area or speed[part].max() < 2.0 * WARP_PX:
             continue
         ys, xs = np.nonzero(part)
         hull = cv2.convexHull(np.column_stack([xs, ys]).astype(np.int32))
@@ -981,6 +982,7 @@ def _warp_window(
 
 CORE_HIGH_Z = 3.0  # hysteresis of the evidence-size trace, in noise-floor units
 CORE_LOW_Z = 1.5
+COLOUR_SAMPLES = 20000  # pixels of the whole overlap the colour fit reads, evenly spread
 CORE_COLOUR_SAMPLES = 4000  # five coefficients per channel: a few thousand pixels pin them
 CORE_RING = 6  # the ring that sets colours and noise floors: this many working pixels wide
 
@@ -1535,8 +1537,10 @@ def _hysteresis(raw: FloatImage, z: FloatImage, high: float, low: float) -> Mask
 
 
 def _drop_small(mask: Mask, min_px: int) -> Mask:
-    _n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    keep = stats[:, cv2.CC_STAT_AREA] >= min_px
+    # Areas by bincount: OpenCV's statistics cost eight times the labelling (it sums
+    # centroids for every pixel), and only the areas are read.
+    n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    keep = np.bincount(labels.ravel(), minlength=n) >= min_px
     keep[0] = False
     out: Mask = keep[labels]
     return out
@@ -1576,7 +1580,7 @@ def _regions(
     if not mask.any():
         return ()
     grouped = cv2.dilate(mask.astype(np.uint8), np.ones((9, 9), np.uint8))
-    n, labels, _stats, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
+    n, labels = cv2.connectedComponents(grouped, connectivity=8)
     product_px = max(1.0, float(product.sum()))
     out = []
     for i in range(1, n):

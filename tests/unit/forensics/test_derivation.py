@@ -256,3 +256,65 @@ def test_plain_listing_shot_with_noise_is_compared_frame_to_frame() -> None:
     truth = np.zeros((h, w), bool)
     cv2.circle(truth.view(np.uint8), (240, 230), 30, 1, -1)
     assert _iou(truth, report.localization(0)) >= 0.5
+
+
+def _listing_on_white() -> np.ndarray:
+    """A listing shot: a textured product (a real photo, cut to an ellipse) on plain white."""
+    h, w = 600, 600
+    yy, xx = np.mgrid[0:h, 0:w]
+    inside = ((xx - 300) / 200) ** 2 + ((yy - 320) / 230) ** 2 < 1
+    product = cv2.resize(np.ascontiguousarray(data.chelsea()), (w, h))
+    listing = np.full((h, w, 3), 255, np.uint8)
+    listing[inside] = product[inside]
+    return listing
+
+
+def _framed_screenshot(listing: np.ndarray, chrome: int) -> tuple[bytes, tuple[int, int]]:
+    """The listing, scaled to a 540-pixel-wide phone screen between bars of grey ``chrome``;
+    the screen shows it from its 20th row (the app scrolled it). Returns the file and the rows
+    the photo takes."""
+    photo = cv2.resize(listing, (540, 540), interpolation=cv2.INTER_AREA)[18:]
+    canvas = np.full((1100, 540, 3), chrome, np.uint8)
+    top = 300
+    canvas[top : top + photo.shape[0]] = photo
+    return encode(canvas, "JPEG", quality=90), (top, top + photo.shape[0])
+
+
+@pytest.mark.parametrize("chrome", [20, 250])
+def test_a_listing_on_white_inside_app_chrome_is_compared_inside_the_photo(
+    chrome: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The evidence's chrome is stripped, but not the listing's own white margins.
+
+    A listing shot's white border may hold a chunk "missing" from the product, so the
+    evidence's plain margins stay in the comparison; chrome of another colour (a dark app
+    bar) is stripped, or the reference's rows the screenshot cut off would be compared with
+    the bar. Chrome as white as the listing cannot be told from it: the footprint alone
+    bounds the comparison then.
+    """
+    from trueclaim.forensics import derivation
+
+    listing = _listing_on_white()
+    stained = listing.copy()
+    cv2.circle(stained, (330, 360), 40, (90, 60, 30), -1)
+    evidence, (top, bottom) = _framed_screenshot(stained, chrome)
+    frames: list[tuple[int, int, int, int] | None] = []
+    localize = derivation.localize_changes
+
+    def spy(*args: object, **kwargs: object) -> object:
+        frames.append(kwargs.get("content"))  # type: ignore[arg-type]
+        return localize(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(derivation, "localize_changes", spy)
+    report = verify([evidence], [encode(listing, "JPEG", quality=95)], params=ONLY)
+    assert {"derived-from-reference", "derived-with-local-edit"} <= _codes(report)
+    if chrome == 250:
+        assert frames[0] is None
+        return
+    assert frames[0] is not None
+    _x, y, _w, h = frames[0]
+    scale = 1024 / 1100  # the analysis decode's
+    # Down to the photo's first row (its white margin), not into the bar, and not beyond.
+    assert abs(y - top * scale) <= 4 and abs(y + h - bottom * scale) <= 4
+    mask = resize_mask(report.localization(0), (1100, 540))
+    assert not mask[:top].any() and not mask[bottom:].any()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from skimage import data
 
 from tests.conftest import encode
 from trueclaim.forensics.decode import decode_image
-from trueclaim.forensics.framing import find_content_box
+from trueclaim.forensics.framing import content_lines, find_content_box, plain_border
 from trueclaim.forensics.hashing import (
     PDQ_MATCH_BITS,
     PHASH_MATCH_BITS,
@@ -116,3 +117,24 @@ def test_content_box_leaves_an_unframed_photo_alone() -> None:
     box = find_content_box(photo)
     assert not box.framed
     assert (box.x, box.y, box.width, box.height) == (0, 0, photo.shape[1], photo.shape[0])
+
+
+def test_content_box_keeps_a_colour_it_is_told_is_content() -> None:
+    """Dark bars are stripped either way; the photo's own white margin only without a keep
+    colour, and the strip stops at the first row of that colour."""
+    photo = np.full((300, 400, 3), 252, np.uint8)
+    photo[60:240] = cv2.resize(_photos()[0], (400, 180))
+    shot = np.full((500, 400, 3), 18, np.uint8)
+    shot[100:400] = photo
+    plain = find_content_box(shot)
+    assert abs(plain.y - 160) <= 4 and abs(plain.y + plain.height - 340) <= 4
+    kept = find_content_box(shot, keep_colour=(250, 250, 250))
+    assert abs(kept.y - 100) <= 4 and abs(kept.y + kept.height - 400) <= 4
+    assert find_content_box(shot, lines=content_lines(shot)) == plain
+
+
+def test_plain_border_is_a_listing_background_not_a_photo_edge() -> None:
+    listing = np.full((200, 200, 3), (250, 248, 245), np.uint8)
+    listing[40:160, 50:150] = (30, 90, 160)
+    assert plain_border(listing) == (250, 248, 245)
+    assert plain_border(_photos()[0]) is None
