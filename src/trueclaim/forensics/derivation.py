@@ -607,6 +607,8 @@ def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Fi
         "residual_motion_px": round(cmap.residual_motion_px, 3),
         # text written over the photo, not counted as a change: x, y, width, height (original)
         "captions": [[round(v / item.analysis.scale) for v in box] for box in cmap.captions],
+        # marks drawn over the photo (stickers, arrows), not counted as a change: as captions
+        "marks": [[round(v / item.analysis.scale) for v in box] for box in cmap.marks],
         "hash": {
             "pdq_distance_bits": r.hashes[ri].pdq_distance_bits,
             "phash_distance_bits": r.hashes[ri].phash_distance_bits,
@@ -622,6 +624,12 @@ def _findings(item: Item, r: EvidenceDerivation, p: DerivationParams) -> list[Fi
         else ""
     )
     written_zh = f"照片上另写的文字({len(cmap.captions)} 行)不计为改动。" if cmap.captions else ""
+    if cmap.marks:
+        written_en += (
+            f" {len(cmap.marks)} mark(s) drawn over the photo (stickers, arrows) are not"
+            " counted as a change."
+        )
+        written_zh += f"照片上另画的 {len(cmap.marks)} 处标记(贴纸、箭头)不计为改动。"
     out = [
         Finding(
             detector=DETECTOR,

@@ -17,7 +17,9 @@ Steps (all at a working size, longest side ``work_side``):
 5. Hysteresis threshold, closing, small components dropped, holes filled; regions grouped and
    described in words. A wide change that the OCR detector reads as a line of text, where the
    reference shows none, is a caption the buyer wrote over the photo ("damaged", a date, a
-   handle): it is reported apart (``captions``), not as part of the painted change.
+   handle): it is reported apart (``captions``), not as part of the painted change; so is a
+   mark drawn over it (an arrow, an emoji sticker: flat, vivid colour its surroundings lack,
+   laid over detail of the reference), as ``marks``.
 6. At the evidence's own size, inside and just around what was found: the change is traced
    again (a thin crack is one working pixel wide, several evidence pixels), and the soft
    margin an AI editor re-synthesises around its brush is looked for in the fine detail
@@ -94,6 +96,8 @@ class ChangeMap:
     work_side: int
     # text written over the photo, left out of ``mask``: (x, y, width, height), analysis pixels
     captions: tuple[tuple[int, int, int, int], ...] = ()
+    # marks drawn over the photo (stickers, arrows), left out of ``mask``: as ``captions``
+    marks: tuple[tuple[int, int, int, int], ...] = ()
 
 
 def localize_changes(
@@ -158,7 +162,8 @@ def localize_changes(
             mask[cy : cy + ch, cx : cx + cw] = inner.mask
             regions = tuple(replace(r, x=r.x + cx, y=r.y + cy) for r in inner.regions)
             captions = tuple((x + cx, y + cy, w, h) for x, y, w, h in inner.captions)
-            return replace(inner, mask=mask, regions=regions, captions=captions)
+            marks = tuple((x + cx, y + cy, w, h) for x, y, w, h in inner.marks)
+            return replace(inner, mask=mask, regions=regions, captions=captions, marks=marks)
     return _localize_in_frame(
         reference,
         evidence,
@@ -275,9 +280,10 @@ def _localize_in_frame(
             small = small | _explained_by_flow(pushed, flow_dense, reff, evf)
             explained = _explained_fraction(agree, valid & ~warp)
     mask = _upsized(small, (ew, eh))
+    traced = mask
+    reduce = np.diag([ref.shape[1] / reference.shape[1], ref.shape[0] / reference.shape[0], 1])
+    to_ev = np.diag([ew / wsize[0], eh / wsize[1], 1.0]) @ Hw @ reduce
     if small.any():
-        reduce = np.diag([ref.shape[1] / reference.shape[1], ref.shape[0] / reference.shape[0], 1])
-        to_ev = np.diag([ew / wsize[0], eh / wsize[1], 1.0]) @ Hw @ reduce
         valid_full = (
             cv2.resize(valid.astype(np.uint8), (ew, eh), interpolation=cv2.INTER_NEAREST) > 0
         )
@@ -298,6 +304,14 @@ def _localize_in_frame(
     if shade.any():
         small |= shade
         mask |= _upsized(shade, (ew, eh))
+    mask, marks = _drop_marks(mask, traced, evidence, reference, to_ev)
+    if marks:
+        drawn = np.zeros(mask.shape, np.uint8)
+        for x, y, w, h in marks:
+            drawn[y : y + h, x : x + w] = 1
+        # The working copy's changes that hold a mark go too (its regions, its share).
+        under = cv2.resize(drawn, wsize, interpolation=cv2.INTER_AREA) > 0
+        small, core = small & ~_touching(small, under), core & ~_touching(core, under)
     # A shading change is scored by its own statistic, in the hysteresis' units.
     strength = np.maximum(z, shade_z * (high_z / SHADE_Z))
     regions = _regions(
@@ -315,7 +329,7 @@ def _localize_in_frame(
         for x, y, w, h in caption_boxes
     )
     return ChangeMap(
-        mask, regions, explained, compared, changed, floor, motion, work_side, captions
+        mask, regions, explained, compared, changed, floor, motion, work_side, captions, marks
     )
 
 
@@ -814,6 +828,112 @@ def _drop_captions(
         out[inside][part] = False
         captions.append((x, y, w, h))
     return out, captions
+
+
+# A drawn mark (an emoji sticker, an arrow) is flat colour. At least MARK_FLAT_SHARE of its
+# traced pixels are flat (a grey 3x3 standard deviation of at most MARK_FLAT_STD; recompression
+# smears the edges between its colours, grain and shading leave a painted material none), and
+# at least MARK_DRAWN_SHARE of those lie within MARK_COLOUR_LEVELS of one or two colours (a
+# fill and its outline) that at most MARK_RING_SHARE of the pixels just around it have (within
+# MARK_RING_LEVELS). A chunk "missing" is filled with what surrounds it.
+MARK_FLAT_STD = 4.0
+MARK_FLAT_SHARE = 0.5
+MARK_COLOUR_LEVELS = 10
+MARK_DRAWN_SHARE = 0.85
+MARK_RING_LEVELS = 12
+MARK_RING_SHARE = 0.1
+MARK_COLOURS = 2
+# The commonest colour of a mark is a vivid one (stickers and arrows are drawn to be seen): its
+# channels span at least this many levels. A flat grey, black or white change stays a change.
+MARK_CHROMA = 60
+# ... and opaque: under its flat pixels the reference's grey varies at least this many times
+# as much (robust spread) as the evidence's.
+MARK_OPAQUE = 3.0
+MARK_MIN_PX = 20
+
+
+def _drop_marks(
+    mask: Mask,
+    traced: Mask,
+    evidence: RGBImage,
+    reference: RGBImage,
+    to_evidence: npt.NDArray[np.float64],
+) -> tuple[Mask, tuple[tuple[int, int, int, int], ...]]:
+    """Take out of ``mask`` the changes that are marks drawn over the photo.
+
+    A buyer points at the damage with an arrow or covers a face with an emoji sticker: like
+    a caption, the mark differs from the reference but is no change to the goods. A found
+    component counts as a mark when its traced core (``traced``, before any re-synthesised
+    margin: a mark's sharp edges ring in a recompressed copy) is flat colour that its
+    surroundings lack (see ``MARK_FLAT_STD``) laid over detail: the reference (warped by
+    ``to_evidence``) varies under it where the evidence does not (``MARK_OPAQUE``). A stain on
+    a smooth, vivid product (a pepper, a lemon) is flat and vivid too, but the product under
+    it was as flat. Returns the mask and the marks' boxes (x, y, width, height).
+    """
+    if not mask.any():
+        return mask, ()
+    n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    out, marks = mask, []
+    for i in range(1, n):
+        part = labels == i
+        box = _bounding_box(part & traced)
+        if box is None or (part & traced).sum() < MARK_MIN_PX:
+            continue
+        win = (
+            slice(max(0, box[0].start - 4), box[0].stop + 4),
+            slice(max(0, box[1].start - 4), box[1].stop + 4),
+        )
+        inside = part[win] & traced[win]
+        colours = evidence[win].astype(np.int16)
+        grey = cv2.cvtColor(evidence[win], cv2.COLOR_RGB2GRAY).astype(np.float32)
+        var = cv2.blur(grey * grey, (3, 3)) - cv2.blur(grey, (3, 3)) ** 2
+        flat = inside & (var <= MARK_FLAT_STD**2)
+        if flat.sum() < max(MARK_MIN_PX, MARK_FLAT_SHARE * inside.sum()):
+            continue
+        grown = cv2.dilate(inside.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+        if _drawn_share(colours[flat], colours[grown & ~inside]) < MARK_DRAWN_SHARE:
+            continue
+        _win, under = _warp_window(reference, evidence.shape, to_evidence, win, 0)
+        ref_grey = cv2.cvtColor(under, cv2.COLOR_RGB2GRAY).astype(np.float32)[flat]
+        if _spread(ref_grey) < MARK_OPAQUE * max(1.0, _spread(grey[flat])):
+            continue
+        if out is mask:
+            out = mask.copy()
+        out &= ~part
+        marks.append(
+            (box[1].start, box[0].start, box[1].stop - box[1].start, box[0].stop - box[0].start)
+        )
+    return out, tuple(marks)
+
+
+def _spread(values: FloatImage) -> float:
+    """Robust spread: 1.4826 times the median absolute deviation."""
+    centre = median(values)
+    return 1.4826 * median(np.abs(values - centre))
+
+
+def _drawn_share(px: np.ndarray, ring: np.ndarray) -> float:
+    """The share of ``px`` (N, 3) in flat colours that ``ring`` (M, 3) lacks: the commonest
+    colour (of 8-level bins, its members' median), then the commonest of the rest, up to
+    ``MARK_COLOURS``; a colour the ring has (over ``MARK_RING_SHARE``) counts for nothing,
+    and a commonest colour that is not vivid (``MARK_CHROMA``) makes it none at all."""
+    if ring.size == 0:
+        return 0.0
+    share, rest = 0.0, px
+    for k in range(MARK_COLOURS):
+        if rest.size == 0:
+            break
+        q = rest // 8
+        key = (q[:, 0] << 10) | (q[:, 1] << 5) | q[:, 2]
+        values, counts = np.unique(key, return_counts=True)
+        mode = np.median(rest[key == values[np.argmax(counts)]], axis=0)
+        if k == 0 and mode.max() - mode.min() < MARK_CHROMA:
+            return 0.0  # grey, black or white: a painted hole or a missing chunk may be flat
+        near = np.abs(rest - mode).max(axis=1) <= MARK_COLOUR_LEVELS
+        if (np.abs(ring - mode).max(axis=1) <= MARK_RING_LEVELS).mean() <= MARK_RING_SHARE:
+            share += float(near.sum()) / len(px)
+        rest = rest[~near]
+    return share
 
 
 REFINE_PASSES = 2

@@ -318,3 +318,17 @@ def test_a_listing_on_white_inside_app_chrome_is_compared_inside_the_photo(
     assert abs(y - top * scale) <= 4 and abs(y + h - bottom * scale) <= 4
     mask = resize_mask(report.localization(0), (1100, 540))
     assert not mask[:top].any() and not mask[bottom:].any()
+
+
+def test_a_copy_with_only_an_arrow_drawn_on_it_is_unedited_and_the_mark_is_named() -> None:
+    """An arrow is no edit of the goods: the copy is the listing itself, and the finding names
+    the mark (in the original's pixels) in both languages."""
+    listing = _listing()
+    pointed = listing.copy()
+    cv2.arrowedLine(pointed, (120, 520), (300, 380), (230, 30, 40), 12, tipLength=0.35)
+    report = verify([encode(pointed, "PNG")], [encode(listing, "JPEG", quality=95)], params=ONLY)
+    assert {"derived-from-reference", "derived-unedited"} <= _codes(report)
+    found = next(f for f in report.findings if f.code == "derived-unedited")
+    ((x, y, w, h),) = found.data["marks"]
+    assert x <= 125 and y <= 385 and x + w >= 295 and y + h >= 515
+    assert "mark(s) drawn over the photo" in found.message_en and "标记" in found.message_zh

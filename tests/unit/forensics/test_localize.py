@@ -844,3 +844,68 @@ def test_a_bar_shifted_by_a_pixel_is_no_dent() -> None:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(localize, "SHADE_THICK", 0.0)
         assert localize._shading(*args)[0].sum() > 2000
+
+
+def _marked(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A photo with a painted tear (dark, grainy) and, away from it, an arrow and an emoji
+    sticker drawn in flat colours (as a buyer annotates a photo); returns the reference, the
+    evidence, the tear's pixels and the marks' pixels."""
+    photo = np.ascontiguousarray(data.astronaut())
+    rng = np.random.default_rng(seed)
+    out = photo.astype(np.float32)
+    tear = np.zeros(photo.shape[:2], np.uint8)
+    cv2.ellipse(tear, (330, 360), (48, 18), 25, 0, 360, 1, -1)
+    grain = rng.normal(0, 8, photo.shape)
+    out[tear > 0] = (np.array([45, 38, 30]) + grain)[tear > 0]
+    drawn = np.zeros(photo.shape[:2], np.uint8)
+    out = out.clip(0, 255).astype(np.uint8)
+    cv2.arrowedLine(out, (60, 470), (150, 380), (40, 220, 90), 9, tipLength=0.4)
+    cv2.arrowedLine(drawn, (60, 470), (150, 380), 1, 9, tipLength=0.4)
+    cv2.circle(out, (420, 90), 34, (250, 200, 30), -1)
+    cv2.circle(out, (420, 90), 34, (0, 0, 0), 4)
+    cv2.circle(out, (408, 82), 5, (0, 0, 0), -1)
+    cv2.circle(out, (432, 82), 5, (0, 0, 0), -1)
+    cv2.circle(drawn, (420, 90), 36, 1, -1)
+    return photo, out, tear > 0, drawn > 0
+
+
+@pytest.mark.parametrize(("seed", "quality"), [(0, None), (1, None), (0, 90), (1, 90)])
+def test_marks_drawn_over_the_photo_are_not_part_of_the_change(
+    seed: int, quality: int | None
+) -> None:
+    """An arrow and an emoji sticker are flat, vivid colours their surroundings lack: they
+    are reported apart (``marks``), losslessly saved or recompressed as a phone app does,
+    and the painted tear stays the change."""
+    photo, marked, tear, drawn = _marked(seed)
+    file = encode(marked, "PNG") if quality is None else encode(marked, "JPEG", quality=quality)
+    change = localize_changes(photo, decode_image(file).pixels, np.eye(3))
+    assert len(change.marks) == 2
+    assert not (change.mask & drawn).any()
+    assert (change.mask & tear).sum() >= 0.9 * tear.sum()
+    boxes = np.zeros(drawn.shape, bool)
+    for x, y, w, h in change.marks:
+        boxes[y : y + h, x : x + w] = True
+    assert (boxes & drawn).sum() >= 0.95 * drawn.sum() and not (boxes & tear).any()
+    assert len(change.regions) == 1
+
+
+@pytest.mark.parametrize("quality", [None, 90])
+def test_a_grainy_painted_tear_is_no_mark(quality: int | None) -> None:
+    photo, marked, tear, _drawn = _marked(0)
+    unmarked = photo.copy()
+    unmarked[tear] = marked[tear]
+    file = encode(unmarked, "PNG") if quality is None else encode(unmarked, "JPEG", quality=90)
+    change = localize_changes(photo, decode_image(file).pixels, np.eye(3))
+    assert change.marks == ()
+    assert (change.mask & tear).sum() >= 0.9 * tear.sum()
+
+
+def test_a_flat_grey_change_is_no_mark() -> None:
+    """A flat dark disc (a hole painted in one tone) is as flat as a sticker but not vivid:
+    it stays the change."""
+    photo, _marked_photo, _tear, _drawn = _marked(0)
+    holed = photo.copy()
+    cv2.circle(holed, (300, 300), 30, (25, 25, 25), -1)
+    change = localize_changes(photo, decode_image(encode(holed, "PNG")).pixels, np.eye(3))
+    assert change.marks == ()
+    assert change.mask[285:315, 285:315].all()
