@@ -19,7 +19,8 @@ Steps (all at a working size, longest side ``work_side``):
    reference shows none, is a caption the buyer wrote over the photo ("damaged", a date, a
    handle): it is reported apart (``captions``), not as part of the painted change; so is a
    mark drawn over it (an arrow, an emoji sticker: flat, vivid colour its surroundings lack,
-   laid over detail of the reference), as ``marks``.
+   laid over detail of the reference), as ``marks``. A broad, smooth, one-signed grey rise
+   that keeps the reference's detail is the glare of a photographed screen, no change.
 6. At the evidence's own size, inside and just around what was found: the change is traced
    again (a thin crack is one working pixel wide, several evidence pixels), and the soft
    margin an AI editor re-synthesises around its brush is looked for in the fine detail
@@ -255,6 +256,7 @@ def _localize_in_frame(
     small = _drop_small(small, max(6, int(min_region_fraction * valid.sum())))
     small = _fill_holes(small)
     small, caption_boxes = _drop_captions(small, ev, reff)
+    small = _drop_glare(small, evf, reff, valid)
     # A dent's shading: a change of its own where it lies apart from the found changes (it is
     # traced and grown like them), only added to the mask where it lies over them.
     shade, shade_z = _shading(evf, reff, product, small, valid, caption_boxes)
@@ -934,6 +936,59 @@ def _drawn_share(px: np.ndarray, ring: np.ndarray) -> float:
             share += float(near.sum()) / len(px)
         rest = rest[~near]
     return share
+
+
+# Glare on a screen that was photographed (a recapture) brightens a broad zone: one smooth,
+# one-signed, grey offset that keeps the reference's detail under it. A change counts as glare
+# when it covers at least GLARE_MIN_SHARE of the compared area; the grey difference, less its
+# blur at a quarter of the change's radius, spreads at most GLARE_RESIDUAL times the noise of
+# the grey difference elsewhere; that blur is a rise of at least GLARE_RISE levels over
+# GLARE_RISE_SHARE of it, with no fall of as much over more than GLARE_FALL_SHARE of a ring
+# around it (half its radius wide: a dent's lit side has a shaded one); and the three channels
+# rose alike (their median rises spread at most GLARE_NEUTRAL of their mean).
+GLARE_MIN_SHARE = 0.01
+GLARE_RESIDUAL = 2.0
+GLARE_RISE = 3.0
+GLARE_RISE_SHARE = 0.95
+GLARE_FALL_SHARE = 0.05
+GLARE_NEUTRAL = 0.3
+
+
+def _drop_glare(small: Mask, evf: FloatImage, reff: FloatImage, valid: Mask) -> Mask:
+    """Take out of ``small`` the changes that are glare (see ``GLARE_MIN_SHARE``)."""
+    if not small.any():
+        return small
+    n, labels = cv2.connectedComponents(small.astype(np.uint8), connectivity=8)
+    areas = np.bincount(labels.ravel(), minlength=n)
+    big = [i for i in range(1, n) if areas[i] >= GLARE_MIN_SHARE * valid.sum()]
+    if not big:
+        return small
+    diff = cv2.cvtColor(evf, cv2.COLOR_RGB2GRAY) - cv2.cvtColor(reff, cv2.COLOR_RGB2GRAY)
+    rest = valid & ~cv2.dilate(small.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    if rest.sum() < 100:
+        return small
+    noise = max(0.5, _spread(diff[rest]))
+    out = small
+    for i in big:
+        part = labels == i
+        radius = float(np.sqrt(areas[i] / np.pi))
+        smooth = cv2.GaussianBlur(diff, (0, 0), max(2.0, 0.25 * radius))
+        if _spread((diff - smooth)[part]) > GLARE_RESIDUAL * noise:
+            continue
+        if (smooth[part] >= GLARE_RISE).mean() < GLARE_RISE_SHARE:
+            continue
+        side = 2 * max(1, round(0.5 * radius)) + 1
+        ring = (cv2.dilate(part.astype(np.uint8), np.ones((side, side), np.uint8)) > 0) & ~part
+        ring &= valid
+        if ring.any() and (smooth[ring] <= -GLARE_RISE).mean() > GLARE_FALL_SHARE:
+            continue
+        rises = [median((evf[..., c] - reff[..., c])[part]) for c in range(3)]
+        if max(rises) - min(rises) > GLARE_NEUTRAL * max(1e-6, float(np.mean(rises))):
+            continue
+        if out is small:
+            out = small.copy()
+        out &= ~part
+    return out
 
 
 REFINE_PASSES = 2

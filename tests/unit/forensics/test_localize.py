@@ -909,3 +909,38 @@ def test_a_flat_grey_change_is_no_mark() -> None:
     change = localize_changes(photo, decode_image(encode(holed, "PNG")).pixels, np.eye(3))
     assert change.marks == ()
     assert change.mask[285:315, 285:315].all()
+
+
+def _glared(photo: np.ndarray, size: float, amplitude: float) -> np.ndarray:
+    """Glare of a photographed screen: a broad, smooth, grey brightening (``size`` of the
+    frame wide) centred over the photo's upper left."""
+    h, w = photo.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    bump = np.exp(-(((xx - 150) / (size * w)) ** 2 + ((yy - 160) / (size * h)) ** 2))
+    return np.clip(photo + amplitude * bump[..., None], 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize(("size", "amplitude"), [(0.08, 50.0), (0.12, 30.0)])
+def test_glare_over_a_copy_is_no_change_and_the_tear_beside_it_stays(
+    size: float, amplitude: float
+) -> None:
+    photo, marked, tear, _drawn = _marked(0)
+    torn = photo.copy()
+    torn[tear] = marked[tear]
+    glared = _glared(torn, size, amplitude)
+    zone = np.abs(glared.astype(int) - torn).max(axis=2) >= 8
+    evidence = decode_image(encode(glared, "JPEG", quality=92)).pixels
+    change = localize_changes(photo, evidence, np.eye(3))
+    assert (change.mask & tear).sum() >= 0.9 * tear.sum()
+    assert (change.mask & zone & ~tear).sum() <= 0.05 * zone.sum()
+
+
+def test_a_sharp_edged_grey_brightening_is_no_glare() -> None:
+    """A pale patch painted over the photo rises by one grey offset too, but its edges are
+    sharp: it stays a change."""
+    photo = np.ascontiguousarray(data.astronaut())
+    patched = photo.astype(np.int16)
+    patched[120:260, 80:230] += 35
+    evidence = decode_image(encode(np.clip(patched, 0, 255).astype(np.uint8), "PNG")).pixels
+    change = localize_changes(photo, evidence, np.eye(3))
+    assert change.mask[140:240, 100:210].mean() > 0.9
