@@ -53,6 +53,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from trueclaim.forensics.framing import plain_border
 from trueclaim.forensics.order_stats import median, stable_argsort
 from trueclaim.forensics.types import Mask, RGBImage
 
@@ -852,6 +853,18 @@ MARK_CHROMA = 60
 # as much (robust spread) as the evidence's.
 MARK_OPAQUE = 3.0
 MARK_MIN_PX = 20
+# A mark need not be vivid or opaque where it lies on the plain backdrop of a listing shot,
+# clear of the goods: damage lands on the goods. A change counts as such a mark when its traced
+# core, grown by MARK_CLEAR_PX, lies at least MARK_BACKDROP_SHARE on the reference's open
+# backdrop (its border colour within MARK_BACKDROP_LEVELS, joined to the border; see
+# _open_backdrop), and at least MARK_MIN_PX of that core are drawn: MARK_DRAWN_LEVELS or more
+# from the backdrop colour in some channel (a pushed edge or a margin that spilled onto the
+# backdrop is pale or near it). A stain that reaches over the goods' edge touches them.
+MARK_CLEAR_PX = 3
+MARK_BACKDROP_SHARE = 0.97
+MARK_BACKDROP_LEVELS = 14
+MARK_DRAWN_LEVELS = 60
+MARK_GOODS_SHARE = 0.05  # of the reference unlike its backdrop, or it has none (a blank frame)
 
 
 def _drop_marks(
@@ -870,16 +883,27 @@ def _drop_marks(
     surroundings lack (see ``MARK_FLAT_STD``) laid over detail: the reference (warped by
     ``to_evidence``) varies under it where the evidence does not (``MARK_OPAQUE``). A stain on
     a smooth, vivid product (a pepper, a lemon) is flat and vivid too, but the product under
-    it was as flat. Returns the mask and the marks' boxes (x, y, width, height).
+    it was as flat. On a listing shot's plain backdrop, clear of the goods, any drawn
+    change is a mark (``MARK_CLEAR_PX``). Returns the mask and the marks' boxes (x, y, width,
+    height).
     """
     if not mask.any():
         return mask, ()
+    backdrop = _open_backdrop(reference)
     n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
     out, marks = mask, []
     for i in range(1, n):
         part = labels == i
         box = _bounding_box(part & traced)
         if box is None or (part & traced).sum() < MARK_MIN_PX:
+            continue
+        if backdrop is not None and _on_backdrop(part & traced, evidence, to_evidence, *backdrop):
+            if out is mask:
+                out = mask.copy()
+            out &= ~part
+            marks.append(
+                (box[1].start, box[0].start, box[1].stop - box[1].start, box[0].stop - box[0].start)
+            )
             continue
         win = (
             slice(max(0, box[0].start - 4), box[0].stop + 4),
@@ -906,6 +930,50 @@ def _drop_marks(
             (box[1].start, box[0].start, box[1].stop - box[1].start, box[0].stop - box[0].start)
         )
     return out, tuple(marks)
+
+
+def _open_backdrop(
+    reference: RGBImage,
+) -> tuple[npt.NDArray[np.uint8], tuple[int, int, int]] | None:
+    """The reference's open backdrop (255, else 0) and its colour: the pixels of its plain
+    border's colour (``framing.plain_border``) joined to its border, so the inside of a drawn
+    outline or of a mug's handle is no backdrop. None without a plain border, or where the
+    goods (the rest) cover under ``MARK_GOODS_SHARE`` of the frame: a blank frame is all
+    surface."""
+    colour = plain_border(reference, tolerance=MARK_BACKDROP_LEVELS)
+    if colour is None:
+        return None
+    diff = np.abs(reference.astype(np.int16) - np.array(colour, np.int16)).max(axis=2)
+    n, labels = cv2.connectedComponents((diff <= MARK_BACKDROP_LEVELS).astype(np.uint8), None, 4)
+    edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    joined = np.zeros(n, bool)
+    joined[edge] = True
+    joined[0] = False  # label 0: the goods
+    open_backdrop = joined[labels]
+    if 1.0 - open_backdrop.mean() < MARK_GOODS_SHARE:
+        return None
+    return open_backdrop.astype(np.uint8) * np.uint8(255), colour
+
+
+def _on_backdrop(
+    part: Mask,
+    evidence: RGBImage,
+    to_evidence: npt.NDArray[np.float64],
+    open_backdrop: npt.NDArray[np.uint8],
+    colour: tuple[int, int, int],
+) -> bool:
+    """Is the change ``part`` drawn on the reference's open backdrop, clear of the goods?
+    (See ``MARK_CLEAR_PX``.)"""
+    box = _bounding_box(part)
+    if box is None:
+        return False
+    win, under = _warp_window(open_backdrop, evidence.shape, to_evidence, box, MARK_CLEAR_PX)
+    kernel = np.ones((2 * MARK_CLEAR_PX + 1,) * 2, np.uint8)
+    grown = cv2.dilate(part[win].astype(np.uint8), kernel) > 0
+    if (under[grown] > 127).mean() < MARK_BACKDROP_SHARE:
+        return False
+    far = np.abs(evidence[win].astype(np.int16) - np.array(colour, np.int16)).max(axis=2)
+    return int(((far >= MARK_DRAWN_LEVELS) & part[win]).sum()) >= MARK_MIN_PX
 
 
 def _spread(values: FloatImage) -> float:
