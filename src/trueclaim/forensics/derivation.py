@@ -25,7 +25,11 @@ the same place correlate, leaves parallax after alignment (residual flow of a pi
 the score also falls with that residual motion. A flat scene re-photographed from another
 angle (the ``graf1``/``graf3`` pair) is a pure perspective warp of the first photo and is
 reported as derived, with the perspective warp named in the finding: geometry cannot tell it
-apart from a warped copy, and products are rarely flat.
+apart from a warped copy, and products are rarely flat. Two shots from the same place a
+moment apart (a shelf, the product turned in the hand) fit one homography on the still
+background, and the product that moved would read as a large edit; when the changes hold
+matches that moved together, all of them shifted (``matching.moved_object``), the evidence is
+another shot of that scene, not a copy of it (``EvidenceDerivation.siblings``).
 
 Findings
 --------
@@ -53,7 +57,8 @@ Shared cache
 after a decisive fit have no entry), the ``hashes``
 per reference (:class:`~trueclaim.forensics.hashing.HashMatch`), ``best_reference`` (index or
 None), ``derived`` (bool), the ``change_map`` of the best reference, if one was compared
-(mask, regions, explained share, residual motion), and the ``transform`` summary.
+(mask, regions, explained share, residual motion), the ``transform`` summary, and the
+``siblings``: references the evidence is another shot of, an object in it moved.
 The identity detector reads ``matches`` to see whether the product in the evidence is the
 referenced one without matching again.
 
@@ -97,6 +102,7 @@ from trueclaim.forensics.matching import (
     GeometricMatch,
     extract_features,
     fit_homography,
+    moved_object,
     second_plane,
 )
 from trueclaim.forensics.transform import TransformSummary, summarize_transform
@@ -166,6 +172,8 @@ class EvidenceDerivation:
     derived: bool = False
     change_map: ChangeMap | None = None
     transform: TransformSummary | None = None
+    # references the evidence is another shot of, an object moved (see matching.moved_object)
+    siblings: set[int] = field(default_factory=set)
 
 
 def detect(case: Case, options: Mapping[str, Any]) -> Sequence[Finding]:
@@ -420,6 +428,11 @@ def _compare_candidates(
                 )
                 if _explains(runner_up, p):
                     result.matches[i], cmap = second, runner_up
+        if _explains(cmap, p) and moved_object(result.matches[i], cmap.mask):
+            # The same scene a moment later, the product moved in the hand: one homography
+            # fits the still background and the "change" is the object that moved.
+            result.siblings.add(i)
+            continue
         if (
             result.change_map is None
             or cmap.explained_fraction > result.change_map.explained_fraction
@@ -468,6 +481,8 @@ def _try_hash_route(
     """
     tried = hashed = 0
     for r in sorted(refs, key=lambda r: result.hashes[r.index].pdq_distance_bits):
+        if r.index in result.siblings:  # another shot of its scene, not a copy
+            continue
         h = result.hashes[r.index]
         ev_box = result.content
         if h.pdq_distance_bits <= HASH_ROUTE_PDQ_BITS and h.phash_distance_bits <= PHASH_MATCH_BITS:
