@@ -889,39 +889,19 @@ def _drop_marks(
     """
     if not mask.any():
         return mask, ()
-    backdrop = _open_backdrop(reference)
     n, labels = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
     out, marks = mask, []
+    backdrop, backdrop_read = None, False
     for i in range(1, n):
         part = labels == i
-        box = _bounding_box(part & traced)
-        if box is None or (part & traced).sum() < MARK_MIN_PX:
+        core = part & traced
+        box = _bounding_box(core)
+        if box is None or core.sum() < MARK_MIN_PX:
             continue
-        if backdrop is not None and _on_backdrop(part & traced, evidence, to_evidence, *backdrop):
-            if out is mask:
-                out = mask.copy()
-            out &= ~part
-            marks.append(
-                (box[1].start, box[0].start, box[1].stop - box[1].start, box[0].stop - box[0].start)
-            )
-            continue
-        win = (
-            slice(max(0, box[0].start - 4), box[0].stop + 4),
-            slice(max(0, box[1].start - 4), box[1].stop + 4),
-        )
-        inside = part[win] & traced[win]
-        colours = evidence[win].astype(np.int16)
-        grey = cv2.cvtColor(evidence[win], cv2.COLOR_RGB2GRAY).astype(np.float32)
-        var = cv2.blur(grey * grey, (3, 3)) - cv2.blur(grey, (3, 3)) ** 2
-        flat = inside & (var <= MARK_FLAT_STD**2)
-        if flat.sum() < max(MARK_MIN_PX, MARK_FLAT_SHARE * inside.sum()):
-            continue
-        grown = cv2.dilate(inside.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
-        if _drawn_share(colours[flat], colours[grown & ~inside]) < MARK_DRAWN_SHARE:
-            continue
-        _win, under = _warp_window(reference, evidence.shape, to_evidence, win, 0)
-        ref_grey = cv2.cvtColor(under, cv2.COLOR_RGB2GRAY).astype(np.float32)[flat]
-        if _spread(ref_grey) < MARK_OPAQUE * max(1.0, _spread(grey[flat])):
+        if not backdrop_read:  # read once, and only for a component worth testing
+            backdrop, backdrop_read = _open_backdrop(reference), True
+        on_backdrop = backdrop is not None and _on_backdrop(core, evidence, to_evidence, *backdrop)
+        if not on_backdrop and not _vivid_mark(part, traced, box, evidence, reference, to_evidence):
             continue
         if out is mask:
             out = mask.copy()
@@ -930,6 +910,35 @@ def _drop_marks(
             (box[1].start, box[0].start, box[1].stop - box[1].start, box[0].stop - box[0].start)
         )
     return out, tuple(marks)
+
+
+def _vivid_mark(
+    part: Mask,
+    traced: Mask,
+    box: tuple[slice, slice],
+    evidence: RGBImage,
+    reference: RGBImage,
+    to_evidence: npt.NDArray[np.float64],
+) -> bool:
+    """Is the component ``part`` (its traced core in ``box``) flat, vivid colour its
+    surroundings lack, laid opaquely over the reference's detail? (See ``MARK_FLAT_STD``.)"""
+    win = (
+        slice(max(0, box[0].start - 4), box[0].stop + 4),
+        slice(max(0, box[1].start - 4), box[1].stop + 4),
+    )
+    inside = part[win] & traced[win]
+    colours = evidence[win].astype(np.int16)
+    grey = cv2.cvtColor(evidence[win], cv2.COLOR_RGB2GRAY).astype(np.float32)
+    var = cv2.blur(grey * grey, (3, 3)) - cv2.blur(grey, (3, 3)) ** 2
+    flat = inside & (var <= MARK_FLAT_STD**2)
+    if flat.sum() < max(MARK_MIN_PX, MARK_FLAT_SHARE * inside.sum()):
+        return False
+    grown = cv2.dilate(inside.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    if _drawn_share(colours[flat], colours[grown & ~inside]) < MARK_DRAWN_SHARE:
+        return False
+    _win, under = _warp_window(reference, evidence.shape, to_evidence, win, 0)
+    ref_grey = cv2.cvtColor(under, cv2.COLOR_RGB2GRAY).astype(np.float32)[flat]
+    return _spread(ref_grey) >= MARK_OPAQUE * max(1.0, _spread(grey[flat]))
 
 
 def _open_backdrop(
