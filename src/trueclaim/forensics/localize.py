@@ -465,7 +465,9 @@ def _refine(
     Flow from the warped reference to the evidence is sampled on textured pixels and one
     corrective homography is fitted to it. A derived copy is absorbed to a fraction of a pixel;
     a second photo of a 3-D scene from a slightly different place keeps moving by a pixel or
-    more (parallax). Returns the correction (or None), the sampled points (N, 2), their
+    more (parallax). When a quarter of the samples or more fit no plane, the flow of
+    contrast-normalised levels is tried too (see ``FLOW_PLANE_SHARE``): a colour filter
+    misleads the plain flow on fine texture. Returns the correction (or None), the sampled points (N, 2), their
     residual motion in working pixels (N,) and the residual flow at every pixel, (H, W, 2)
     (or None when no plane was fitted).
     """
