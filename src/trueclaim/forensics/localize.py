@@ -467,9 +467,9 @@ def _refine(
     a second photo of a 3-D scene from a slightly different place keeps moving by a pixel or
     more (parallax). When a quarter of the samples or more fit no plane, the flow of
     contrast-normalised levels is tried too (see ``FLOW_PLANE_SHARE``): a colour filter
-    misleads the plain flow on fine texture. Returns the correction (or None), the sampled points (N, 2), their
-    residual motion in working pixels (N,) and the residual flow at every pixel, (H, W, 2)
-    (or None when no plane was fitted).
+    misleads the plain flow on fine texture. Returns the correction (or None), the sampled
+    points (N, 2), their residual motion in working pixels (N,) and the residual flow at every
+    pixel, (H, W, 2) (or None when no plane was fitted).
     """
     gr = cv2.cvtColor(warped, cv2.COLOR_RGB2GRAY)
     ge = cv2.cvtColor(ev, cv2.COLOR_RGB2GRAY)
