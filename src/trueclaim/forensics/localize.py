@@ -491,8 +491,8 @@ def _refine(
     if on_plane < FLOW_PLANE_SHARE * len(src):
         # A quarter of the flow or more fits no plane: parallax, or a filter that moved the
         # grey levels and sent DIS onto neighbouring texture. Flow on contrast-normalised
-        # levels settles the second: its plane is kept when it holds more points and the
-        # share the plain flow missed. Parallax stays: it moves the normalised levels too.
+        # levels settles the second: its plane is kept when more points follow it than the
+        # plain one and at least that share does. Parallax stays: it moves those levels too.
         # The dense residual stays the plain flow's: local warps (dents) are judged on it,
         # and the normalised flow smooths a dent's few pixels of push away.
         flow_n = dis.calc(_local_contrast(gr), _local_contrast(ge), None)
@@ -1118,7 +1118,7 @@ REFINE_MAX_SHIFT = 0.15
 # The share matches the residual-motion test, which reads the 75th percentile: below it that
 # test fails anyway. Only then: where the plain flow aligns a copy, the two flows differ only
 # in where they settle around painted edges, and the plain one gave the better masks
-# (normalised flow everywhere cost 0.01-0.02 IoU on every derivation set). A window of 3 px
+# (normalised flow everywhere cost 0.01-0.02 IoU on four of six derivation sets). A window of 3 px
 # underestimated a 2 px parallax (DIS's coarse levels see little of such levels), 6 px cost
 # grocery s23 0.006 IoU, and without the share asked of the normalised plane three more pairs
 # of consecutive shop photos read as copies.
