@@ -526,17 +526,17 @@ def _flow_plane(src: np.ndarray, motion: np.ndarray) -> tuple[np.ndarray | None,
     return H, np.linalg.norm(proj - dst, axis=1).astype(np.float32)
 
 
-def _local_contrast(grey: np.ndarray, sigma: float | None = None) -> np.ndarray:
-    """Grey levels freed of their local mean and contrast, for the flow (uint8, centred at 128).
+def _local_contrast(grey: np.ndarray) -> np.ndarray:
+    """Grey levels freed of their local mean and contrast (over ``FLOW_NORM_SIGMA``), for the
+    flow (uint8, centred at 128).
 
     A filter's contrast, tone curve or saturation change moves the grey levels of the copy
     against the reference's; DIS compares patches by their levels, and on fine texture (a
     pear's speckles) it then locks onto neighbouring dots and reports pixels of motion.
     """
-    sigma = FLOW_NORM_SIGMA if sigma is None else sigma
     f = grey.astype(np.float32)
-    mean = cv2.GaussianBlur(f, (0, 0), sigma)
-    var = cv2.GaussianBlur((f - mean) ** 2, (0, 0), sigma)
+    mean = cv2.GaussianBlur(f, (0, 0), FLOW_NORM_SIGMA)
+    var = cv2.GaussianBlur((f - mean) ** 2, (0, 0), FLOW_NORM_SIGMA)
     out = (f - mean) / np.sqrt(var + 25.0) * 40.0 + 128.0
     return np.asarray(np.clip(out, 0, 255), dtype=np.uint8)
 
