@@ -96,6 +96,7 @@ from trueclaim.forensics.hashing import (
     closest_variant,
     compute_hashes,
 )
+from trueclaim.forensics.jpeg_traces import JpegCoding, jpeg_coding
 from trueclaim.forensics.localize import ChangeMap, localize_changes
 from trueclaim.forensics.matching import (
     Features,
@@ -174,6 +175,8 @@ class EvidenceDerivation:
     transform: TransformSummary | None = None
     # references the evidence is another shot of, an object moved (see matching.moved_object)
     siblings: set[int] = field(default_factory=set)
+    # the evidence file's JPEG coding, when the analysis pixels are the file's own grid
+    jpeg: JpegCoding | None = None
 
 
 def detect(case: Case, options: Mapping[str, Any]) -> Sequence[Finding]:
@@ -281,7 +284,9 @@ def _analyse(
     box = (content.x, content.y, content.width, content.height)
     ev_hash = compute_hashes(content.crop(rgb), variants=True)
     features = _content_features(rgb, content, p, mirrored=False)
-    result = EvidenceDerivation(content=content, features=features, lines=lines)
+    result = EvidenceDerivation(
+        content=content, features=features, lines=lines, jpeg=_own_grid_coding(item)
+    )
     for r in refs:
         result.hashes[r.index] = closest_variant(ev_hash, preps[r.index].hashes)
     # Match the references closest by hash first. Once one fits decisively, the others (a
@@ -355,6 +360,17 @@ def _analysis(item: Item) -> DecodedImage:
     return decoded
 
 
+def _own_grid_coding(item: Item) -> JpegCoding | None:
+    """The evidence file's JPEG coding when its analysis pixels lie on the file's own block
+    grid (decoded at full size, no orientation applied); None otherwise."""
+    a = item.analysis
+    if a is None or a.format != "JPEG" or a.orientation not in (0, 1):
+        return None
+    if a.pixels.shape[:2] != (a.height, a.width):
+        return None
+    return jpeg_coding(item.data)
+
+
 def _compare_candidates(
     result: EvidenceDerivation,
     rgb: np.ndarray,
@@ -417,14 +433,21 @@ def _compare_candidates(
                 kept = find_content_box(rgb, keep_colour=colour, lines=result.lines)
                 if kept.area_fraction(rgb.shape) < KEPT_FRAME_MAX_SHARE:
                     frame = (kept.x, kept.y, kept.width, kept.height)
-        cmap = localize_changes(ref_rgb, rgb, H, content=frame, work_side=p.work_side)
+        cmap = localize_changes(
+            ref_rgb, rgb, H, content=frame, work_side=p.work_side, jpeg=result.jpeg
+        )
         if not _explains(cmap, p):
             # A large painted dent magnifies part of the image and can win the fit; the
             # untouched rest is then the runner-up plane.
             second = second_plane(result.matches[i], ref_rgb.shape[:2], rgb.shape[:2])
             if second is not None and second.homography is not None:
                 runner_up = localize_changes(
-                    ref_rgb, rgb, second.homography, content=frame, work_side=p.work_side
+                    ref_rgb,
+                    rgb,
+                    second.homography,
+                    content=frame,
+                    work_side=p.work_side,
+                    jpeg=result.jpeg,
                 )
                 if _explains(runner_up, p):
                     result.matches[i], cmap = second, runner_up
@@ -504,7 +527,9 @@ def _try_hash_route(
         else:
             continue
         H = _variant_homography(variant, ref_box, ev_box)
-        cmap = localize_changes(_analysis(r).pixels, rgb, H, work_side=p.work_side)
+        cmap = localize_changes(
+            _analysis(r).pixels, rgb, H, work_side=p.work_side, jpeg=result.jpeg
+        )
         if _explains(cmap, p, min_explained=0.9, min_compared=0.8):
             result.matches[r.index] = GeometricMatch(
                 H, 0, 0, 0.0, 1.0, 0.0, variant.startswith("mirror")

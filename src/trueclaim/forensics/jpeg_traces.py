@@ -5,6 +5,8 @@ tamper detector: :func:`quantization_tables` (header only, no pixels decoded),
 :func:`double_jpeg_strength` (is the whole image compressed twice?),
 :func:`double_jpeg_map` / :func:`dq_outlier_region` (which blocks lack that trace?) and
 :func:`jpeg_ghost` (Farid's JPEG ghosts: which region was quantised at another quality?).
+The derivation localiser uses :func:`jpeg_coding` and :func:`recompressed` to put pixels
+through an evidence file's own coding (what recompression alone does around a change).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from trueclaim.forensics.types import GrayImage, Mask
+from trueclaim.forensics.types import GrayImage, Mask, RGBImage
 
 
 def quantization_tables(data: bytes) -> dict[int, np.ndarray]:
@@ -39,6 +41,61 @@ def quantization_tables(data: bytes) -> dict[int, np.ndarray]:
         arr = np.asarray(list(table), dtype=np.float64)
         if arr.size == 64:
             out[int(k)] = _unzigzag(arr)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class JpegCoding:
+    """How a colour JPEG file was coded: its quantisation tables, as Pillow reads and writes
+    them, and its chroma subsampling (Pillow's codes: 0 is 4:4:4, 1 is 4:2:2, 2 is 4:2:0)."""
+
+    qtables: tuple[tuple[int, ...], ...]
+    subsampling: int
+
+    @property
+    def block_px(self) -> int:
+        """The period of the coding grid: one minimum coded unit (16 px when chroma is halved)."""
+        return 8 if self.subsampling == 0 else 16
+
+
+def jpeg_coding(data: bytes) -> JpegCoding | None:
+    """The coding of a three-channel JPEG file (header only), or None.
+
+    None for other formats, grey or CMYK JPEGs, subsamplings Pillow cannot write, and
+    unreadable headers.
+    """
+    if data[:3] != b"\xff\xd8\xff":
+        return None
+    from PIL import Image, JpegImagePlugin
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            if im.mode != "RGB":
+                return None
+            tables = getattr(im, "quantization", None) or {}
+            sampling = JpegImagePlugin.get_sampling(im)
+    except (OSError, ValueError, SyntaxError) as exc:
+        del exc  # an unreadable header has no usable coding
+        return None
+    if sampling not in (0, 1, 2) or len(tables) < 2:
+        return None
+    return JpegCoding(tuple(tuple(int(v) for v in tables[k]) for k in sorted(tables)), sampling)
+
+
+def recompressed(rgb: RGBImage, coding: JpegCoding) -> RGBImage:
+    """``rgb`` encoded with ``coding``'s tables and subsampling, then decoded (block grid at
+    its top-left pixel)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb)).save(
+        buf,
+        format="JPEG",
+        qtables=[list(t) for t in coding.qtables],
+        subsampling=coding.subsampling,
+    )
+    with Image.open(buf) as im:
+        out: RGBImage = np.asarray(im.convert("RGB"))
     return out
 
 

@@ -54,6 +54,7 @@ import numpy as np
 import numpy.typing as npt
 
 from trueclaim.forensics.framing import plain_border
+from trueclaim.forensics.jpeg_traces import JpegCoding, recompressed
 from trueclaim.forensics.order_stats import median, stable_argsort
 from trueclaim.forensics.types import Mask, RGBImage
 
@@ -112,6 +113,7 @@ def localize_changes(
     high_z: float = 3.2,
     low_z: float = 1.8,
     min_region_fraction: float = 0.0006,
+    jpeg: JpegCoding | None = None,
 ) -> ChangeMap:
     """Locate regions where the evidence differs from the reference warped onto it.
 
@@ -128,6 +130,10 @@ def localize_changes(
         Hysteresis thresholds, in noise-floor units.
     min_region_fraction : float, optional
         Components smaller than this share of the compared area are dropped.
+    jpeg : JpegCoding, optional
+        The evidence file's JPEG coding, given only when ``evidence`` holds the file's own
+        pixels (full size, not rotated): the re-synthesised margin is then judged against
+        what that coding does around a change (:func:`_recompressed_window`).
 
     Returns
     -------
@@ -159,6 +165,8 @@ def localize_changes(
                 high_z=high_z,
                 low_z=low_z,
                 min_region_fraction=min_region_fraction,
+                jpeg=jpeg,
+                jpeg_origin=(cx, cy),
             )
             mask = np.zeros(evidence.shape[:2], bool)
             mask[cy : cy + ch, cx : cx + cw] = inner.mask
@@ -174,6 +182,7 @@ def localize_changes(
         high_z=high_z,
         low_z=low_z,
         min_region_fraction=min_region_fraction,
+        jpeg=jpeg,
     )
 
 
@@ -186,6 +195,8 @@ def _localize_in_frame(
     high_z: float,
     low_z: float,
     min_region_fraction: float,
+    jpeg: JpegCoding | None = None,
+    jpeg_origin: tuple[int, int] = (0, 0),
 ) -> ChangeMap:
     content = None
     eh, ew = evidence.shape[:2]
@@ -300,7 +311,9 @@ def _localize_in_frame(
         # The working copy's colour differences miss most of a re-synthesised margin
         # (resampled, re-noised): look for it in the fine detail at the evidence's own size,
         # around what was found.
-        found, kept_detail = _fine_resynthesis(reference, evidence, to_ev, mask, valid_full)
+        found, kept_detail = _fine_resynthesis(
+            reference, evidence, to_ev, mask, valid_full, jpeg=jpeg, jpeg_origin=jpeg_origin
+        )
         margin = (found & ~mask) | _upsized(grown_margin, (ew, eh))
         outset = MARGIN_OUTSET_PX if kept_detail < MARGIN_SHARP_CORR else 0
         mask = _kept_margin(found, margin & ~traced, traced, valid_full, outset)
@@ -1352,6 +1365,42 @@ FINE_EXCLUDE_PX = 3  # a found change's edges light the detail energy this far a
 FINE_CORR_Z = 3.5
 FINE_CORR_KEPT = 0.2
 FINE_CORR_FLOOR = 0.05
+# JPEG rings around a sharp painted edge inside the blocks that hold it: the fine detail there
+# gains energy and stops following the reference, as in a re-synthesised zone. When the file's
+# own coding is known, the reference is put through it with the change pasted in; a pixel
+# whose detail gained no more than RECODED_GAIN (log energy) over that recompressed copy and
+# still correlates with it by RECODED_CORR is recompression, and only a loss of detail there
+# still marks it.
+RECODED_GAIN = 0.8
+RECODED_CORR = 0.8
+
+
+def _recompressed_window(
+    evidence: RGBImage,
+    window: tuple[slice, slice],
+    warped: RGBImage,
+    changed: Mask,
+    coding: JpegCoding,
+    origin: tuple[int, int],
+) -> RGBImage | None:
+    """The warped reference with the evidence's ``changed`` pixels pasted in, put through the
+    evidence file's JPEG ``coding`` on the file's own block grid.
+
+    ``window`` is the evidence window ``warped`` covers; ``origin`` is where the evidence
+    array starts in the file (x, y). Only whole coding units are recompressed: the rows and
+    columns before the window's first grid line keep the plain reference. None when the
+    window holds no whole unit.
+    """
+    rows, cols = window
+    step = coding.block_px
+    top = (-(rows.start + origin[1])) % step
+    left = (-(cols.start + origin[0])) % step
+    if warped.shape[0] - top < step or warped.shape[1] - left < step:
+        return None
+    pasted = np.where(changed[..., None], evidence[window], warped)
+    out = warped.copy()
+    out[top:, left:] = recompressed(pasted[top:, left:], coding)
+    return out
 
 
 def _fine_resynthesis(
@@ -1360,6 +1409,9 @@ def _fine_resynthesis(
     to_evidence: npt.NDArray[np.float64],
     seed: Mask,
     valid: Mask,
+    *,
+    jpeg: JpegCoding | None = None,
+    jpeg_origin: tuple[int, int] = (0, 0),
 ) -> tuple[Mask, float]:
     """Add the re-synthesised margin around found changes, measured at the evidence's size.
 
@@ -1381,7 +1433,10 @@ def _fine_resynthesis(
     cracks. Fresh noise can restore the energy but not the pattern, so a fall in the local
     correlation of the two fine details (``FINE_CORR_Z`` robust sigmas below the ring's,
     freed of the same levels) marks a lost pixel too, when the ring shows that the copy kept
-    the reference's fine detail at all. Only the window holding that ring is warped and
+    the reference's fine detail at all. Given the evidence file's JPEG coding (``jpeg``, the
+    evidence array starting at ``jpeg_origin`` in the file), a rise or a decorrelation that
+    recompressing the reference with the change pasted in reproduces is not counted
+    (``RECODED_GAIN``, ``RECODED_CORR``). Only the window holding that ring is warped and
     filtered. :func:`_resynthesis_band` then looks for the zone as a whole: a band around
     each edit, of one width, that lost detail, and in a copy that kept some but not most of
     the reference's fine detail (ring correlation from ``FINE_CORR_KEPT`` up to
@@ -1415,8 +1470,12 @@ def _fine_resynthesis(
         return g
 
     def energy(hp: FloatImage) -> FloatImage:
+        return energy_of(hp, hp)
+
+    def energy_of(a: FloatImage, b: FloatImage) -> FloatImage:
+        """``a * b`` over the kept pixels (the cross term when ``a`` is not ``b``)."""
         # In place: full-size temporaries cost more in fresh memory than in arithmetic.
-        e: FloatImage = np.multiply(hp, hp)
+        e: FloatImage = np.multiply(a, b)
         np.multiply(e, keep, out=e)
         return e
 
@@ -1441,6 +1500,20 @@ def _fine_resynthesis(
     ev_detail, ref_detail = energy(ev_fine), energy(ref_fine)
     ev_energy, ref_energy, weight = energies(ev_detail, ref_detail, FINE_SIGMA)
     ratio, level = log_ratio(ev_energy, ref_energy)  # the energies serve the correlation too
+    recoded = (
+        None
+        if jpeg is None
+        else _recompressed_window(evidence, win, warped, in_seed, jpeg, jpeg_origin)
+    )
+    recompression: Mask | None = None
+    if recoded is not None:
+        rec_fine = fine(recoded)
+        rec_energy = averaged(energy(rec_fine), weight, FINE_SIGMA)
+        rec_cross = averaged(energy_of(ev_fine, rec_fine), weight, FINE_SIGMA)
+        rec_corr = rec_cross / np.sqrt(ev_energy * rec_energy + 1.0)
+        recompression = (np.log1p(ev_energy) - np.log1p(rec_energy) < RECODED_GAIN) & (
+            rec_corr > RECODED_CORR
+        )
     where = in_valid & ~in_seed
     if where.sum() < 256:
         return seed, 1.0
@@ -1482,6 +1555,8 @@ def _fine_resynthesis(
     if kept_detail >= FINE_CORR_KEPT:
         corr_open, cmed, cmad = judged(corr, FINE_CORR_FLOOR)
         picked |= (cmed - corr_open) > FINE_CORR_Z * cmad
+    if recompression is not None:  # what the file's own coding explains counts only as a loss
+        picked &= ((med - ratio_open) > FINE_Z * mad) | ~recompression.ravel()[open_at]
     found = np.zeros(in_seed.shape, np.uint8)
     found.ravel()[open_at[picked]] = 1
     zone = np.zeros(seed.shape, bool)
