@@ -61,8 +61,8 @@ class JpegCoding:
 def jpeg_coding(data: bytes) -> JpegCoding | None:
     """The coding of a three-channel JPEG file (header only), or None.
 
-    None for other formats, grey or CMYK JPEGs, subsamplings Pillow cannot write, and
-    unreadable headers.
+    None for other formats, grey or CMYK JPEGs, subsamplings or 16-bit tables Pillow cannot
+    write, and unreadable headers.
     """
     if data[:3] != b"\xff\xd8\xff":
         return None
@@ -79,7 +79,10 @@ def jpeg_coding(data: bytes) -> JpegCoding | None:
         return None
     if sampling not in (0, 1, 2) or len(tables) < 2:
         return None
-    return JpegCoding(tuple(tuple(int(v) for v in tables[k]) for k in sorted(tables)), sampling)
+    coded = tuple(tuple(int(v) for v in tables[k]) for k in sorted(tables))
+    if any(len(t) != 64 or min(t) < 1 or max(t) > 255 for t in coded):
+        return None  # 16-bit tables: Pillow writes baseline (8-bit) tables only
+    return JpegCoding(coded, sampling)
 
 
 def recompressed(rgb: RGBImage, coding: JpegCoding) -> RGBImage:

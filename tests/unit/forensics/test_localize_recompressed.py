@@ -10,6 +10,7 @@ does not explain.
 from __future__ import annotations
 
 import io
+import struct
 from pathlib import Path
 
 import cv2
@@ -60,6 +61,37 @@ def test_only_colour_jpegs_have_a_coding() -> None:
     Image.fromarray(photo).save(png, format="PNG")
     assert jpeg_coding(png.getvalue()) is None
     assert jpeg_coding(b"\xff\xd8\xff" + b"\x00" * 40) is None  # a header that does not parse
+
+
+def _with_16_bit_tables(data: bytes) -> bytes:
+    """The JPEG ``data`` with its quantisation tables rewritten at 16-bit precision, the last
+    entry of each raised by 300 (over what a baseline table can hold)."""
+    out, at = bytearray(data[:2]), 2
+    while at < len(data):
+        marker = data[at + 1]
+        (length,) = struct.unpack(">H", data[at + 2 : at + 4])
+        segment = data[at + 4 : at + 2 + length]
+        if marker == 0xDB:
+            tables = bytearray()
+            for start in range(0, len(segment), 65):
+                tables.append(0x10 | (segment[start] & 0x0F))
+                values = list(segment[start + 1 : start + 65])
+                values[-1] += 300
+                tables += struct.pack(">64H", *values)
+            out += b"\xff\xdb" + struct.pack(">H", len(tables) + 2) + tables
+        else:
+            out += data[at : at + 2 + length]
+        if marker == 0xDA:  # the scan: the rest is entropy-coded data
+            return bytes(out + data[at + 2 + length :])
+        at += 2 + length
+    return bytes(out)
+
+
+def test_tables_pillow_cannot_write_give_no_coding() -> None:
+    extended = _with_16_bit_tables(_jpeg(_photo(), 90))
+    with Image.open(io.BytesIO(extended)) as im:
+        assert max(max(t) for t in im.quantization.values()) > 255  # read back as written
+    assert jpeg_coding(extended) is None
 
 
 def test_the_coding_is_used_only_on_the_files_own_pixel_grid() -> None:
