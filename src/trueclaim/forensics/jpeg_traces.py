@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import ndimage
@@ -21,23 +22,33 @@ from scipy import ndimage
 from trueclaim.forensics.types import GrayImage, Mask, RGBImage
 
 
+def _jpeg_header(data: bytes) -> tuple[dict[int, Any], int, str] | None:
+    """A JPEG file's quantisation tables (as Pillow reads them), its chroma subsampling
+    (Pillow's code, -1 when unknown) and its mode, read through Pillow without decoding
+    pixels; None for other formats and unreadable headers."""
+    if data[:3] != b"\xff\xd8\xff":
+        return None
+    from PIL import Image, JpegImagePlugin
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            tables = dict(getattr(im, "quantization", None) or {})
+            return tables, JpegImagePlugin.get_sampling(im), im.mode
+    except (OSError, ValueError, SyntaxError) as exc:
+        del exc  # an unreadable header has no usable tables
+        return None
+
+
 def quantization_tables(data: bytes) -> dict[int, np.ndarray]:
     """The JPEG quantisation tables of a file (8x8, natural order), {} for other formats.
 
     Reads the header through Pillow without decoding pixels.
     """
-    if data[:3] != b"\xff\xd8\xff":
-        return {}
-    from PIL import Image
-
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            q = getattr(im, "quantization", None) or {}
-    except (OSError, ValueError, SyntaxError) as exc:
-        del exc  # an unreadable header has no usable tables
+    header = _jpeg_header(data)
+    if header is None:
         return {}
     out: dict[int, np.ndarray] = {}
-    for k, table in q.items():
+    for k, table in header[0].items():
         arr = np.asarray(list(table), dtype=np.float64)
         if arr.size == 64:
             out[int(k)] = _unzigzag(arr)
@@ -64,20 +75,11 @@ def jpeg_coding(data: bytes) -> JpegCoding | None:
     None for other formats, grey or CMYK JPEGs, subsamplings or 16-bit tables Pillow cannot
     write, and unreadable headers.
     """
-    if data[:3] != b"\xff\xd8\xff":
+    header = _jpeg_header(data)
+    if header is None:
         return None
-    from PIL import Image, JpegImagePlugin
-
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            if im.mode != "RGB":
-                return None
-            tables = getattr(im, "quantization", None) or {}
-            sampling = JpegImagePlugin.get_sampling(im)
-    except (OSError, ValueError, SyntaxError) as exc:
-        del exc  # an unreadable header has no usable coding
-        return None
-    if sampling not in (0, 1, 2) or len(tables) < 2:
+    tables, sampling, mode = header
+    if mode != "RGB" or sampling not in (0, 1, 2) or len(tables) < 2:
         return None
     coded = tuple(tuple(int(v) for v in tables[k]) for k in sorted(tables))
     if any(len(t) != 64 or min(t) < 1 or max(t) > 255 for t in coded):

@@ -1491,6 +1491,12 @@ def _fine_resynthesis(
         weight = cv2.GaussianBlur(kept, (0, 0), sigma) + 1e-3
         return averaged(ev_detail, weight, sigma), averaged(ref_detail, weight, sigma), weight
 
+    def correlation(cross_avg: FloatImage, e_a: FloatImage, e_b: FloatImage) -> FloatImage:
+        """The local correlation of two fine details from their averaged cross term and
+        energies (+1 keeps flat pixels from dividing by nothing)."""
+        out_: FloatImage = cross_avg / np.sqrt(e_a * e_b + 1.0)
+        return out_
+
     def log_ratio(ev_energy: FloatImage, ref_energy: FloatImage) -> tuple[FloatImage, FloatImage]:
         """log((evidence energy + 1) / (reference energy + 1)), and log(reference energy + 1)."""
         level = np.log1p(ref_energy)
@@ -1500,6 +1506,9 @@ def _fine_resynthesis(
     ev_detail, ref_detail = energy(ev_fine), energy(ref_fine)
     ev_energy, ref_energy, weight = energies(ev_detail, ref_detail, FINE_SIGMA)
     ratio, level = log_ratio(ev_energy, ref_energy)  # the energies serve the correlation too
+    where = in_valid & ~in_seed
+    if where.sum() < 256:
+        return seed, 1.0
     recoded = (
         None
         if jpeg is None
@@ -1509,14 +1518,12 @@ def _fine_resynthesis(
     if recoded is not None:
         rec_fine = fine(recoded)
         rec_energy = averaged(energy(rec_fine), weight, FINE_SIGMA)
-        rec_cross = averaged(energy_of(ev_fine, rec_fine), weight, FINE_SIGMA)
-        rec_corr = rec_cross / np.sqrt(ev_energy * rec_energy + 1.0)
+        rec_corr = correlation(
+            averaged(energy_of(ev_fine, rec_fine), weight, FINE_SIGMA), ev_energy, rec_energy
+        )
         recompression = (np.log1p(ev_energy) - np.log1p(rec_energy) < RECODED_GAIN) & (
             rec_corr > RECODED_CORR
         )
-    where = in_valid & ~in_seed
-    if where.sum() < 256:
-        return seed, 1.0
     ring = where & around[win] & ~in_reach
     if ring.sum() >= 256:
         where = ring
@@ -1543,7 +1550,8 @@ def _fine_resynthesis(
         return v[~on_ring], med, mad
 
     ratio_open, med, mad = judged(ratio, 0.05)
-    picked = ((med - ratio_open) > FINE_Z * mad) | ((ratio_open - med) > FINE_Z_GAIN * mad)
+    lost = (med - ratio_open) > FINE_Z * mad
+    picked = lost | ((ratio_open - med) > FINE_Z_GAIN * mad)
     # The same detail, decorrelated: fresh noise can restore the energy, not the pattern.
     cross = np.multiply(ev_fine, ref_fine, out=ev_fine)
     np.multiply(cross, keep, out=cross)
@@ -1556,7 +1564,7 @@ def _fine_resynthesis(
         corr_open, cmed, cmad = judged(corr, FINE_CORR_FLOOR)
         picked |= (cmed - corr_open) > FINE_CORR_Z * cmad
     if recompression is not None:  # what the file's own coding explains counts only as a loss
-        picked &= ((med - ratio_open) > FINE_Z * mad) | ~recompression.ravel()[open_at]
+        picked &= lost | ~recompression.ravel()[open_at]
     found = np.zeros(in_seed.shape, np.uint8)
     found.ravel()[open_at[picked]] = 1
     zone = np.zeros(seed.shape, bool)
@@ -1583,7 +1591,7 @@ def _fine_resynthesis(
         coarse, level = log_ratio(e_ev, e_ref)
         maps: list[tuple[FloatImage, float, FloatImage | None]] = [(coarse, BAND_STEP, None)]
         if cross_avg is not None:
-            maps.append((cross_avg / np.sqrt(e_ev * e_ref + 1.0), BAND_CORR_STEP, coarse))
+            maps.append((correlation(cross_avg, e_ev, e_ref), BAND_CORR_STEP, coarse))
         found_bands = np.zeros(seed_map.shape, bool)
         for edit in _edits(seed_map):
             for lost, min_step, energy_ratio in maps:
