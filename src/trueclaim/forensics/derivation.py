@@ -29,7 +29,10 @@ apart from a warped copy, and products are rarely flat. Two shots from the same 
 moment apart (a shelf, the product turned in the hand) fit one homography on the still
 background, and the product that moved would read as a large edit; when the changes hold
 matches that moved together, all of them shifted (``matching.moved_object``), the evidence is
-another shot of that scene, not a copy of it (``EvidenceDerivation.siblings``).
+another shot of that scene, not a copy of it (``EvidenceDerivation.siblings``). So is an
+evidence that goes on past the reference's frame with more of the scene (a shot from a step
+back or aside, ``_beyond_reference``): a copy shows nothing the reference lacks, and what a
+screenshot shows round the photo is app chrome on a plain ground.
 
 Findings
 --------
@@ -214,6 +217,15 @@ RENDERED_BORDER_MIN_POINTS = 16
 # A frame of another colour counts when it takes at least 3% of the evidence: a sliver (a row of
 # resampling at the edge) is no app chrome.
 KEPT_FRAME_MAX_SHARE = 0.97
+
+# The evidence goes on past the reference's frame (see _beyond_reference): at least this share
+# of its content lies outside the warped reference, a margin of BEYOND_MARGIN of the diagonal
+# away from its edges, and at least BEYOND_TEXTURED of that area, and of the strip along the
+# edges, has a local (5 x 5) grey-level spread above BEYOND_STD levels.
+BEYOND_MIN_SHARE = 0.05
+BEYOND_MARGIN = 0.01
+BEYOND_TEXTURED = 0.25
+BEYOND_STD = 6.0
 
 _PREP_CACHE_SIZE = 256
 _prep_cache: OrderedDict[tuple[Any, ...], ReferencePrep] = OrderedDict()
@@ -451,9 +463,13 @@ def _compare_candidates(
                 )
                 if _explains(runner_up, p):
                     result.matches[i], cmap = second, runner_up
-        if _explains(cmap, p) and moved_object(result.matches[i], cmap.mask):
-            # The same scene a moment later, the product moved in the hand: one homography
-            # fits the still background and the "change" is the object that moved.
+        if _explains(cmap, p) and (
+            moved_object(result.matches[i], cmap.mask)
+            or _beyond_reference(rgb, result.matches[i].homography, ref_rgb.shape, frame)
+        ):
+            # The same scene a moment later: the product moved in the hand (one homography
+            # fits the still background and the "change" is the object that moved), or the
+            # camera stepped back or aside and the evidence shows more of the scene.
             result.siblings.add(i)
             continue
         if (
@@ -464,6 +480,47 @@ def _compare_candidates(
         if _explains(cmap, p):
             result.best_reference, result.change_map, result.derived = i, cmap, True
             break
+
+
+def _beyond_reference(
+    rgb: np.ndarray,
+    H: np.ndarray | None,
+    ref_shape: tuple[int, ...],
+    frame: tuple[int, int, int, int] | None,
+) -> bool:
+    """Does the evidence show the scene past the reference's edges?
+
+    A copy holds nothing of the scene that the reference lacks: a crop lies inside it, a
+    rotation or a slant is cropped or padded from its own pixels, and what a screenshot
+    shows round the photo is app chrome on a plain ground. Another shot of the same scene, a
+    step aside or zoomed out, goes on past the reference's frame with the same kind of
+    texture, right up to that frame's edges. ``frame`` is the evidence's content box
+    (x, y, width, height) or None for the whole image; ``H`` maps reference analysis pixels
+    to evidence analysis pixels.
+    """
+    if H is None:
+        return False
+    h, w = rgb.shape[:2]
+    x, y, bw, bh = frame if frame is not None else (0, 0, w, h)
+    box = np.zeros((h, w), bool)
+    box[y : y + bh, x : x + bw] = True
+    ones = np.ones(ref_shape[:2], np.uint8)
+    footprint = cv2.warpPerspective(ones, H, (w, h), flags=cv2.INTER_NEAREST)
+    m = max(2, round(BEYOND_MARGIN * float(np.hypot(h, w))))
+    near = cv2.dilate(footprint, np.ones((2 * m + 1, 2 * m + 1), np.uint8)) > 0
+    outside = box & ~near
+    if outside.sum() < BEYOND_MIN_SHARE * box.sum():
+        return False
+    strip = outside & (cv2.dilate(footprint, np.ones((4 * m + 1, 4 * m + 1), np.uint8)) > 0)
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    mean = cv2.blur(grey, (5, 5))
+    spread = cv2.blur(grey * grey, (5, 5)) - mean * mean
+    textured = spread > BEYOND_STD**2
+    return bool(
+        strip.any()
+        and textured[outside].mean() >= BEYOND_TEXTURED
+        and textured[strip].mean() >= BEYOND_TEXTURED
+    )
 
 
 def _explains(

@@ -12,6 +12,7 @@ from skimage import data
 
 from tests.conftest import encode, one_evidence_case
 from trueclaim.forensics import EngineParams, InvalidParameter, verify
+from trueclaim.forensics import derivation as D
 from trueclaim.forensics.decode import decode_image
 from trueclaim.forensics.derivation import detect
 from trueclaim.forensics.framing import find_content_box
@@ -200,15 +201,19 @@ def test_real_tamper_pair_is_derived_and_the_mask_covers_the_edit(shared_data: P
 def test_planar_wall_seen_from_another_viewpoint(shared_data: Path) -> None:
     """graf3 is a second photo of the flat graffiti wall of graf1, from about 40 degrees aside.
 
-    Decision: a flat scene under a pure viewpoint change is, pixel for pixel, a perspective
-    warp of the first photo: one homography explains it, windows correlate and nothing moves
-    once aligned. The detector cannot tell it from a warped copy and reports it as derived,
-    naming the perspective warp so that a reviewer sees why. Products are 3-D: a second photo
-    of one leaves parallax after alignment, which the detector refuses (see the grocery
-    genuine cases in the bench). This test pins that documented behaviour.
+    A flat scene under a pure viewpoint change is, pixel for pixel, a perspective warp of the
+    first photo: one homography explains the part both photos see, windows correlate and
+    nothing moves once aligned. What tells it from a warped copy is the rest of the frame:
+    graf3 goes on past graf1's edges with more of the wall, which no copy of graf1 can show
+    (``derivation._beyond_reference``). Without that rule it reads as a derived copy with a
+    perspective warp. A slanted copy, which shows nothing past the reference's edges, stays
+    derived (``test_derivation_beyond.py``).
     """
     evidence, reference = _pair(shared_data, "graf3.png", "graf1.png")
-    report = verify([evidence], [reference], params=ONLY)
+    assert not verify([evidence], [reference], params=ONLY).findings
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(D, "BEYOND_MIN_SHARE", 2.0)
+        report = verify([evidence], [reference], params=ONLY)
     derived = [f for f in report.findings if f.code == "derived-from-reference"]
     assert derived and derived[0].data["transform"]["perspective"] > 0.02
 
