@@ -221,11 +221,13 @@ KEPT_FRAME_MAX_SHARE = 0.97
 # The evidence goes on past the reference's frame (see _beyond_reference): at least this share
 # of its content lies outside the warped reference, a margin of BEYOND_MARGIN of the diagonal
 # away from its edges, and at least BEYOND_TEXTURED of that area, and of the strip along the
-# edges, has a local (5 x 5) grey-level spread above BEYOND_STD levels.
+# edges, has a local (5 x 5) grey-level spread above BEYOND_STD levels; and the gradient along
+# those edges is at most BEYOND_STEP times the gradient beside them (no seam).
 BEYOND_MIN_SHARE = 0.05
 BEYOND_MARGIN = 0.01
 BEYOND_TEXTURED = 0.25
 BEYOND_STD = 6.0
+BEYOND_STEP = 2.0
 
 _PREP_CACHE_SIZE = 256
 _prep_cache: OrderedDict[tuple[Any, ...], ReferencePrep] = OrderedDict()
@@ -494,7 +496,8 @@ def _beyond_reference(
     rotation or a slant is cropped or padded from its own pixels, and what a screenshot
     shows round the photo is app chrome on a plain ground. Another shot of the same scene, a
     step aside or zoomed out, goes on past the reference's frame with the same kind of
-    texture, right up to that frame's edges. ``frame`` is the evidence's content box
+    texture, right up to that frame's edges and across them without a seam (a collage of the
+    listing beside another photo has one all along them). ``frame`` is the evidence's content box
     (x, y, width, height) or None for the whole image; ``H`` maps reference analysis pixels
     to evidence analysis pixels.
     """
@@ -516,11 +519,27 @@ def _beyond_reference(
     mean = cv2.blur(grey, (5, 5))
     spread = cv2.blur(grey * grey, (5, 5)) - mean * mean
     textured = spread > BEYOND_STD**2
-    return bool(
+    if not (
         strip.any()
         and textured[outside].mean() >= BEYOND_TEXTURED
         and textured[strip].mean() >= BEYOND_TEXTURED
+    ):
+        return False
+    # The scene goes on across the reference's edge, with no step along it: a collage (the
+    # listing beside another photo, with or without a gutter) breaks there all along.
+    grad = cv2.dilate(  # a pixel's leeway for the fit
+        cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1)),
+        np.ones((3, 3), np.uint8),
     )
+    inner = np.zeros((h, w), bool)  # the content box less a margin: its own edges are no step
+    inner[y + m : y + bh - m, x + m : x + bw - m] = True
+    edge = inner & (footprint > 0) & (cv2.erode(footprint, np.ones((3, 3), np.uint8)) == 0)
+    wide = np.ones((4 * m + 1, 4 * m + 1), np.uint8)
+    ring = box & (cv2.dilate(footprint, wide) > 0) & (cv2.erode(footprint, wide) == 0)
+    ring &= cv2.dilate(edge.astype(np.uint8), np.ones((5, 5), np.uint8)) == 0
+    if not edge.any() or not ring.any():
+        return False
+    return bool(np.median(grad[edge]) <= BEYOND_STEP * np.median(grad[ring]))
 
 
 def _explains(

@@ -76,6 +76,23 @@ def test_a_slanted_or_turned_copy_is_still_derived(transform: Callable[..., Any]
     assert "derived-from-reference" in _codes(evidence, reference)
 
 
+@pytest.mark.parametrize("gutter", [0, 8])
+def test_a_collage_of_the_edited_listing_beside_another_photo_is_still_derived(
+    gutter: int,
+) -> None:
+    """ "What I ordered, what I got": the other photo is textured ground past the listing's
+    edges, but the two photos meet at a seam all along them."""
+    reference = _scene(1)[::2, ::2]  # 450 x 300
+    other = cv2.resize(
+        np.ascontiguousarray(data.astronaut()), (300, 300), interpolation=cv2.INTER_AREA
+    )
+    edited = reference.copy()
+    cv2.line(edited, (150, 100), (260, 190), (30, 20, 10), 5)
+    collage = np.full((300, 750 + gutter, 3), 255, np.uint8)
+    collage[:, :450], collage[:, 450 + gutter :] = edited, other
+    assert "derived-with-local-edit" in _codes(collage, reference)
+
+
 def test_only_textured_ground_right_up_to_the_frame_counts() -> None:
     rng = np.random.default_rng(4)
     textured = rng.integers(0, 256, (400, 600, 3)).astype(np.uint8)
