@@ -31,8 +31,9 @@ background, and the product that moved would read as a large edit; when the chan
 matches that moved together, all of them shifted (``matching.moved_object``), the evidence is
 another shot of that scene, not a copy of it (``EvidenceDerivation.siblings``). So is an
 evidence that goes on past the reference's frame with more of the scene (a shot from a step
-back or aside, ``_beyond_reference``): a copy shows nothing the reference lacks, and what a
-screenshot shows round the photo is app chrome on a plain ground.
+back or aside, ``_beyond_reference``): a copy shows nothing the reference lacks, what a
+screenshot shows round the photo is app chrome on a plain ground, and a collage of the
+listing beside another photo meets it at a seam.
 
 Findings
 --------
