@@ -119,6 +119,10 @@ VERSION = "1"
 # boxes when the features did not find the copy's plane. PDQ's own match distance is 31; a dent
 # or stain over a fifth of the image moves it to 30-60 while pHash stays close.
 HASH_ROUTE_PDQ_BITS = 64
+# ... whose comparison explains 90% of the evidence, or HASH_EDIT_EXPLAINED of it when what
+# changed is at most HASH_EDIT_MAX_CHANGE of the product (a large burn on a plain lemon).
+HASH_EDIT_EXPLAINED = 0.8
+HASH_EDIT_MAX_CHANGE = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -607,7 +611,10 @@ def _try_hash_route(
         cmap = localize_changes(
             _analysis(r).pixels, rgb, H, work_side=p.work_side, jpeg=result.jpeg
         )
-        if _explains(cmap, p, min_explained=0.9, min_compared=0.8):
+        if _explains(cmap, p, min_explained=0.9, min_compared=0.8) or (
+            _explains(cmap, p, min_explained=HASH_EDIT_EXPLAINED, min_compared=0.8)
+            and cmap.changed_fraction <= HASH_EDIT_MAX_CHANGE
+        ):
             result.matches[r.index] = GeometricMatch(
                 H, 0, 0, 0.0, 1.0, 0.0, variant.startswith("mirror")
             )
