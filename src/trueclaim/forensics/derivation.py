@@ -580,8 +580,9 @@ def _try_hash_route(
     within its match distance: a dent or a stain moves PDQ first), or (when features found
     almost nothing) a content box of the reference's shape, gives the homography from the
     boxes and the hash's dihedral variant; the comparison must then explain nearly all of the
-    evidence. References are tried closest by hash first, at most two by each way (each try is
-    a full comparison).
+    evidence, or most of it with what changed kept to a part of the product (a large burn on a
+    plain lemon). References are tried closest by hash first, at most two by each way (each
+    try is a full comparison).
     """
     tried = hashed = 0
     for r in sorted(refs, key=lambda r: result.hashes[r.index].pdq_distance_bits):
