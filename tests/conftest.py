@@ -49,6 +49,18 @@ def encode(rgb: np.ndarray, fmt: str = "JPEG", **kwargs: object) -> bytes:
     return buf.getvalue()
 
 
+def derivation_codes(evidence: np.ndarray, reference: np.ndarray) -> set[str]:
+    """The finding codes of the derivation detector alone, both images sent as JPEG (q 90)."""
+    from trueclaim.forensics import EngineParams, verify
+
+    report = verify(
+        [encode(evidence, "JPEG", quality=90)],
+        [encode(reference, "JPEG", quality=90)],
+        params=EngineParams(detectors=("derivation",)),
+    )
+    return {f.code for f in report.findings}
+
+
 @pytest.fixture
 def photo() -> np.ndarray:
     """A real photo bundled with scikit-image (a cat, 300x451)."""

@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 from skimage import data
 
-from tests.conftest import encode
+from tests.conftest import derivation_codes
 from trueclaim.forensics import EngineParams, verify
+from trueclaim.forensics import derivation as D
 from trueclaim.forensics import matching as M
 from trueclaim.forensics.matching import GeometricMatch, moved_object
 
@@ -37,16 +38,9 @@ def _scene(offset: tuple[int, int], angle: float, seed: int) -> np.ndarray:
     return np.clip(out + noise, 0, 255).astype(np.uint8)
 
 
-def _derivation_codes(evidence: np.ndarray, reference: np.ndarray) -> set[str]:
-    report = verify(
-        [encode(evidence, "JPEG", quality=90)], [encode(reference, "JPEG", quality=90)], params=ONLY
-    )
-    return {f.code for f in report.findings}
-
-
 def test_the_next_shot_with_the_product_moved_is_not_derived() -> None:
     reference, evidence = _scene((0, 0), 0.0, 1), _scene((34, 16), 5.0, 2)
-    assert _derivation_codes(evidence, reference) == set()
+    assert derivation_codes(evidence, reference) == set()
 
 
 def test_without_the_moved_object_rule_the_next_shot_reads_as_an_edited_copy() -> None:
@@ -54,7 +48,7 @@ def test_without_the_moved_object_rule_the_next_shot_reads_as_an_edited_copy() -
     reference, evidence = _scene((0, 0), 0.0, 1), _scene((34, 16), 5.0, 2)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(M, "MOVED_MIN_SHIFT", 1.0)
-        assert "derived-with-local-edit" in _derivation_codes(evidence, reference)
+        assert "derived-with-local-edit" in derivation_codes(evidence, reference)
 
 
 def _match(moved_src: np.ndarray, moved_dst: np.ndarray) -> GeometricMatch:
@@ -90,13 +84,32 @@ def test_a_rigidly_moved_object_is_told_from_a_dent_and_from_repeated_patterns()
 
 
 @pytest.mark.shared_data
-def test_a_real_next_shot_of_a_shelf_is_not_derived(shared_data: Path) -> None:
-    """Two consecutive shop photos: the carton turned in the hand before the shelf behind it."""
-    folder = shared_data / "grocery" / "Alpro-Vanilla-Soyghurt" / "photos"
-    evidence = (folder / "Alpro-Vanilla-Soyghurt_017.jpg").read_bytes()
-    reference = (folder / "Alpro-Vanilla-Soyghurt_014.jpg").read_bytes()
+@pytest.mark.parametrize(
+    ("product", "evidence_no", "reference_no", "module", "rule", "off", "code"),
+    [
+        # The carton turned in the hand before the shelf behind it: a moved object.
+        ("Alpro-Vanilla-Soyghurt", 17, 14, M, "MOVED_MIN_SHIFT", 1.0, "derived-with-local-edit"),
+        # A fruit stand from a step further back: more of it past the reference's frame
+        # (derivation._beyond_reference, see test_derivation_beyond.py).
+        ("Mango", 11, 12, D, "BEYOND_MIN_SHARE", 2.0, "derived-from-reference"),
+    ],
+)
+def test_a_real_next_shot_is_not_derived(
+    shared_data: Path,
+    product: str,
+    evidence_no: int,
+    reference_no: int,
+    module: object,
+    rule: str,
+    off: float,
+    code: str,
+) -> None:
+    """Two consecutive shop photos; without the rule that clears them, a derived copy."""
+    folder = shared_data / "grocery" / product / "photos"
+    evidence = (folder / f"{product}_{evidence_no:03d}.jpg").read_bytes()
+    reference = (folder / f"{product}_{reference_no:03d}.jpg").read_bytes()
     assert not verify([evidence], [reference], params=ONLY).findings
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(M, "MOVED_MIN_SHIFT", 1.0)
+        mp.setattr(module, rule, off)
         codes = {f.code for f in verify([evidence], [reference], params=ONLY).findings}
-    assert "derived-with-local-edit" in codes
+    assert code in codes
