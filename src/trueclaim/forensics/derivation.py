@@ -101,7 +101,7 @@ from trueclaim.forensics.hashing import (
     compute_hashes,
 )
 from trueclaim.forensics.jpeg_traces import JpegCoding, jpeg_coding
-from trueclaim.forensics.localize import ChangeMap, localize_changes
+from trueclaim.forensics.localize import ChangeMap, local_std, localize_changes
 from trueclaim.forensics.matching import (
     Features,
     GeometricMatch,
@@ -521,9 +521,7 @@ def _beyond_reference(
         return False
     strip = outside & (cv2.dilate(footprint, np.ones((4 * m + 1, 4 * m + 1), np.uint8)) > 0)
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    mean = cv2.blur(grey, (5, 5))
-    spread = cv2.blur(grey * grey, (5, 5)) - mean * mean
-    textured = spread > BEYOND_STD**2
+    textured = local_std(grey, 5) > BEYOND_STD
     if not (
         strip.any()
         and textured[outside].mean() >= BEYOND_TEXTURED
@@ -612,9 +610,8 @@ def _try_hash_route(
         cmap = localize_changes(
             _analysis(r).pixels, rgb, H, work_side=p.work_side, jpeg=result.jpeg
         )
-        if _explains(cmap, p, min_explained=0.9, min_compared=0.8) or (
-            _explains(cmap, p, min_explained=HASH_EDIT_EXPLAINED, min_compared=0.8)
-            and cmap.changed_fraction <= HASH_EDIT_MAX_CHANGE
+        if _explains(cmap, p, min_explained=HASH_EDIT_EXPLAINED, min_compared=0.8) and (
+            cmap.explained_fraction >= 0.9 or cmap.changed_fraction <= HASH_EDIT_MAX_CHANGE
         ):
             result.matches[r.index] = GeometricMatch(
                 H, 0, 0, 0.0, 1.0, 0.0, variant.startswith("mirror")

@@ -774,17 +774,18 @@ def _explained_fraction(agree: Mask, valid: Mask, step: int = 7) -> float:
     return float(agree[::step, ::step][sample].mean())
 
 
+def local_std(grey: FloatImage, k: int) -> FloatImage:
+    """The standard deviation of ``grey`` (float) in a k x k box round each pixel."""
+    m = cv2.blur(grey, (k, k))
+    v: FloatImage = np.sqrt(np.maximum(cv2.blur(grey * grey, (k, k)) - m * m, 0.0))
+    return v
+
+
 def _texture_change(ev: FloatImage, ref: FloatImage, k: int = 7) -> FloatImage:
     """|log| ratio of local contrast: texture wiped out (inpainting, smears) or added."""
     ge = cv2.cvtColor(ev, cv2.COLOR_RGB2GRAY)
     gr = cv2.cvtColor(ref, cv2.COLOR_RGB2GRAY)
-
-    def local_std(g: FloatImage) -> FloatImage:
-        m = cv2.blur(g, (k, k))
-        v: FloatImage = np.sqrt(np.maximum(cv2.blur(g * g, (k, k)) - m * m, 0.0))
-        return v
-
-    out: FloatImage = np.abs(np.log((local_std(ge) + 2.0) / (local_std(gr) + 2.0)))
+    out: FloatImage = np.abs(np.log((local_std(ge, k) + 2.0) / (local_std(gr, k) + 2.0)))
     return out
 
 
